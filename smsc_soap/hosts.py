@@ -1,0 +1,46 @@
+"""Where the service lives: its regional hosts, their namespaces and the endpoint to call."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from .errors import InvalidParametersError
+
+__all__ = ["KNOWN_HOSTS", "service_namespace", "soap_endpoint"]
+
+KNOWN_HOSTS = ("smsc.ru", "smscentre.com", "smsc.kz", "smsc.ua")
+SOAP_PATH = "/sys/soap.php"
+
+
+def checked_host(host: str) -> str:
+    if host not in KNOWN_HOSTS:
+        raise InvalidParametersError(
+            f"host {host!r} is not one of {', '.join(KNOWN_HOSTS)}; pass endpoint= for another"
+        )
+    return host
+
+
+def service_namespace(host: str) -> str:
+    """The namespace each host publishes its interface under (its own name in it)."""
+    return f"http://{checked_host(host)}{SOAP_PATH}"
+
+
+def soap_endpoint(host: str, endpoint: str | None, *, allow_insecure_http: bool) -> str:
+    """``endpoint`` if given, else ``https://{host}/sys/soap.php``; plain http only when allowed.
+
+    The published WSDL names a plain-http address, but the request carries the password, so
+    the WSDL's address is never used.
+    """
+    if endpoint is None:
+        return f"https://{checked_host(host)}{SOAP_PATH}"
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise InvalidParametersError(f"endpoint must be an http(s) URL, got {endpoint!r}")
+    if parts.username or parts.password:
+        raise InvalidParametersError("endpoint must not carry credentials")
+    if parts.scheme == "http" and not allow_insecure_http:
+        raise InvalidParametersError(
+            "endpoint uses plain http, which would send the password in clear;"
+            " pass allow_insecure_http=True to allow it (for a local sandbox)"
+        )
+    return endpoint

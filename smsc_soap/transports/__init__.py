@@ -1,0 +1,6 @@
+"""Transports: how a status request reaches the service and its reply fields come back."""
+
+from .base import StatusTransport
+from .soap import SoapStatusTransport
+
+__all__ = ["SoapStatusTransport", "StatusTransport"]
