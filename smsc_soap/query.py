@@ -2,8 +2,8 @@
 
 The service reads ``query`` as ``name=value&name=value`` and merges it into the request. A key
 that names one of the request's own parameters would replace the credentials, the message asked
-about or the shape of the reply, so such keys are refused, also in the spellings PHP folds onto
-them (``login[]``, ``log.in`` becomes ``log_in``, and so on).
+about or the shape of the reply, so such keys are refused, also in the spellings PHP reads as
+them (`` login``, ``login[]``, ``LOGIN`` to be safe).
 """
 
 from __future__ import annotations
@@ -71,10 +71,8 @@ def _checked_key(key: object) -> str:
 
 
 def _php_parameter_name(key: str) -> str:
-    # PHP drops leading spaces, treats "name[...]" as the array "name", and turns spaces and
-    # dots into underscores; compare case-insensitively to be safe.
-    name = key.lstrip(" ").split("[", 1)[0]
-    return name.replace(" ", "_").replace(".", "_").lower()
+    # PHP drops leading spaces and reads "name[...]" as the array "name".
+    return key.lstrip(" ").split("[", 1)[0].lower()
 
 
 def _scalar_text(key: str, value: object) -> str:

@@ -1,0 +1,45 @@
+"""The public names are a contract: importable from smsc_soap and listed in __all__."""
+
+from __future__ import annotations
+
+import smsc_soap
+
+CONTRACT = {
+    "StatusClient",
+    "MessageStatus",
+    "StatusCode",
+    "build_query",
+    "SmscError",
+    "ApiError",
+    "InvalidParametersError",
+    "AuthenticationError",
+    "MessageNotFoundError",
+    "IPBlockedError",
+    "DeleteError",
+    "RateLimitError",
+}
+
+
+def test_all_lists_exactly_what_the_package_exports() -> None:
+    public = {name for name in vars(smsc_soap) if not name.startswith("_")}
+    modules = {name for name in public if type(getattr(smsc_soap, name)).__name__ == "module"}
+
+    assert set(smsc_soap.__all__) == public - modules
+    assert len(smsc_soap.__all__) == len(set(smsc_soap.__all__))
+
+
+def test_the_contract_names_are_exported() -> None:
+    assert set(smsc_soap.__all__) >= CONTRACT
+    for name in CONTRACT:
+        assert getattr(smsc_soap, name).__module__.startswith("smsc_soap.")
+
+
+def test_every_exception_is_an_smsc_error() -> None:
+    exceptions = [
+        value
+        for value in map(smsc_soap.__dict__.get, smsc_soap.__all__)
+        if isinstance(value, type) and issubclass(value, BaseException)
+    ]
+
+    assert len(exceptions) >= 14
+    assert all(issubclass(exception, smsc_soap.SmscError) for exception in exceptions)
