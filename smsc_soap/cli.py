@@ -1,0 +1,126 @@
+"""The ``smsc-soap`` command line."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from .client import StatusClient
+from .codes import StatusCode
+from .errors import ApiError, SmscError
+from .models import MessageStatus
+from .sandbox import BookError, MessageBook, Sandbox, SandboxApp, SandboxOptions, default_book
+
+__all__ = ["main"]
+
+_UNKNOWN_ID = ("79990000000", "999999")  # not in the book: shows how "not found" looks
+
+
+@click.group()
+@click.version_option(package_name="smsc-soap")
+def main() -> None:
+    """Delivery-status lookups against SMS Center (SMSC) over its SOAP API."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=0, help="Port to listen on (default: a free one).")
+@click.option(
+    "--book",
+    "book_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CSV message book (see --show-book for the columns).",
+)
+@click.option("--latency", type=float, default=0.0, help="Milliseconds added to each request.")
+@click.option("--show-book", is_flag=True, help="Print the default message book as CSV and exit.")
+def sandbox(host: str, port: int, book_file: Path | None, latency: float, show_book: bool) -> None:
+    """Run a local SMSC in the foreground; its base URL is the first line printed.
+
+    It answers /sys/soap.php (WSDL at ?wsdl) and /sys/status.php for login demo, password
+    demo, with the service's limits. Ctrl-C stops it.
+    """
+    if show_book:
+        click.echo(default_book().to_csv(), nl=False)
+        return
+    try:
+        book = MessageBook.from_csv(book_file) if book_file else default_book()
+    except BookError as error:
+        raise click.UsageError(str(error)) from error
+    server = Sandbox(SandboxApp(book, SandboxOptions(latency_ms=latency)), host=host, port=port)
+    click.echo(server.url)
+    click.echo(
+        f"{len(book)} messages; login demo, password demo; SOAP {server.soap_endpoint}"
+        " (WSDL at ?wsdl); Ctrl-C stops",
+        err=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@main.command()
+def demo() -> None:
+    """Start the sandbox, check its messages over SOAP with the client, and print a table."""
+    book = default_book()
+    rows: list[tuple[str, ...]] = []
+    outcomes: Counter[str] = Counter()
+    with (
+        Sandbox(SandboxApp(book)) as server,
+        StatusClient(
+            "demo", "demo", endpoint=server.soap_endpoint, allow_insecure_http=True
+        ) as client,
+    ):
+        for phone, message_id in [*((m.phone, m.id) for m in book), _UNKNOWN_ID]:
+            try:
+                result = client.get_status(phone, message_id, all=1)
+            except ApiError as error:  # the unknown id: error 3, as the service answers
+                rows.append((message_id, phone, f"error {error.code}", type(error).__name__))
+                outcomes[type(error).__name__] += 1
+            except SmscError as error:
+                raise click.ClickException(f"lookup of {message_id} failed: {error}") from error
+            else:
+                rows.append(_row(result))
+                outcomes[result.outcome.value] += 1
+    click.echo(_table(("id", "phone", "status", "outcome", "err", "sent", "changed", "cost"), rows))
+    summary = ", ".join(f"{count} {name}" for name, count in sorted(outcomes.items()))
+    click.echo(f"\n{len(rows)} lookups over SOAP at {server.soap_endpoint}: {summary}")
+
+
+def _row(result: MessageStatus) -> tuple[str, ...]:
+    status = result.status
+    err = result.err
+    return (
+        result.message_id,
+        result.phone,
+        f"{int(status)} {status.label}" if isinstance(status, StatusCode) else str(status),
+        result.outcome.value,
+        "" if err is None else getattr(err, "name", str(err)),
+        _when(result.send_date),
+        _when(result.last_date),
+        "" if result.cost is None else str(result.cost),
+    )
+
+
+def _when(moment: datetime | None) -> str:
+    return "" if moment is None else moment.isoformat(timespec="seconds")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = [header, *rows]
+    widths = [max(len(line[i]) for line in lines if i < len(line)) for i in range(len(header))]
+    lines.insert(1, ["-" * width for width in widths])
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)).rstrip()
+        for line in lines
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""The service's request limits (its status page), written down once.
+
+More than ``LOOKUPS_PER_MESSAGE`` lookups of one message, or more than ``MASS_PER_WINDOW``
+mass request, within ``WINDOW_SECONDS``, and ``CONCURRENT_LIMIT`` or more concurrent requests
+on one login, are answered with error 9.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict, deque
+from collections.abc import Callable, Hashable
+
+__all__ = [
+    "CONCURRENT_LIMIT",
+    "LOOKUPS_PER_MESSAGE",
+    "MASS_PER_WINDOW",
+    "WINDOW_SECONDS",
+    "SlidingWindow",
+]
+
+LOOKUPS_PER_MESSAGE = 5
+MASS_PER_WINDOW = 1
+WINDOW_SECONDS = 60.0
+CONCURRENT_LIMIT = 5
+
+
+class SlidingWindow:
+    """Counts events per key within the last ``seconds``; thread-safe, clock injectable."""
+
+    def __init__(
+        self, allowed: int, seconds: float = WINDOW_SECONDS, *, clock: Callable[[], float]
+    ) -> None:
+        self.allowed = allowed
+        self.seconds = seconds
+        self._clock = clock
+        self._events: defaultdict[Hashable, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def admit(self, key: Hashable) -> bool:
+        """Record an event for ``key``; False if it is over the allowance."""
+        now = self._clock()
+        with self._lock:
+            events = self._events[key]
+            while events and events[0] <= now - self.seconds:
+                events.popleft()
+            events.append(now)
+            return len(events) <= self.allowed

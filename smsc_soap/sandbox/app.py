@@ -1,0 +1,174 @@
+"""The sandbox as a WSGI application: routing, the service's rules, and the knobs for tests."""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+from urllib.parse import parse_qsl
+
+from ..models import MOSCOW_TIME
+from ..wsdl import shipped_wsdl
+from .book import BookMessage, MessageBook
+from .fields import message_fields, not_found_fields
+from .limits import ServiceLimits
+from .reply import Fault, Reply
+from .soap_endpoint import answer_soap
+from .status_endpoint import answer_status
+
+__all__ = ["SandboxApp", "SandboxOptions"]
+
+Fields = list[tuple[str, str]]
+StartResponse = Callable[[str, list[tuple[str, str]]], object]
+
+_MAX_BODY = 1 << 20
+_WSDL_ADDRESS = re.compile(rb'location="[^"]*"')
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    """Who may log in, and the knobs that make the sandbox as rough as the real service."""
+
+    login: str = "demo"
+    password: str = "demo"  # noqa: S105 - the sandbox's published demo credentials
+    api_key: str | None = None
+    latency_ms: float = 0.0
+    """Added to every request, while it counts as in flight."""
+    soap_charset: str = "utf-8"
+    """The charset of SOAP replies, e.g. windows-1251."""
+    undeclared: tuple[tuple[str, str], ...] = ()
+    """Elements the WSDL does not declare, added to every SOAP status reply."""
+    undeclared_at: Literal["start", "middle", "end"] = "end"
+    faults: Mapping[str, Fault] = field(default_factory=dict)
+    """Faults answered for these message ids."""
+    fault_rate: float = 0.0
+    """The share of other requests answered with ``fault_kind``."""
+    fault_kind: Fault = "http_500"
+    enforce_limits: bool = True
+
+
+class SandboxApp:
+    """Answers ``/sys/soap.php`` (and its ``?wsdl``) and ``/sys/status.php``."""
+
+    def __init__(
+        self,
+        book: MessageBook,
+        options: SandboxOptions | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        seed: int | None = None,
+    ) -> None:
+        self.book = book
+        self.options = options or SandboxOptions()
+        self.limits = ServiceLimits(clock=clock, enabled=self.options.enforce_limits)
+        self._clock = clock
+        self._clock_at_start = clock()
+        self.started = datetime.now(MOSCOW_TIME)
+        self._random = random.Random(seed)  # noqa: S311 - fault injection, not security
+
+    def now(self) -> datetime:
+        return self.started + timedelta(seconds=self._clock() - self._clock_at_start)
+
+    def __call__(
+        self, environ: dict[str, object], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        path = str(environ.get("PATH_INFO", ""))
+        method = str(environ.get("REQUEST_METHOD", "GET"))
+        query = str(environ.get("QUERY_STRING", ""))
+        body = _read_body(environ)
+        if path == "/sys/soap.php" and method == "GET" and query == "wsdl":
+            reply = self._wsdl(environ)
+        elif path == "/sys/soap.php" and method == "POST":
+            reply = answer_soap(self, body)
+        elif path == "/sys/status.php" and method in ("GET", "POST"):
+            params = dict(parse_qsl(query, keep_blank_values=True))
+            params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            reply = answer_status(self, params)
+        else:
+            reply = Reply("404 Not Found", "text/plain", b"not found")
+        return _send(reply, start_response)
+
+    def _wsdl(self, environ: Mapping[str, object]) -> Reply:
+        address = f'location="http://{environ.get("HTTP_HOST", "127.0.0.1")}/sys/soap.php"'
+        document = _WSDL_ADDRESS.sub(address.encode(), shipped_wsdl("smsc.ru"))
+        return Reply("200 OK", "text/xml; charset=utf-8", document)
+
+    def authorised(self, params: Mapping[str, str]) -> bool:
+        options = self.options
+        if options.api_key and params.get("apikey") == options.api_key:
+            return True
+        return params.get("login") == options.login and params.get("psw") == options.password
+
+    @contextmanager
+    def in_flight(self, login: str) -> Iterator[bool]:
+        """While a request is served: False if it is one too many at once for the login."""
+        with self.limits.request(login) as admitted:
+            if self.options.latency_ms:
+                time.sleep(self.options.latency_ms / 1000)
+            yield admitted
+
+    def look_up(
+        self,
+        login: str,
+        phone: str,
+        message_id: str,
+        order: tuple[str, ...],
+        *,
+        counted: bool = True,
+    ) -> Fields | int:
+        """The message's fields, the not-found fields, or error 9 over the per-message limit
+        (items of a mass request count against the mass limit instead)."""
+        if counted and not self.limits.admit_lookup(login, phone, message_id):
+            return 9
+        message: BookMessage | None = self.book.find(phone, message_id)
+        if message is None:
+            return not_found_fields()
+        return message_fields(message, order, started=self.started, now=self.now())
+
+    def fault_for(self, message_ids: Iterable[str]) -> Fault | None:
+        for message_id in message_ids:
+            if message_id in self.options.faults:
+                return self.options.faults[message_id]
+        if self.options.fault_rate and self._random.random() < self.options.fault_rate:
+            return self.options.fault_kind
+        return None
+
+
+def _read_body(environ: Mapping[str, object]) -> bytes:
+    try:
+        length = min(int(str(environ.get("CONTENT_LENGTH") or 0)), _MAX_BODY)
+    except ValueError:
+        length = 0
+    stream = environ.get("wsgi.input")
+    return stream.read(length) if length and hasattr(stream, "read") else b""
+
+
+_ERROR_PAGE = (
+    b"<html><head><title>500 Internal Server Error</title></head><body>nginx</body></html>"
+)
+
+
+def _send(reply: Reply, start_response: StartResponse) -> Iterable[bytes]:
+    if reply.fault == "http_500":
+        reply = Reply("500 Internal Server Error", "text/html", _ERROR_PAGE)
+    body = reply.body
+    if reply.fault == "truncated":
+        body = body[: len(body) // 2]
+    start_response(
+        reply.status,
+        [("Content-Type", reply.content_type), ("Content-Length", str(len(body)))],
+    )
+    if reply.fault == "reset":
+        return _dropped_midway(body)
+    return [body]
+
+
+def _dropped_midway(body: bytes) -> Iterator[bytes]:
+    # Content-Length promises the whole body; the connection closes after half of it.
+    yield body[: len(body) // 2]
+    raise ConnectionAbortedError("sandbox fault: connection dropped mid-body")

@@ -1,0 +1,101 @@
+"""``POST /sys/soap.php``: get_status and get_status2, answered as the service answers them.
+
+Replies are in the namespace the request used (each host has its own), with a qualified top
+element and unqualified children; API errors are ``<error>N</error>`` replies, not faults.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from lxml import etree
+
+from ..envelope import SOAP_ENVELOPE_NS, parse_xml
+from ..errors import MalformedResponseError
+from ..hosts import service_namespace
+from .fields import SOAP_ORDER
+from .reply import Reply
+
+if TYPE_CHECKING:
+    from .app import Fields, SandboxApp
+
+__all__ = ["answer_soap"]
+
+_REPLY_ELEMENTS = {"status": "StatusResponse", "status2": "Status2Response"}
+_ALL = {"": 0, "0": 0, "1": 1, "2": 2}
+
+
+def answer_soap(app: SandboxApp, body: bytes) -> Reply:
+    try:
+        root = parse_xml(body)
+    except MalformedResponseError:
+        return fault_reply("SOAP-ENV:Client", "Bad Request")
+    found = root.find(f"{{{SOAP_ENVELOPE_NS}}}Body")
+    operation = None if found is None else next(found.iterchildren(tag=etree.Element), None)
+    name = "" if operation is None else etree.QName(operation).localname
+    if operation is None or name not in _REPLY_ELEMENTS:
+        return fault_reply("SOAP-ENV:Client", f"Procedure '{name}' not present")
+    params = {
+        etree.QName(child).localname: child.text or ""
+        for child in operation.iterchildren(tag=etree.Element)
+    }
+    fault = app.fault_for([params.get("id", "")])
+    if fault == "soap_fault":
+        return fault_reply("SOAP-ENV:Server", "Internal Server Error")
+    fields = _answer(app, params, needs_query=name == "status2")
+    charset = app.options.soap_charset
+    namespace = etree.QName(operation).namespace or service_namespace("smsc.ru")
+    document = _envelope(namespace, _REPLY_ELEMENTS[name], fields, charset)
+    return Reply("200 OK", f"text/xml; charset={charset}", document, fault)
+
+
+def _answer(app: SandboxApp, params: dict[str, str], *, needs_query: bool) -> Fields:
+    if not app.authorised(params):
+        return [("error", "2")]
+    with app.in_flight(params.get("login", "")) as admitted:
+        if not admitted:
+            return [("error", "9")]
+        phone, message_id, all = params.get("phone"), params.get("id"), params.get("all", "")
+        if (
+            not phone
+            or not message_id
+            or all not in _ALL
+            or (needs_query and "query" not in params)
+        ):
+            return [("error", "1")]
+        found = app.look_up(params.get("login", ""), phone, message_id, SOAP_ORDER[_ALL[all]])
+    if isinstance(found, int):
+        return [("error", str(found))]
+    if dict(found)["status"] == "-3":  # over SOAP an unknown message is error 3
+        return [("error", "3")]
+    return _with_undeclared(found, app)
+
+
+def _with_undeclared(fields: Fields, app: SandboxApp) -> Fields:
+    undeclared = list(app.options.undeclared)
+    at = {"start": 0, "middle": len(fields) // 2, "end": len(fields)}[app.options.undeclared_at]
+    return [*fields[:at], *undeclared, *fields[at:]]
+
+
+def _envelope(namespace: str, element: str, fields: Fields, charset: str) -> bytes:
+    envelope = etree.Element(
+        f"{{{SOAP_ENVELOPE_NS}}}Envelope", nsmap={"SOAP-ENV": SOAP_ENVELOPE_NS, "ns1": namespace}
+    )
+    body = etree.SubElement(envelope, f"{{{SOAP_ENVELOPE_NS}}}Body")
+    wrapper = etree.SubElement(etree.SubElement(body, f"{{{namespace}}}{element}"), "statusresult")
+    for name, value in fields:
+        etree.SubElement(wrapper, name).text = value
+    return cast(bytes, etree.tostring(envelope, xml_declaration=True, encoding=charset))
+
+
+def fault_reply(faultcode: str, faultstring: str) -> Reply:
+    envelope = etree.Element(
+        f"{{{SOAP_ENVELOPE_NS}}}Envelope", nsmap={"SOAP-ENV": SOAP_ENVELOPE_NS}
+    )
+    fault = etree.SubElement(
+        etree.SubElement(envelope, f"{{{SOAP_ENVELOPE_NS}}}Body"), f"{{{SOAP_ENVELOPE_NS}}}Fault"
+    )
+    etree.SubElement(fault, "faultcode").text = faultcode
+    etree.SubElement(fault, "faultstring").text = faultstring
+    document = etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
+    return Reply("500 Internal Server Error", "text/xml; charset=utf-8", document)

@@ -1,0 +1,136 @@
+"""``/sys/status.php``: the HTTP status API in its four formats, for one or many messages.
+
+Answers in windows-1251 unless ``charset`` asks for utf-8 or koi8-r, as the service does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape
+
+from ..errors import API_ERROR_DESCRIPTIONS
+from .fields import HTTP_ORDER
+from .reply import Reply
+
+if TYPE_CHECKING:
+    from .app import Fields, SandboxApp
+
+__all__ = ["answer_status"]
+
+_CHARSETS = {"utf-8", "koi8-r", "windows-1251"}
+_NUMBERS = {"status", "last_timestamp", "flag", "err", "send_timestamp", "type", "sms_cnt"}
+# fmt=0 and fmt=1 leave these out; fmt=0 renames the first two.
+_FMT0_LABELS = {"status": "Status", "last_date": "check_time"}
+_FMT0_SKIPS = {"last_timestamp", "flag", "send_timestamp", "sms_cnt"}
+_FMT1_SKIPS = {"last_date", "flag", "send_date", "sms_cnt"}
+
+Answer = list["Fields"] | int | str  # items, an error code, or "OK" for a deletion
+
+
+def answer_status(app: SandboxApp, params: dict[str, str]) -> Reply:
+    fmt = params.get("fmt", "0") if params.get("fmt") in ("0", "1", "2", "3") else "0"
+    charset = params.get("charset", "").lower()
+    charset = charset if charset in _CHARSETS else "windows-1251"
+    ids, phones = _list(params.get("id", "")), _list(params.get("phone", ""))
+    fault = app.fault_for(ids)
+    answer = _answer(app, params, ids, phones, mass="," in params.get("id", ""))
+    text = _RENDER[fmt](answer)
+    content_type = {"2": "text/xml", "3": "application/json"}.get(fmt, "text/plain")
+    return Reply(
+        "200 OK",
+        f"{content_type}; charset={charset}",
+        text.encode(charset, errors="replace"),
+        "http_500" if fault == "soap_fault" else fault,
+    )
+
+
+def _list(text: str) -> list[str]:
+    # "To preserve the format of a multiple request" a single id may end with a comma.
+    items = text.split(",")
+    return items[:-1] if len(items) > 1 and items[-1] == "" else items
+
+
+def _answer(
+    app: SandboxApp, params: dict[str, str], ids: list[str], phones: list[str], *, mass: bool
+) -> Answer:
+    if not app.authorised(params):
+        return 2
+    login = params.get("login") or params.get("apikey", "")
+    with app.in_flight(login) as admitted:
+        if not admitted:
+            return 9
+        level = params.get("all", "0")
+        if len(ids) != len(phones) or not all(ids + phones) or level not in ("0", "1", "2"):
+            return 1
+        if mass and not app.limits.admit_mass(login):
+            return 9
+        pairs = list(zip(phones, ids, strict=True))
+        if params.get("del") == "1":
+            deleted = [app.book.delete(phone, message_id) for phone, message_id in pairs]
+            return "OK" if all(deleted) else 5
+        items: list[Fields] = []
+        for phone, message_id in pairs:
+            found = app.look_up(login, phone, message_id, HTTP_ORDER[int(level)], counted=not mass)
+            if isinstance(found, int):
+                return found
+            if mass:  # each item of a mass reply names its message
+                found = [*found, ("id", message_id), ("phone", phone)]
+            items.append(found)
+        return items
+
+
+def _fmt0(answer: Answer) -> str:
+    if isinstance(answer, int):
+        return f"ERROR = {answer} ({API_ERROR_DESCRIPTIONS.get(answer, '')})"
+    if isinstance(answer, str):
+        return answer
+    return "\n".join(
+        ", ".join(
+            f"{_FMT0_LABELS.get(name, name)} = {value}"
+            for name, value in item
+            if name not in _FMT0_SKIPS
+        )
+        for item in answer
+    )
+
+
+def _fmt1(answer: Answer) -> str:
+    if isinstance(answer, int):
+        return f"0,-{answer}"
+    if isinstance(answer, str):
+        return answer
+    return "\n".join(",".join(v for name, v in item if name not in _FMT1_SKIPS) for item in answer)
+
+
+def _fmt2(answer: Answer) -> str:
+    if isinstance(answer, int):
+        description = escape(API_ERROR_DESCRIPTIONS.get(answer, ""))
+        return f"<result><error>{description}</error><error_code>{answer}</error_code></result>"
+    if isinstance(answer, str):
+        return f"<result>{answer}</result>"
+    items = [
+        "<sms>" + "".join(f"<{n}>{escape(v)}</{n}>" for n, v in item) + "</sms>" for item in answer
+    ]
+    return (
+        items[0]
+        if len(items) == 1 and not any(n == "id" for n, _ in answer[0])
+        else ("<list>" + "".join(items) + "</list>")
+    )
+
+
+def _fmt3(answer: Answer) -> str:
+    if isinstance(answer, int):
+        return json.dumps({"error": API_ERROR_DESCRIPTIONS.get(answer, ""), "error_code": answer})
+    if isinstance(answer, str):
+        return json.dumps({"result": answer})
+    objects = [
+        {n: int(v) if n in _NUMBERS and v.lstrip("-").isdigit() else v for n, v in item}
+        for item in answer
+    ]
+    mass = any("id" in item for item in objects)
+    return json.dumps(objects if mass else objects[0], ensure_ascii=False)
+
+
+_RENDER: dict[str, Callable[[Answer], str]] = {"0": _fmt0, "1": _fmt1, "2": _fmt2, "3": _fmt3}
