@@ -19,9 +19,8 @@ def main(phone: str, message_id: str) -> int:
             print(f"lookup failed: {error}", file=sys.stderr)
             return 1
     print(
-        f"{status.status.name if hasattr(status.status, 'name') else status.status}"
-        f" delivered={status.is_delivered} final={status.is_final}"
-        f" changed={status.last_date} cost={status.cost}"
+        f"status {int(status.status)} ({status.outcome.value}), err {status.err},"
+        f" changed {status.last_date}, cost {status.cost}"
     )
     return 0
 

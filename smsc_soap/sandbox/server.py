@@ -60,13 +60,19 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
-        self._server.close()
-        while self._channels:
-            for channel in list(self._channels.values()):
-                channel.handle_close()
-        self._server.task_dispatcher.shutdown()
-        if self._thread is not None:
+        if self._thread is None:  # serve_forever has returned: no loop is running
+            self._close_channels()
+        else:
+            # Closing sockets under a running select() breaks it; let the loop close them.
+            # (waitress's stubs type the trigger as int.)
+            self._server.trigger.pull_trigger(self._close_channels)  # type: ignore[attr-defined]
             self._thread.join(timeout=5)
+        self._server.task_dispatcher.shutdown()
+
+    def _close_channels(self) -> None:
+        # The listening socket, the trigger and every connection: the loop ends when none is left.
+        for channel in list(self._channels.values()):
+            channel.close()
 
     def __enter__(self) -> Sandbox:
         return self.start()
