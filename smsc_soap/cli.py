@@ -50,10 +50,12 @@ def sandbox(host: str, port: int, book_file: Path | None, latency: float, show_b
         book = MessageBook.from_csv(book_file) if book_file else default_book()
     except BookError as error:
         raise click.UsageError(str(error)) from error
-    server = Sandbox(SandboxApp(book, SandboxOptions(latency_ms=latency)), host=host, port=port)
+    options = SandboxOptions(latency_ms=latency)
+    server = Sandbox(SandboxApp(book, options), host=host, port=port)
     click.echo(server.url)
     click.echo(
-        f"{len(book)} messages; login demo, password demo; SOAP {server.soap_endpoint}"
+        f"{len(book)} messages; login {options.login}, password {options.password};"
+        f" SOAP {server.soap_endpoint}"
         " (WSDL at ?wsdl); Ctrl-C stops",
         err=True,
     )
@@ -69,12 +71,13 @@ def sandbox(host: str, port: int, book_file: Path | None, latency: float, show_b
 def demo() -> None:
     """Start the sandbox, check its messages over SOAP with the client, and print a table."""
     book = default_book()
+    options = SandboxOptions()
     rows: list[tuple[str, ...]] = []
     outcomes: Counter[str] = Counter()
     with (
-        Sandbox(SandboxApp(book)) as server,
+        Sandbox(SandboxApp(book, options)) as server,
         StatusClient(
-            "demo", "demo", endpoint=server.soap_endpoint, allow_insecure_http=True
+            options.login, options.password, endpoint=server.soap_endpoint, allow_insecure_http=True
         ) as client,
     ):
         for phone, message_id in [*((m.phone, m.id) for m in book), _UNKNOWN_ID]:

@@ -14,8 +14,8 @@ from urllib.parse import parse_qsl
 
 from ..models import MOSCOW_TIME
 from ..wsdl import shipped_wsdl
-from .book import BookMessage, MessageBook
-from .fields import message_fields, not_found_fields
+from .book import MessageBook
+from .fields import message_fields
 from .limits import ServiceLimits
 from .reply import Fault, Reply
 from .soap_endpoint import answer_soap
@@ -120,14 +120,14 @@ class SandboxApp:
         order: tuple[str, ...],
         *,
         counted: bool = True,
-    ) -> Fields | int:
-        """The message's fields, the not-found fields, or error 9 over the per-message limit
-        (items of a mass request count against the mass limit instead)."""
+    ) -> Fields | int | None:
+        """The message's fields, None if the book does not hold it, or error 9 over the
+        per-message limit (items of a mass request count against the mass limit instead)."""
         if counted and not self.limits.admit_lookup(login, phone, message_id):
             return 9
-        message: BookMessage | None = self.book.find(phone, message_id)
+        message = self.book.find(phone, message_id)
         if message is None:
-            return not_found_fields()
+            return None
         return message_fields(message, order, started=self.started, now=self.now())
 
     def fault_for(self, message_ids: Iterable[str]) -> Fault | None:

@@ -64,10 +64,10 @@ def _answer(app: SandboxApp, params: dict[str, str], *, needs_query: bool) -> Fi
         ):
             return [("error", "1")]
         found = app.look_up(params.get("login", ""), phone, message_id, SOAP_ORDER[_ALL[all]])
+    if found is None:  # over SOAP an unknown message is error 3
+        return [("error", "3")]
     if isinstance(found, int):
         return [("error", str(found))]
-    if dict(found)["status"] == "-3":  # over SOAP an unknown message is error 3
-        return [("error", "3")]
     return _with_undeclared(found, app)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from ..errors import API_ERROR_DESCRIPTIONS
-from .fields import HTTP_ORDER
+from .fields import HTTP_ORDER, not_found_fields
 from .reply import Reply
 
 if TYPE_CHECKING:
@@ -75,6 +75,8 @@ def _answer(
             found = app.look_up(login, phone, message_id, HTTP_ORDER[int(level)], counted=not mass)
             if isinstance(found, int):
                 return found
+            if found is None:  # over HTTP an unknown message is status -3
+                found = not_found_fields()
             if mass:  # each item of a mass reply names its message
                 found = [*found, ("id", message_id), ("phone", phone)]
             items.append(found)
@@ -113,11 +115,7 @@ def _fmt2(answer: Answer) -> str:
     items = [
         "<sms>" + "".join(f"<{n}>{escape(v)}</{n}>" for n, v in item) + "</sms>" for item in answer
     ]
-    return (
-        items[0]
-        if len(items) == 1 and not any(n == "id" for n, _ in answer[0])
-        else ("<list>" + "".join(items) + "</list>")
-    )
+    return "<list>" + "".join(items) + "</list>" if _is_mass(answer) else items[0]
 
 
 def _fmt3(answer: Answer) -> str:
@@ -129,8 +127,12 @@ def _fmt3(answer: Answer) -> str:
         {n: int(v) if n in _NUMBERS and v.lstrip("-").isdigit() else v for n, v in item}
         for item in answer
     ]
-    mass = any("id" in item for item in objects)
-    return json.dumps(objects if mass else objects[0], ensure_ascii=False)
+    return json.dumps(objects if _is_mass(answer) else objects[0], ensure_ascii=False)
+
+
+def _is_mass(items: list[Fields]) -> bool:
+    # Items of a mass request carry their id (see _answer); a single reply does not.
+    return any(name == "id" for name, _ in items[0])
 
 
 _RENDER: dict[str, Callable[[Answer], str]] = {"0": _fmt0, "1": _fmt1, "2": _fmt2, "3": _fmt3}
