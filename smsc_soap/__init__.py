@@ -1,6 +1,7 @@
 """smsc-soap: typed delivery-status lookups against SMS Center (SMSC) over SOAP."""
 
 from .client import StatusClient
+from .clock import Clock, InstantClock, SystemClock
 from .codes import EmailError, MessageType, Outcome, SmsError, StatusCode, TemplateKind
 from .errors import (
     ApiError,
@@ -16,23 +17,28 @@ from .errors import (
     RequestTimeoutError,
     SmscError,
     SoapFaultError,
+    TLSError,
     TransportError,
 )
 from .hosts import KNOWN_HOSTS
 from .models import MOSCOW_TIME, HlrInfo, MessageFlag, MessageStatus
 from .query import build_query
+from .retries import RetryPolicy
+from .transports import SoapStatusTransport, StatusTransport
 
 __all__ = [
     "KNOWN_HOSTS",
     "MOSCOW_TIME",
     "ApiError",
     "AuthenticationError",
+    "Clock",
     "ConnectionFailedError",
     "DeleteError",
     "EmailError",
     "HTTPStatusError",
     "HlrInfo",
     "IPBlockedError",
+    "InstantClock",
     "InvalidParametersError",
     "MalformedResponseError",
     "MessageFlag",
@@ -42,11 +48,16 @@ __all__ = [
     "Outcome",
     "RateLimitError",
     "RequestTimeoutError",
+    "RetryPolicy",
     "SmsError",
     "SmscError",
     "SoapFaultError",
+    "SoapStatusTransport",
     "StatusClient",
     "StatusCode",
+    "StatusTransport",
+    "SystemClock",
+    "TLSError",
     "TemplateKind",
     "TransportError",
     "build_query",

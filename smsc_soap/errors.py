@@ -1,23 +1,27 @@
 """Every failure smsc-soap raises, as one tree::
 
-    SmscError
-    ├── ApiError                      the service answered <error>N</error>  (.code, .description)
+    SmscError                         (.attempts: requests sent for the call, 0 if none)
+    ├── ApiError                      an error code  (.code, .description, .from_service)
     │   ├── InvalidParametersError    1, and bad input refused before sending (also a ValueError)
-    │   ├── AuthenticationError       2
+    │   ├── AuthenticationError       2, and calls refused after one (see StatusClient)
     │   ├── MessageNotFoundError      3
-    │   ├── IPBlockedError            4
+    │   ├── IPBlockedError            4, and calls refused while the block lasts
     │   ├── DeleteError               5
-    │   └── RateLimitError            9
+    │   └── RateLimitError            9, and lookups the client's own limits held back
     └── TransportError                no usable answer came back
-        ├── RequestTimeoutError       connect or read timed out
-        ├── ConnectionFailedError     no connection, or it broke
-        ├── HTTPStatusError           an HTTP error status, no SOAP answer  (.status_code, .body)
+        ├── RequestTimeoutError       connect or read timed out, or the call's deadline passed
+        ├── ConnectionFailedError     no connection, or it broke before the answer was complete
+        │   └── TLSError              the TLS handshake or certificate check failed
+        ├── HTTPStatusError           an HTTP error status, no SOAP answer
+        │                             (.status_code, .body, .retry_after)
         ├── SoapFaultError            a SOAP Fault  (.faultcode, .faultstring, .detail)
-        └── MalformedResponseError    an answer that is not the documented reply
+        └── MalformedResponseError    an answer that is not the documented reply, or too large
 
-An ``ApiError`` with a code the service has not documented is raised as ``ApiError`` itself,
-carrying that code. No message text ever holds a password: errors are built from codes and
-reply fragments that the transports redact before they get here.
+``ApiError.from_service`` tells an answer of the service from a refusal of the client's own,
+made without sending anything. An ``ApiError`` with a code the service has not documented is
+raised as ``ApiError`` itself, carrying that code. No message text ever holds a password:
+errors are built from codes and reply fragments that the transports redact before they get
+here. Which of these a call retries is decided in ``retries``.
 """
 
 from __future__ import annotations
@@ -38,31 +42,45 @@ __all__ = [
     "RequestTimeoutError",
     "SmscError",
     "SoapFaultError",
+    "TLSError",
     "TransportError",
     "api_error",
 ]
 
 
 class SmscError(Exception):
-    """The base of every error smsc-soap raises."""
+    """The base of every error smsc-soap raises.
+
+    ``attempts`` is how many requests the call sent before giving up: 0 when it was refused
+    before sending, more than 1 when it was retried.
+    """
+
+    attempts: int = 0
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{text} (after {self.attempts} attempts)" if self.attempts > 1 else text
 
 
 class ApiError(SmscError):
-    """The service refused the request with an error code (``<error>N</error>``)."""
+    """An error code: the service's answer (``<error>N</error>``), or the client's refusal.
+
+    ``from_service`` is True when the service answered with the code, False when the client
+    refused before sending (bad input, its own rate limits, a lockout after error 2 or 4).
+    """
 
     code: int
     description: str
     detail: str | None
+    from_service: bool
 
-    def __init__(self, code: int, *, detail: str | None = None) -> None:
+    def __init__(self, code: int, *, detail: str | None = None, from_service: bool = False) -> None:
         self.code = code
         self.description = API_ERROR_DESCRIPTIONS.get(code, "Undocumented error code.")
         self.detail = detail
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        text = f"SMSC error {self.code}: {self.description}"
-        return f"{text} ({self.detail})" if self.detail else text
+        self.from_service = from_service
+        text = f"SMSC error {code}: {self.description}"
+        super().__init__(f"{text} ({detail})" if detail else text)
 
 
 class _DocumentedApiError(ApiError):
@@ -70,8 +88,8 @@ class _DocumentedApiError(ApiError):
 
     fixed_code: ClassVar[int]
 
-    def __init__(self, detail: str | None = None) -> None:
-        super().__init__(self.fixed_code, detail=detail)
+    def __init__(self, detail: str | None = None, *, from_service: bool = False) -> None:
+        super().__init__(self.fixed_code, detail=detail, from_service=from_service)
 
 
 class InvalidParametersError(_DocumentedApiError, ValueError):
@@ -141,7 +159,9 @@ _API_ERROR_CLASSES: dict[int, type[_DocumentedApiError]] = {
 def api_error(code: int, *, detail: str | None = None) -> ApiError:
     """The most specific ``ApiError`` for a code the service answered with."""
     cls = _API_ERROR_CLASSES.get(code)
-    return cls(detail) if cls else ApiError(code, detail=detail)
+    if cls is None:
+        return ApiError(code, detail=detail, from_service=True)
+    return cls(detail, from_service=True)
 
 
 class TransportError(SmscError):
@@ -156,13 +176,23 @@ class ConnectionFailedError(TransportError):
     """The connection could not be made, or broke before the answer was complete."""
 
 
-class HTTPStatusError(TransportError):
-    """The server answered with an HTTP error status and no SOAP answer."""
+class TLSError(ConnectionFailedError):
+    """The TLS handshake or the certificate check failed; trying again will not help."""
 
-    def __init__(self, status_code: int, body: str) -> None:
+
+class HTTPStatusError(TransportError):
+    """The server answered with an HTTP error status and no SOAP answer.
+
+    ``body`` is the start of the body (2 KB at most); ``retry_after`` the seconds the server
+    asked to wait (its ``Retry-After`` header), if it said.
+    """
+
+    def __init__(self, status_code: int, body: str, *, retry_after: float | None = None) -> None:
         self.status_code = status_code
         self.body = body
-        super().__init__(f"HTTP {status_code} from the service: {body[:200]!r}")
+        self.retry_after = retry_after
+        wait = "" if retry_after is None else f", retry after {retry_after:g} s"
+        super().__init__(f"HTTP {status_code} from the service{wait}: {body[:200]!r}")
 
 
 class SoapFaultError(TransportError):

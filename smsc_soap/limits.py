@@ -38,11 +38,30 @@ class SlidingWindow:
         self._lock = threading.Lock()
 
     def admit(self, key: Hashable) -> bool:
-        """Record an event for ``key``; False if it is over the allowance."""
+        """Record an event for ``key`` now; False if it is over the allowance."""
         now = self._clock()
         with self._lock:
-            events = self._events[key]
-            while events and events[0] <= now - self.seconds:
-                events.popleft()
+            events = self._recent(key, now)
             events.append(now)
             return len(events) <= self.allowed
+
+    def reserve(self, key: Hashable, latest: float) -> float | None:
+        """The earliest time, from now on, at which one more event for ``key`` stays within
+        the allowance; recorded for that time if it is no later than ``latest``, else None."""
+        now = self._clock()
+        with self._lock:
+            events = self._recent(key, now)
+            start = now
+            if len(events) >= self.allowed:
+                # Reservations are made in time order, so the deque stays sorted.
+                start = max(now, events[-self.allowed] + self.seconds)
+            if start > latest:
+                return None
+            events.append(start)
+            return start
+
+    def _recent(self, key: Hashable, now: float) -> deque[float]:
+        events = self._events[key]
+        while events and events[0] <= now - self.seconds:
+            events.popleft()
+        return events

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import requests_mock
 
-from smsc_soap import StatusClient
+from smsc_soap import InstantClock, StatusClient
 
 from soap_replies import PASSWORD
 
@@ -21,5 +21,5 @@ def service() -> Iterator[requests_mock.Mocker]:
 
 @pytest.fixture
 def client() -> Iterator[StatusClient]:
-    with StatusClient("demo", PASSWORD) as status_client:
+    with StatusClient("demo", PASSWORD, clock=InstantClock()) as status_client:
         yield status_client

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import io
 import logging
-import re
 from collections.abc import Mapping
 from os import PathLike
 from typing import cast
@@ -17,36 +16,28 @@ from lxml import etree
 from zeep.wsdl.definitions import Binding
 
 from ..envelope import SOAP_ENVELOPE_NS, parse_xml, soap_fault, status_fields
-from ..errors import (
-    HTTPStatusError,
-    InvalidParametersError,
-    MalformedResponseError,
-    SoapFaultError,
-    TransportError,
-)
+from ..errors import InvalidParametersError, MalformedResponseError, SoapFaultError, TransportError
 from ..hosts import soap_endpoint
 from ..request import Credentials, StatusRequest
 from ..wsdl import shipped_wsdl
-from .failures import REDACTED, redact, translated
+from .failures import REDACTED, redact, third_party_errors, translated
+from .wire import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Timeout, Wire, WireReply
 
-__all__ = ["DEFAULT_TIMEOUT", "SoapStatusTransport", "Timeout"]
+__all__ = ["SoapStatusTransport"]
 
 logger = logging.getLogger("smsc_soap.transport.soap")
 
-Timeout = float | tuple[float, float]
-DEFAULT_TIMEOUT: Timeout = (10.0, 30.0)
-"""Seconds to connect, and to wait for each read of the reply."""
-
-_HTTP_BODY_KEPT = 2048
-_CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 _FAULT_PATH = f"{{{SOAP_ENVELOPE_NS}}}Body/{{{SOAP_ENVELOPE_NS}}}Fault"
+_OPERATIONS = ("get_status", "get_status2")
 
 
 class SoapStatusTransport:
-    """Status lookups over ``soap.php`` with zeep.
+    """Status lookups over ``soap.php``: zeep builds each envelope from the WSDL.
 
     The WSDL comes from the package (the host's namespace put in) unless ``wsdl`` names a copy
-    of the caller's. Requests go to ``https://{host}/sys/soap.php`` or to ``endpoint``.
+    of the caller's. Requests go to ``https://{host}/sys/soap.php`` or to ``endpoint``, sent
+    by ``Wire`` (timeouts, the call's deadline, a size cap, no redirects); zeep's own HTTP
+    code, which logs the password and has no timeout, is never used for a lookup.
     """
 
     def __init__(
@@ -57,20 +48,23 @@ class SoapStatusTransport:
         wsdl: str | PathLike[str] | None = None,
         allow_insecure_http: bool = False,
         timeout: Timeout = DEFAULT_TIMEOUT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         session: requests.Session | None = None,
     ) -> None:
         self.endpoint = soap_endpoint(host, endpoint, allow_insecure_http=allow_insecure_http)
         self._owns_session = session is None
-        self._session = session or requests.Session()
-        client = _load_client(host, wsdl, _ZeepHttp(self._session, timeout))
-        binding = _status_binding(client)
-        self._service = client.create_service(str(binding.name), self.endpoint)
+        session = session or requests.Session()
+        session.headers["User-Agent"] = "smsc-soap"
+        self._wire = Wire(session, timeout=timeout, max_response_bytes=max_response_bytes)
+        self._binding = _status_binding(_load_client(host, wsdl, session, timeout))
         self._replies: dict[str, tuple[str, frozenset[str]]] = {}
-        for operation in ("get_status", "get_status2"):
-            reply = etree.QName(binding.get(operation).output.body.qname)
+        for operation in _OPERATIONS:
+            reply = etree.QName(self._binding.get(operation).output.body.qname)
             self._replies[operation] = (reply.localname, _scheme_variants(reply.namespace))
 
-    def fetch(self, credentials: Credentials, request: StatusRequest) -> Mapping[str, str]:
+    def fetch(
+        self, credentials: Credentials, request: StatusRequest, *, timeout: float
+    ) -> Mapping[str, str]:
         secret = credentials.password.get_secret_value()
         arguments = {
             "login": credentials.login,
@@ -81,22 +75,26 @@ class SoapStatusTransport:
         }
         if request.query is not None:
             arguments["query"] = request.query
-        try:
-            response = getattr(self._service, request.operation)(**arguments)
-        except requests.RequestException as exc:
-            raise translated(exc) from exc
+        with third_party_errors():
+            message = self._binding.get(request.operation).input.serialize(**arguments)
+            body = etree.tostring(message.content, xml_declaration=True, encoding="utf-8")
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("POST %s\n%s", self.endpoint, _redacted_envelope(message.content))
+        headers = {**message.headers, "Content-Type": "text/xml; charset=utf-8"}
+        reply = self._wire.post(self.endpoint, body, headers, time_left=timeout)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("reply from %s\n%s", self.endpoint, reply.text(secret))
+        if reply.status_code != 200:
+            raise _error_reply(reply, secret)
         element, namespaces = self._replies[request.operation]
-        charset = _charset(response.headers.get("Content-Type", ""))
-        if response.status_code != 200:
-            raise _error_reply(response, charset, secret)
         try:
-            return status_fields(parse_xml(response.content, charset), element, namespaces)
+            return status_fields(parse_xml(reply.content, reply.charset), element, namespaces)
         except SoapFaultError as fault:
             raise _redacted(fault, secret) from None
 
     def close(self) -> None:
         if self._owns_session:
-            self._session.close()
+            self._wire.session.close()
 
     def __enter__(self) -> SoapStatusTransport:
         return self
@@ -108,44 +106,13 @@ class SoapStatusTransport:
         return f"SoapStatusTransport(endpoint={self.endpoint!r})"
 
 
-class _ZeepHttp(zeep.Transport):
-    """zeep's transport with redirects off, timeouts on, and no password in its log.
-
-    zeep's own ``post`` logs the whole envelope, password included, at DEBUG and follows
-    redirects, which would resend the password wherever a redirect points.
-    """
-
-    def __init__(self, session: requests.Session, timeout: Timeout) -> None:
-        # zeep is unannotated; untyped_calls_exclude does not reach super() calls.
-        super().__init__(  # type: ignore[no-untyped-call]
-            session=session, timeout=timeout, operation_timeout=timeout
-        )
-        session.headers["User-Agent"] = "smsc-soap"
-
-    def post_xml(
-        self, address: str, envelope: etree._Element, headers: dict[str, str]
-    ) -> requests.Response:
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("POST %s\n%s", address, _redacted_envelope(envelope))
-        response = super().post_xml(address, envelope, headers)  # type: ignore[no-untyped-call]
-        return cast(requests.Response, response)
-
-    def post(self, address: str, message: bytes, headers: dict[str, str]) -> requests.Response:
-        response = self.session.post(
-            address,
-            data=message,
-            headers=headers,
-            timeout=self.operation_timeout,
-            allow_redirects=False,
-        )
-        logger.debug("HTTP %s from %s", response.status_code, address)
-        return response
-
-
-def _load_client(host: str, wsdl: str | PathLike[str] | None, transport: _ZeepHttp) -> zeep.Client:
+def _load_client(
+    host: str, wsdl: str | PathLike[str] | None, session: requests.Session, timeout: Timeout
+) -> zeep.Client:
+    # zeep's transport only fetches a caller's WSDL (and its imports) by URL.
+    transport = zeep.Transport(session=session, timeout=timeout)
     settings = zeep.Settings(
         strict=True,
-        raw_response=True,  # replies are read by envelope.status_fields, not by zeep
         forbid_dtd=True,
         forbid_entities=True,
         forbid_external=True,
@@ -163,7 +130,7 @@ def _load_client(host: str, wsdl: str | PathLike[str] | None, transport: _ZeepHt
 def _status_binding(client: zeep.Client) -> Binding:
     try:
         binding = client.wsdl.services["Service"].ports["ServiceSoap"].binding
-        for operation in ("get_status", "get_status2"):
+        for operation in _OPERATIONS:
             binding.get(operation)
     except (KeyError, ValueError) as exc:
         raise InvalidParametersError(
@@ -181,24 +148,14 @@ def _scheme_variants(namespace: str | None) -> frozenset[str]:
     return frozenset({namespace, f"http://{rest}", f"https://{rest}"})
 
 
-def _charset(content_type: str) -> str | None:
-    match = _CHARSET.search(content_type)
-    return match.group(1) if match else None
-
-
-def _error_reply(response: requests.Response, charset: str | None, secret: str) -> TransportError:
+def _error_reply(reply: WireReply, secret: str) -> TransportError:
     try:
-        fault = parse_xml(response.content, charset).find(_FAULT_PATH)
+        fault = parse_xml(reply.content, reply.charset).find(_FAULT_PATH)
     except MalformedResponseError:
         fault = None
     if fault is not None:
         return _redacted(soap_fault(fault), secret)
-    head = response.content[:_HTTP_BODY_KEPT]
-    try:
-        body = head.decode(charset or "utf-8", errors="replace")
-    except LookupError:  # a charset Python does not know
-        body = head.decode("utf-8", errors="replace")
-    return HTTPStatusError(response.status_code, redact(body, secret))
+    return reply.status_error(secret)
 
 
 def _redacted(fault: SoapFaultError, secret: str) -> SoapFaultError:

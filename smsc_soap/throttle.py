@@ -1,0 +1,64 @@
+"""Keeping one client's requests inside the service's limits, so error 9 stays rare.
+
+At most ``LOOKUPS_PER_MESSAGE`` requests for one message per minute (with a second of margin
+for the two clocks), and fewer than ``CONCURRENT_LIMIT`` requests in flight, across every
+thread that shares the client. By default a request that would break a limit waits for its
+turn, within the call's deadline; with ``wait=False`` it is refused with ``RateLimitError``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+
+from .clock import Clock
+from .errors import RateLimitError
+from .limits import CONCURRENT_LIMIT, LOOKUPS_PER_MESSAGE, WINDOW_SECONDS, SlidingWindow
+
+__all__ = ["Throttle"]
+
+_CLOCK_MARGIN = 1.0
+
+
+class Throttle:
+    """Admits one request at a time into the service's limits; thread-safe."""
+
+    def __init__(self, *, clock: Clock, wait: bool = True) -> None:
+        self.wait = wait
+        self._clock = clock
+        self._per_message = SlidingWindow(
+            LOOKUPS_PER_MESSAGE, WINDOW_SECONDS + _CLOCK_MARGIN, clock=clock.monotonic
+        )
+        self.in_flight_limit = CONCURRENT_LIMIT - 1
+        self._in_flight = threading.BoundedSemaphore(self.in_flight_limit)
+
+    @contextmanager
+    def admitted(self, message: Hashable, deadline: float) -> Iterator[None]:
+        """Hold a place for one request about ``message`` while the block runs."""
+        now = self._clock.monotonic()
+        start = self._per_message.reserve(message, deadline if self.wait else now)
+        if start is None:
+            raise RateLimitError(
+                f"held back by the client: {LOOKUPS_PER_MESSAGE} lookups of this message"
+                f" in the last {WINDOW_SECONDS:g} s"
+                + (", and the next one would pass the call's deadline" if self.wait else "")
+            )
+        if start > now:
+            self._clock.sleep(start - now)
+        time_left = deadline - self._clock.monotonic()
+        got_place = (
+            self._in_flight.acquire(timeout=max(time_left, 0.0))
+            if self.wait
+            else self._in_flight.acquire(blocking=False)
+        )
+        if not got_place:
+            raise RateLimitError(
+                f"held back by the client: {self.in_flight_limit} requests already in flight"
+                " on this login"
+                + (" until the call's deadline" if self.wait else "")
+            )
+        try:
+            yield
+        finally:
+            self._in_flight.release()
