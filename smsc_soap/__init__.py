@@ -24,7 +24,7 @@ from .hosts import KNOWN_HOSTS
 from .models import MOSCOW_TIME, HlrInfo, MessageFlag, MessageStatus
 from .query import build_query
 from .retries import RetryPolicy
-from .transports import SoapStatusTransport, StatusTransport
+from .transports import FakeTransport, SoapStatusTransport, StatusTransport
 
 __all__ = [
     "KNOWN_HOSTS",
@@ -35,6 +35,7 @@ __all__ = [
     "ConnectionFailedError",
     "DeleteError",
     "EmailError",
+    "FakeTransport",
     "HTTPStatusError",
     "HlrInfo",
     "IPBlockedError",

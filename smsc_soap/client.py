@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from os import PathLike
+from typing import Literal
 
 import requests
 from pydantic import SecretStr
 
 from .clock import SYSTEM_CLOCK, Clock
-from .errors import SmscError
+from .errors import InvalidParametersError, SmscError
 from .lockout import DEFAULT_COOLDOWN, Lockout
 from .models import MessageStatus
 from .query import QueryValue
@@ -69,19 +70,26 @@ class StatusClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         session: requests.Session | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        transport: StatusTransport | Literal["soap"] = "soap",
     ) -> None:
         self._credentials = Credentials(
             login, password if isinstance(password, SecretStr) else SecretStr(password)
         )
-        self._transport: StatusTransport = SoapStatusTransport(
-            host=host,
-            endpoint=endpoint,
-            wsdl=wsdl,
-            allow_insecure_http=allow_insecure_http,
-            timeout=timeout,
-            max_response_bytes=max_response_bytes,
-            session=session,
-        )
+        if transport == "soap":
+            transport = SoapStatusTransport(
+                host=host,
+                endpoint=endpoint,
+                wsdl=wsdl,
+                allow_insecure_http=allow_insecure_http,
+                timeout=timeout,
+                max_response_bytes=max_response_bytes,
+                session=session,
+            )
+        elif not isinstance(transport, StatusTransport):
+            raise InvalidParametersError(
+                f"transport must be 'soap' or a StatusTransport, not {transport!r}"
+            )
+        self._transport = transport
         self.host = host
         self.deadline = deadline
         self.retry = retry or RetryPolicy()

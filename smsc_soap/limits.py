@@ -45,9 +45,9 @@ class SlidingWindow:
             events.append(now)
             return len(events) <= self.allowed
 
-    def reserve(self, key: Hashable, latest: float) -> float | None:
+    def reserve(self, key: Hashable, within: float) -> float | None:
         """The earliest time, from now on, at which one more event for ``key`` stays within
-        the allowance; recorded for that time if it is no later than ``latest``, else None."""
+        the allowance; recorded for that time if it is ``within`` seconds, else None."""
         now = self._clock()
         with self._lock:
             events = self._recent(key, now)
@@ -55,7 +55,7 @@ class SlidingWindow:
             if len(events) >= self.allowed:
                 # Reservations are made in time order, so the deque stays sorted.
                 start = max(now, events[-self.allowed] + self.seconds)
-            if start > latest:
+            if start > now + within:
                 return None
             events.append(start)
             return start

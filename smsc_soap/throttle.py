@@ -37,15 +37,16 @@ class Throttle:
     def admitted(self, message: Hashable, deadline: float) -> Iterator[None]:
         """Hold a place for one request about ``message`` while the block runs."""
         now = self._clock.monotonic()
-        start = self._per_message.reserve(message, deadline if self.wait else now)
+        start = self._per_message.reserve(message, deadline - now if self.wait else 0.0)
         if start is None:
             raise RateLimitError(
                 f"held back by the client: {LOOKUPS_PER_MESSAGE} lookups of this message"
                 f" in the last {WINDOW_SECONDS:g} s"
                 + (", and the next one would pass the call's deadline" if self.wait else "")
             )
-        if start > now:
-            self._clock.sleep(start - now)
+        turn = start - self._clock.monotonic()
+        if turn > 0:
+            self._clock.sleep(turn)
         time_left = deadline - self._clock.monotonic()
         got_place = (
             self._in_flight.acquire(timeout=max(time_left, 0.0))

@@ -1,0 +1,27 @@
+"""A clock that only moves when told to, or when someone sleeps on it."""
+
+from __future__ import annotations
+
+import threading
+
+
+class ManualClock:
+    """Implements ``smsc_soap.Clock``; ``sleeps`` records every wait asked for."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += max(seconds, 0.0)
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
