@@ -61,7 +61,8 @@ class Lockout:
         with self._lock:
             self._cause, self._since = type(error), self._clock.monotonic()
         logger.warning(
-            "SMSC answered error %d; not retried, and calls are held for %.0f s", error.code,
+            "SMSC answered error %d; not retried, and calls are held for %.0f s",
+            error.code,
             self.cooldown,
         )
 

@@ -56,8 +56,7 @@ class Throttle:
         if not got_place:
             raise RateLimitError(
                 f"held back by the client: {self.in_flight_limit} requests already in flight"
-                " on this login"
-                + (" until the call's deadline" if self.wait else "")
+                " on this login" + (" until the call's deadline" if self.wait else "")
             )
         try:
             yield

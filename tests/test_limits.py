@@ -68,9 +68,7 @@ def test_other_messages_do_not_wait_for_it(fake: FakeTransport, clock: ManualClo
 def test_without_waiting_the_sixth_lookup_is_refused_unsent(
     fake: FakeTransport, clock: ManualClock
 ) -> None:
-    client = StatusClient(
-        "demo", PASSWORD, transport=fake, clock=clock, wait_for_limits=False
-    )
+    client = StatusClient("demo", PASSWORD, transport=fake, clock=clock, wait_for_limits=False)
     for _ in range(5):
         client.get_status(PHONE, "1")
 

@@ -93,7 +93,7 @@ class FakeTransport:
             reply = self._messages.get(key)
         if self.delay > timeout:
             self._clock.sleep(timeout)
-            raise RequestTimeoutError(f"the fake took {self.delay:g} s, over the {timeout:g} s left")
+            raise RequestTimeoutError(f"the fake takes {self.delay:g} s; {timeout:g} s were left")
         if self.delay:
             self._clock.sleep(self.delay)
         if isinstance(outcome, SmscError):
