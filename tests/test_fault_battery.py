@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import logging
 import time
+import tracemalloc
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -46,6 +47,7 @@ class Outcome:
     error: SmscError | None
     attempts: int
     seconds: float
+    peak_bytes: int
     clock: InstantClock
     texts: list[str]
 
@@ -71,14 +73,18 @@ def run(
             retry=RetryPolicy(attempts=ATTEMPTS),
             clock=clock,
         )
-        started = time.monotonic()
         result: MessageStatus | None = None
         error: SmscError | None = None
+        tracemalloc.start()
+        started = time.monotonic()
         try:
             result = client.get_status(PHONE, "1")
         except SmscError as exc:
             error = exc
-        seconds = time.monotonic() - started
+        finally:
+            seconds = time.monotonic() - started
+            peak_bytes = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
         client.close()
         sent = len(server.requests)
     texts = [caplog.text, repr(client), repr(result)]
@@ -89,7 +95,7 @@ def run(
     assert error is None or error.attempts == sent
     for text in texts:
         assert PASSWORD not in text
-    return Outcome(result, error, sent, seconds, clock, texts)
+    return Outcome(result, error, sent, seconds, peak_bytes, clock, texts)
 
 
 def test_http_500_with_html_is_retried_then_typed(caplog: pytest.LogCaptureFixture) -> None:
@@ -167,6 +173,7 @@ def test_a_50_mb_body_without_a_length_is_cut_at_the_cap(
     assert "1048576-byte cap" in str(outcome.error)
     assert outcome.attempts == 1
     assert outcome.seconds < 2
+    assert outcome.peak_bytes < 8 * 1024 * 1024
 
 
 def test_a_gzip_bomb_is_cut_at_the_cap_after_decompression(
@@ -181,6 +188,7 @@ def test_a_gzip_bomb_is_cut_at_the_cap_after_decompression(
     assert "cap" in str(outcome.error)
     assert outcome.attempts == 1
     assert outcome.seconds < 2
+    assert outcome.peak_bytes < 8 * 1024 * 1024
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>

@@ -49,6 +49,8 @@ _BROKEN = (
     requests.ConnectionError,
     requests.exceptions.ChunkedEncodingError,
     urllib3.exceptions.ProtocolError,
+    urllib3.exceptions.IncompleteRead,
+    urllib3.exceptions.InvalidChunkLength,
     urllib3.exceptions.ProxyError,
     urllib3.exceptions.NewConnectionError,
     urllib3.exceptions.MaxRetryError,

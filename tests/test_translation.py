@@ -1,0 +1,181 @@
+"""Every exception of the libraries under the transports leaves the client as an SmscError."""
+
+from __future__ import annotations
+
+import inspect
+import io
+import time
+from types import ModuleType
+
+import pytest
+import requests
+import requests_mock
+import urllib3.exceptions
+import zeep.exceptions
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from smsc_soap import (
+    ConnectionFailedError,
+    HTTPStatusError,
+    InstantClock,
+    InvalidParametersError,
+    MalformedResponseError,
+    MessageStatus,
+    RequestTimeoutError,
+    RetryPolicy,
+    SmscError,
+    SoapFaultError,
+    StatusClient,
+    TLSError,
+    TransportError,
+)
+from smsc_soap.transports.failures import THIRD_PARTY_ERRORS, translated
+
+from soap_replies import ENDPOINT, PASSWORD, soap_reply
+
+
+def exception_classes(module: ModuleType, base: type[Exception]) -> list[type[Exception]]:
+    return sorted(
+        (
+            value
+            for value in vars(module).values()
+            if inspect.isclass(value) and issubclass(value, base) and not issubclass(value, Warning)
+        ),
+        key=lambda cls: f"{cls.__module__}.{cls.__qualname__}",
+    )
+
+
+LIBRARY_EXCEPTIONS = [
+    *exception_classes(requests.exceptions, requests.RequestException),
+    *exception_classes(urllib3.exceptions, urllib3.exceptions.HTTPError),
+    *exception_classes(zeep.exceptions, zeep.exceptions.Error),
+]
+
+
+# Constructors that format numbers or ask a response where it is: arguments that fit.
+ARGUMENTS: dict[type[Exception], tuple[object, ...]] = {
+    urllib3.exceptions.IncompleteRead: (100, 900),
+    urllib3.exceptions.InvalidChunkLength: (
+        urllib3.HTTPResponse(io.BytesIO(b"abc"), preload_content=False),
+        b"zz",
+    ),
+}
+
+
+def instance_of(cls: type[Exception]) -> Exception:
+    """An instance, whatever its constructor wants."""
+    if cls in ARGUMENTS:
+        return cls(*ARGUMENTS[cls])
+    for arguments in (("boom",), (), ("boom", "boom"), ("boom", "boom", "boom")):
+        try:
+            return cls(*arguments)
+        except (TypeError, AttributeError):
+            continue
+    # Constructors that want live objects (a response, a pool): an instance all the same.
+    instance = cls.__new__(cls)
+    Exception.__init__(instance, "boom")
+    return instance
+
+
+def test_the_enumeration_finds_the_libraries_exceptions() -> None:
+    names = {cls.__name__ for cls in LIBRARY_EXCEPTIONS}
+    assert {"ReadTimeout", "ChunkedEncodingError", "ProtocolError", "Fault"} <= names
+    assert len(LIBRARY_EXCEPTIONS) > 50
+
+
+@pytest.mark.parametrize("cls", LIBRARY_EXCEPTIONS, ids=lambda cls: cls.__qualname__)
+def test_every_library_exception_is_translated(
+    service: requests_mock.Mocker, cls: type[Exception]
+) -> None:
+    raised = instance_of(cls)
+    assert isinstance(raised, THIRD_PARTY_ERRORS)
+    service.post(ENDPOINT, exc=raised)
+
+    with (
+        StatusClient("demo", PASSWORD, retry=RetryPolicy.disabled()) as client,
+        pytest.raises(SmscError) as caught,
+    ):
+        client.get_status("79991234567", "1")
+
+    assert caught.value.__cause__ is raised
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected"),
+    [
+        (requests.ConnectTimeout("connect"), RequestTimeoutError),
+        (requests.ReadTimeout("read"), RequestTimeoutError),
+        (
+            requests.ConnectionError(urllib3.exceptions.ReadTimeoutError(None, "/", "slow")),  # type: ignore[arg-type]
+            RequestTimeoutError,
+        ),
+        (requests.ConnectionError("refused"), ConnectionFailedError),
+        (requests.exceptions.ChunkedEncodingError("cut"), ConnectionFailedError),
+        (urllib3.exceptions.ProtocolError("reset"), ConnectionFailedError),
+        (urllib3.exceptions.IncompleteRead(100, 900), ConnectionFailedError),
+        (urllib3.exceptions.NewConnectionError(None, "refused"), ConnectionFailedError),  # type: ignore[arg-type]
+        (requests.exceptions.SSLError("certificate verify failed"), TLSError),
+        (requests.exceptions.ContentDecodingError("bad gzip"), MalformedResponseError),
+        (urllib3.exceptions.DecodeError("bad gzip"), MalformedResponseError),
+        (zeep.exceptions.Fault("busy", code="soap:Server"), SoapFaultError),
+        (zeep.exceptions.TransportError(status_code=502, content=b"bad"), HTTPStatusError),
+        (zeep.exceptions.ValidationError("bad value"), InvalidParametersError),
+        (zeep.exceptions.XMLSyntaxError("not XML"), MalformedResponseError),
+        (UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad"), MalformedResponseError),
+        (requests.exceptions.InvalidURL("no"), TransportError),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, Exception) else "",
+)
+def test_translation_is_most_specific_first(raised: Exception, expected: type[SmscError]) -> None:
+    assert type(translated(raised)) is expected
+
+
+ANY_REPLY = st.one_of(
+    st.binary(max_size=2000),
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                [
+                    "status",
+                    "err",
+                    "last_date",
+                    "last_timestamp",
+                    "cost",
+                    "error",
+                    "flag",
+                    "type",
+                    "send_timestamp",
+                    "sms_cnt",
+                    "x",
+                ]
+            ),
+            st.text(max_size=30),
+        ),
+        max_size=8,
+    ).map(lambda fields: soap_reply(fields)),
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=ANY_REPLY, status_code=st.sampled_from([200, 200, 200, 400, 500, 503]))
+def test_any_reply_gives_a_status_or_a_documented_error_in_time(
+    body: bytes, status_code: int
+) -> None:
+    deadline = 2.0
+    with requests_mock.Mocker() as service:
+        service.post(ENDPOINT, content=body, status_code=status_code)
+        client = StatusClient("demo", PASSWORD, clock=InstantClock(), deadline=deadline)
+        started = time.monotonic()
+        try:
+            result: object = client.get_status("79991234567", "1")
+        except SmscError as error:
+            result = error
+        elapsed = time.monotonic() - started
+
+    assert isinstance(result, MessageStatus | SmscError)
+    assert type(result).__module__ in {"smsc_soap.models", "smsc_soap.errors"}
+    assert elapsed < deadline
+    assert PASSWORD not in str(result)
