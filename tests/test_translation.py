@@ -12,7 +12,7 @@ import requests
 import requests_mock
 import urllib3.exceptions
 import zeep.exceptions
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smsc_soap import (
@@ -157,9 +157,7 @@ ANY_REPLY = st.one_of(
 )
 
 
-@settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=300, deadline=None)
 @given(body=ANY_REPLY, status_code=st.sampled_from([200, 200, 200, 400, 500, 503]))
 def test_any_reply_gives_a_status_or_a_documented_error_in_time(
     body: bytes, status_code: int
