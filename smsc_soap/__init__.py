@@ -19,12 +19,18 @@ from .errors import (
     SoapFaultError,
     TLSError,
     TransportError,
+    UnsupportedOperationError,
 )
 from .hosts import KNOWN_HOSTS
-from .models import MOSCOW_TIME, HlrInfo, MessageFlag, MessageStatus
+from .models import MOSCOW_TIME, HlrInfo, LookupResult, MessageFlag, MessageStatus
 from .query import build_query
 from .retries import RetryPolicy
-from .transports import FakeTransport, SoapStatusTransport, StatusTransport
+from .transports import (
+    FakeTransport,
+    HttpStatusTransport,
+    SoapStatusTransport,
+    StatusTransport,
+)
 
 __all__ = [
     "KNOWN_HOSTS",
@@ -38,9 +44,11 @@ __all__ = [
     "FakeTransport",
     "HTTPStatusError",
     "HlrInfo",
+    "HttpStatusTransport",
     "IPBlockedError",
     "InstantClock",
     "InvalidParametersError",
+    "LookupResult",
     "MalformedResponseError",
     "MessageFlag",
     "MessageNotFoundError",
@@ -61,5 +69,6 @@ __all__ = [
     "TLSError",
     "TemplateKind",
     "TransportError",
+    "UnsupportedOperationError",
     "build_query",
 ]

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from os import PathLike
-from typing import Literal
+from typing import Literal, TypeVar
 
 import requests
 from pydantic import SecretStr
 
+from .batch import DEFAULT_MASS_SIZE, concurrent_lookups, mass_lookups
 from .clock import SYSTEM_CLOCK, Clock
-from .errors import InvalidParametersError, SmscError
+from .errors import InvalidParametersError, SmscError, UnsupportedOperationError
 from .lockout import DEFAULT_COOLDOWN, Lockout
-from .models import MessageStatus
+from .models import LookupResult, MessageStatus
 from .query import QueryValue
 from .reply import status_from_reply
-from .request import Credentials, Operation, StatusRequest
+from .request import Credentials, StatusRequest
 from .retries import DEFAULT_DEADLINE, RetryPolicy, call_with_retries
 from .throttle import Throttle
-from .transports.base import StatusTransport
+from .transports.base import DeletingTransport, MassLookupTransport, StatusTransport
+from .transports.http import HttpStatusTransport
 from .transports.soap import SoapStatusTransport
 from .transports.wire import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Timeout
 
@@ -27,20 +30,24 @@ __all__ = ["StatusClient"]
 
 logger = logging.getLogger("smsc_soap.client")
 
+T = TypeVar("T")
+
 
 class StatusClient:
-    """Asks SMS Center for the delivery status of sent messages over its SOAP API.
+    """Asks SMS Center for the delivery status of sent messages, over SOAP by default.
 
-    Everything after the credentials is keyword-only. Requests go to
-    ``https://{host}/sys/soap.php`` (``host`` one of smsc.ru, smscentre.com, smsc.kz, smsc.ua),
-    or to ``endpoint``; plain http only with ``allow_insecure_http=True``. The WSDL is the
-    copy shipped in the package, in the host's namespace, unless ``wsdl`` names another copy
-    of the same interface (a path or URL). Building a client touches no network.
+    Credentials are a login and password, or (over HTTP) ``api_key``; everything after them
+    is keyword-only. ``transport`` is ``"soap"`` (``https://{host}/sys/soap.php``), ``"http"``
+    (``https://{host}/sys/status.php``) or any ``StatusTransport``; ``host`` is one of
+    smsc.ru, smscentre.com, smsc.kz, smsc.ua, and ``endpoint`` replaces the whole URL (plain
+    http only with ``allow_insecure_http=True``). Over SOAP the WSDL is the copy shipped in
+    the package, in the host's namespace, unless ``wsdl`` names another copy of the same
+    interface (a path or URL). Building a client touches no network.
 
-    Every call returns a ``MessageStatus`` or raises an ``SmscError`` within ``deadline``
-    seconds: ``timeout`` (connect, read) bounds each request, ``retry`` says what is tried
-    again, replies over ``max_response_bytes`` are cut off. The client keeps the service's
-    limits (5 lookups of a message per minute, fewer than 5 requests in flight): a request
+    Every call returns or raises an ``SmscError`` within ``deadline`` seconds: ``timeout``
+    (connect, read) bounds each request, ``retry`` says what is tried again, replies over
+    ``max_response_bytes`` are cut off. The client keeps the service's limits (5 lookups of
+    a message and 1 mass request per minute, fewer than 5 requests in flight): a request
     that would break one waits for its turn, or with ``wait_for_limits=False`` raises
     ``RateLimitError``. After the service answers error 2 or 4, calls are refused without
     sending for ``lockout_cooldown`` seconds or until ``reset_lockout()``. ``clock`` is what
@@ -49,15 +56,16 @@ class StatusClient:
     One client is safe to share between threads, and should be: its limits count the
     requests of all of them.
 
-    The password is kept as a ``SecretStr``: it shows in no repr, log line or error.
-    Inputs are checked before anything is sent; bad ones raise ``InvalidParametersError``.
+    Secrets are kept as ``SecretStr``: they show in no repr, log line or error. Inputs are
+    checked before anything is sent; bad ones raise ``InvalidParametersError``.
     """
 
     def __init__(
         self,
-        login: str,
-        password: str | SecretStr,
+        login: str | None = None,
+        password: str | SecretStr | None = None,
         *,
+        api_key: str | SecretStr | None = None,
         host: str = "smsc.ru",
         endpoint: str | None = None,
         wsdl: str | PathLike[str] | None = None,
@@ -70,26 +78,31 @@ class StatusClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         session: requests.Session | None = None,
         clock: Clock = SYSTEM_CLOCK,
-        transport: StatusTransport | Literal["soap"] = "soap",
+        transport: StatusTransport | Literal["soap", "http"] = "soap",
     ) -> None:
-        self._credentials = Credentials(
-            login, password if isinstance(password, SecretStr) else SecretStr(password)
-        )
+        self._credentials = Credentials.of(login, password, api_key)
+        wire_options = {
+            "host": host,
+            "endpoint": endpoint,
+            "allow_insecure_http": allow_insecure_http,
+            "timeout": timeout,
+            "max_response_bytes": max_response_bytes,
+            "session": session,
+        }
         if transport == "soap":
-            transport = SoapStatusTransport(
-                host=host,
-                endpoint=endpoint,
-                wsdl=wsdl,
-                allow_insecure_http=allow_insecure_http,
-                timeout=timeout,
-                max_response_bytes=max_response_bytes,
-                session=session,
-            )
+            if api_key is not None:
+                raise InvalidParametersError(
+                    "the SOAP interface takes a login and password; use transport='http'"
+                    " for an API key"
+                )
+            transport = SoapStatusTransport(wsdl=wsdl, **wire_options)  # type: ignore[arg-type]
+        elif transport == "http":
+            transport = HttpStatusTransport(**wire_options)  # type: ignore[arg-type]
         elif not isinstance(transport, StatusTransport):
             raise InvalidParametersError(
-                f"transport must be 'soap' or a StatusTransport, not {transport!r}"
+                f"transport must be 'soap', 'http' or a StatusTransport, not {transport!r}"
             )
-        self._transport = transport
+        self._transport: StatusTransport = transport
         self.host = host
         self.deadline = deadline
         self.retry = retry or RetryPolicy()
@@ -99,7 +112,7 @@ class StatusClient:
 
     def get_status(self, phone: str, message_id: str | int, all: int = 0) -> MessageStatus:
         """The status of one message (``all``: 0 usual, 1 full, 2 with operator and region)."""
-        return self._lookup("get_status", phone, message_id, all)
+        return self._lookup(StatusRequest.build("get_status", phone, message_id, all))
 
     def get_status2(
         self,
@@ -110,42 +123,107 @@ class StatusClient:
     ) -> MessageStatus:
         """Like ``get_status``, with extra parameters in ``query``: a mapping (encoded with
         ``build_query``) or a ready ``name=value&...`` string."""
-        return self._lookup("get_status2", phone, message_id, all, query)
+        return self._lookup(StatusRequest.build("get_status2", phone, message_id, all, query))
+
+    def get_statuses(
+        self,
+        refs: Iterable[tuple[str, str | int]],
+        all: int = 0,
+        *,
+        mass_size: int = DEFAULT_MASS_SIZE,
+    ) -> Iterator[LookupResult]:
+        """Look up many ``(phone, message_id)`` pairs, yielding each result as it arrives.
+
+        A failed item is a ``LookupResult`` carrying its error; the batch goes on. An
+        ``AuthenticationError`` or ``IPBlockedError`` from the service ends it at once,
+        raised, since every further request would only deepen the trouble. Over a transport
+        with mass lookups (HTTP) up to ``mass_size`` messages go in one request, one request
+        a minute; otherwise single lookups run concurrently within the limits, and results
+        arrive in the order they complete. ``refs`` is read lazily: it may be a generator.
+        """
+        level = StatusRequest.build("get_status", "0", "0", all).all
+        transport = self._transport
+        if isinstance(transport, MassLookupTransport):
+            if mass_size < 1:
+                raise InvalidParametersError("mass_size must be at least 1")
+            return mass_lookups(
+                refs, level, mass_size, lambda group: self._lookup_many(transport, group)
+            )
+        return concurrent_lookups(refs, level, self._throttle.in_flight_limit, self._lookup)
+
+    def delete(self, phone: str, message_id: str | int) -> None:
+        """Delete a sent message (before it moves to the archive); over HTTP only.
+
+        Not retried: a repeat after a lost answer would report error 5 for a message
+        that was deleted. Raises ``DeleteError`` if the service cannot delete it, and
+        ``UnsupportedOperationError`` on a transport without deletion (SOAP).
+        """
+        request = StatusRequest.build("get_status", phone, message_id, 0)
+        transport = self._transport
+        if not isinstance(transport, DeletingTransport):
+            raise UnsupportedOperationError(
+                f"{type(transport).__name__} cannot delete messages; use transport='http'"
+            )
+        self._call(
+            f"delete id={request.message_id}",
+            lambda deadline: self._throttle.lookup((request.phone, request.message_id), deadline),
+            lambda time_left: transport.delete(
+                self._credentials, request.phone, request.message_id, timeout=time_left
+            ),
+            retry=RetryPolicy.disabled(),
+        )
 
     def reset_lockout(self) -> None:
         """Allow calls again after the service answered error 2 or 4 (fixed credentials,
         or a block known to be over)."""
         self._lockout.reset()
 
-    def _lookup(
+    def _lookup(self, request: StatusRequest) -> MessageStatus:
+        logger.debug("%s id=%s all=%d", request.operation, request.message_id, request.all)
+        return self._call(
+            f"{request.operation} id={request.message_id}",
+            lambda deadline: self._throttle.lookup((request.phone, request.message_id), deadline),
+            lambda time_left: status_from_reply(
+                self._transport.fetch(self._credentials, request, timeout=time_left), request
+            ),
+        )
+
+    def _lookup_many(
+        self, transport: MassLookupTransport, requests: list[StatusRequest]
+    ) -> list[Mapping[str, str] | SmscError]:
+        logger.debug("mass lookup of %d messages", len(requests))
+        return self._call(
+            f"mass lookup of {len(requests)} messages",
+            self._throttle.mass_lookup,
+            lambda time_left: transport.fetch_many(self._credentials, requests, timeout=time_left),
+        )
+
+    def _call(
         self,
-        operation: Operation,
-        phone: object,
-        message_id: object,
-        all: object,
-        query: Mapping[str, QueryValue] | str | None = None,
-    ) -> MessageStatus:
-        request = StatusRequest.build(operation, phone, message_id, all, query)
-        logger.debug("%s id=%s all=%d", operation, request.message_id, request.all)
+        describe: str,
+        admit: Callable[[float], AbstractContextManager[None]],
+        send: Callable[[float], T],
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> T:
+        """``send(time_left)`` within the limits, the lockout, the retries and the deadline."""
         deadline = self._clock.monotonic() + self.deadline
         sent = 0
 
-        def attempt() -> MessageStatus:
+        def attempt() -> T:
             nonlocal sent
             self._lockout.check()
-            with self._throttle.admitted((request.phone, request.message_id), deadline):
+            with admit(deadline):
                 sent += 1
-                time_left = deadline - self._clock.monotonic()
-                fields = self._transport.fetch(self._credentials, request, timeout=time_left)
-            return status_from_reply(fields, request)
+                return send(deadline - self._clock.monotonic())
 
         try:
             return call_with_retries(
                 attempt,
-                policy=self.retry,
+                policy=retry or self.retry,
                 clock=self._clock,
                 deadline=deadline,
-                describe=f"{operation} id={request.message_id}",
+                describe=describe,
             )
         except SmscError as error:
             error.attempts = sent
@@ -153,7 +231,7 @@ class StatusClient:
             raise
 
     def close(self) -> None:
-        """Release the HTTP connections (of a session the client made itself)."""
+        """Release the transport's connections (of a session the client made itself)."""
         self._transport.close()
 
     def __enter__(self) -> StatusClient:

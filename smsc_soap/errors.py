@@ -8,14 +8,15 @@
     │   ├── IPBlockedError            4, and calls refused while the block lasts
     │   ├── DeleteError               5
     │   └── RateLimitError            9, and lookups the client's own limits held back
-    └── TransportError                no usable answer came back
-        ├── RequestTimeoutError       connect or read timed out, or the call's deadline passed
-        ├── ConnectionFailedError     no connection, or it broke before the answer was complete
-        │   └── TLSError              the TLS handshake or certificate check failed
-        ├── HTTPStatusError           an HTTP error status, no SOAP answer
-        │                             (.status_code, .body, .retry_after)
-        ├── SoapFaultError            a SOAP Fault  (.faultcode, .faultstring, .detail)
-        └── MalformedResponseError    an answer that is not the documented reply, or too large
+    ├── TransportError                no usable answer came back
+    │   ├── RequestTimeoutError       connect or read timed out, or the call's deadline passed
+    │   ├── ConnectionFailedError     no connection, or it broke before the answer was complete
+    │   │   └── TLSError              the TLS handshake or certificate check failed
+    │   ├── HTTPStatusError           an HTTP error status, no SOAP answer
+    │   │                             (.status_code, .body, .retry_after)
+    │   ├── SoapFaultError            a SOAP Fault  (.faultcode, .faultstring, .detail)
+    │   └── MalformedResponseError    an answer that is not the documented reply, or too large
+    └── UnsupportedOperationError     the transport cannot do this (deletion over SOAP, ...)
 
 ``ApiError.from_service`` tells an answer of the service from a refusal of the client's own,
 made without sending anything. An ``ApiError`` with a code the service has not documented is
@@ -44,6 +45,7 @@ __all__ = [
     "SoapFaultError",
     "TLSError",
     "TransportError",
+    "UnsupportedOperationError",
     "api_error",
 ]
 
@@ -207,3 +209,7 @@ class SoapFaultError(TransportError):
 
 class MalformedResponseError(TransportError):
     """The answer is not the documented reply: not XML, wrong element, bad or missing fields."""
+
+
+class UnsupportedOperationError(SmscError):
+    """The transport in use cannot do this: deletion or an API key over SOAP, for instance."""

@@ -6,10 +6,11 @@ from urllib.parse import urlsplit
 
 from .errors import InvalidParametersError
 
-__all__ = ["KNOWN_HOSTS", "service_namespace", "soap_endpoint"]
+__all__ = ["KNOWN_HOSTS", "SOAP_PATH", "STATUS_PATH", "endpoint_url", "service_namespace"]
 
 KNOWN_HOSTS = ("smsc.ru", "smscentre.com", "smsc.kz", "smsc.ua")
 SOAP_PATH = "/sys/soap.php"
+STATUS_PATH = "/sys/status.php"
 
 
 def checked_host(host: str) -> str:
@@ -25,14 +26,14 @@ def service_namespace(host: str) -> str:
     return f"http://{checked_host(host)}{SOAP_PATH}"
 
 
-def soap_endpoint(host: str, endpoint: str | None, *, allow_insecure_http: bool) -> str:
-    """``endpoint`` if given, else ``https://{host}/sys/soap.php``; plain http only when allowed.
+def endpoint_url(host: str, path: str, endpoint: str | None, *, allow_insecure_http: bool) -> str:
+    """``endpoint`` if given, else ``https://{host}{path}``; plain http only when allowed.
 
     The published WSDL names a plain-http address, but the request carries the password, so
     the WSDL's address is never used.
     """
     if endpoint is None:
-        return f"https://{checked_host(host)}{SOAP_PATH}"
+        return f"https://{checked_host(host)}{path}"
     parts = urlsplit(endpoint)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise InvalidParametersError(f"endpoint must be an http(s) URL, got {endpoint!r}")

@@ -19,8 +19,9 @@ from .codes import (
     TemplateKind,
     known_or_number,
 )
+from .errors import SmscError
 
-__all__ = ["MOSCOW_TIME", "HlrInfo", "MessageFlag", "MessageStatus"]
+__all__ = ["MOSCOW_TIME", "HlrInfo", "LookupResult", "MessageFlag", "MessageStatus"]
 
 MOSCOW_TIME = timezone(timedelta(hours=3), "MSK")
 """The service writes its dates in Moscow time, UTC+3 all year round."""
@@ -151,3 +152,18 @@ class MessageStatus(_Frozen):
 
 
 _FINAL_OUTCOMES = frozenset({Outcome.DELIVERED, Outcome.FAILED, Outcome.NOT_FOUND})
+
+
+class LookupResult(_Frozen):
+    """One item of a batch: the message asked about, and its status or the error for it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    phone: str
+    message_id: str
+    status: MessageStatus | None = None
+    error: SmscError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None

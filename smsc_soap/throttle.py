@@ -1,20 +1,27 @@
 """Keeping one client's requests inside the service's limits, so error 9 stays rare.
 
-At most ``LOOKUPS_PER_MESSAGE`` requests for one message per minute (with a second of margin
-for the two clocks), and fewer than ``CONCURRENT_LIMIT`` requests in flight, across every
-thread that shares the client. By default a request that would break a limit waits for its
-turn, within the call's deadline; with ``wait=False`` it is refused with ``RateLimitError``.
+At most ``LOOKUPS_PER_MESSAGE`` requests for one message and ``MASS_PER_WINDOW`` mass request
+per minute (with a second of margin for the two clocks), and fewer than ``CONCURRENT_LIMIT``
+requests in flight, across every thread that shares the client. By default a request that
+would break a limit waits for its turn, within the call's deadline; with ``wait=False`` it is
+refused with ``RateLimitError``.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Hashable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from .clock import Clock
 from .errors import RateLimitError
-from .limits import CONCURRENT_LIMIT, LOOKUPS_PER_MESSAGE, WINDOW_SECONDS, SlidingWindow
+from .limits import (
+    CONCURRENT_LIMIT,
+    LOOKUPS_PER_MESSAGE,
+    MASS_PER_WINDOW,
+    WINDOW_SECONDS,
+    SlidingWindow,
+)
 
 __all__ = ["Throttle"]
 
@@ -27,21 +34,31 @@ class Throttle:
     def __init__(self, *, clock: Clock, wait: bool = True) -> None:
         self.wait = wait
         self._clock = clock
-        self._per_message = SlidingWindow(
-            LOOKUPS_PER_MESSAGE, WINDOW_SECONDS + _CLOCK_MARGIN, clock=clock.monotonic
-        )
+        window = WINDOW_SECONDS + _CLOCK_MARGIN
+        self._per_message = SlidingWindow(LOOKUPS_PER_MESSAGE, window, clock=clock.monotonic)
+        self._mass = SlidingWindow(MASS_PER_WINDOW, window, clock=clock.monotonic)
         self.in_flight_limit = CONCURRENT_LIMIT - 1
         self._in_flight = threading.BoundedSemaphore(self.in_flight_limit)
 
-    @contextmanager
-    def admitted(self, message: Hashable, deadline: float) -> Iterator[None]:
+    def lookup(self, message: Hashable, deadline: float) -> AbstractContextManager[None]:
         """Hold a place for one request about ``message`` while the block runs."""
+        limit = f"{LOOKUPS_PER_MESSAGE} lookups of this message"
+        return self._admitted(self._per_message, message, deadline, limit)
+
+    def mass_lookup(self, deadline: float) -> AbstractContextManager[None]:
+        """Hold a place for one mass request while the block runs."""
+        limit = f"{MASS_PER_WINDOW} mass request"
+        return self._admitted(self._mass, "mass", deadline, limit)
+
+    @contextmanager
+    def _admitted(
+        self, window: SlidingWindow, key: Hashable, deadline: float, limit: str
+    ) -> Iterator[None]:
         now = self._clock.monotonic()
-        start = self._per_message.reserve(message, deadline - now if self.wait else 0.0)
+        start = window.reserve(key, deadline - now if self.wait else 0.0)
         if start is None:
             raise RateLimitError(
-                f"held back by the client: {LOOKUPS_PER_MESSAGE} lookups of this message"
-                f" in the last {WINDOW_SECONDS:g} s"
+                f"held back by the client: {limit} in the last {WINDOW_SECONDS:g} s"
                 + (", and the next one would pass the call's deadline" if self.wait else "")
             )
         turn = start - self._clock.monotonic()

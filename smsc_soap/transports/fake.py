@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from ..clock import SYSTEM_CLOCK, Clock
-from ..errors import RequestTimeoutError, SmscError
+from ..errors import RequestTimeoutError, SmscError, api_error
 from ..models import MOSCOW_TIME
 from ..request import Credentials, StatusRequest
 
@@ -18,8 +18,9 @@ ScriptedAnswer = SmscError | int | None
 """A scripted answer: an error to raise, a service error code to reply with, or None for the
 message's normal reply."""
 
-_NOT_FOUND = 3
 _WRONG_CREDENTIALS = 2
+_NOT_FOUND = 3
+_NOT_DELETED = 5
 
 
 class FakeTransport:
@@ -30,7 +31,7 @@ class FakeTransport:
     error 3, wrong credentials (when ``login``/``password`` are given) with error 2. Each
     request takes ``delay`` seconds on ``clock``; one that does not fit the client's timeout
     raises ``RequestTimeoutError`` when the timeout has passed. ``requests`` records every
-    request asked, in order. Thread-safe.
+    request asked, in order, ``deleted`` every deletion. Thread-safe.
 
     >>> fake = FakeTransport()
     >>> fake.add("79991234567", "1", status=1, cost="1.50")
@@ -47,6 +48,7 @@ class FakeTransport:
     ) -> None:
         self.delay = delay
         self.requests: list[StatusRequest] = []
+        self.deleted: list[tuple[str, str]] = []
         self.closed = False
         self._login = login
         self._password = password
@@ -104,9 +106,20 @@ class FakeTransport:
             return {"error": str(_WRONG_CREDENTIALS)}
         return {"error": str(_NOT_FOUND)} if reply is None else dict(reply)
 
+    def delete(
+        self, credentials: Credentials, phone: str, message_id: str, *, timeout: float
+    ) -> None:
+        """Forget a seeded message; error 5 if there is none, 2 for wrong credentials."""
+        if not self._accepts(credentials):
+            raise api_error(_WRONG_CREDENTIALS)
+        with self._lock:
+            self.deleted.append((phone, message_id))
+            if self._messages.pop((phone, message_id), None) is None:
+                raise api_error(_NOT_DELETED)
+
     def _accepts(self, credentials: Credentials) -> bool:
         return (self._login is None or credentials.login == self._login) and (
-            self._password is None or credentials.password.get_secret_value() == self._password
+            self._password is None or credentials.secret == self._password
         )
 
     def close(self) -> None:

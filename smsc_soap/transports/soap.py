@@ -16,8 +16,14 @@ from lxml import etree
 from zeep.wsdl.definitions import Binding
 
 from ..envelope import SOAP_ENVELOPE_NS, parse_xml, soap_fault, status_fields
-from ..errors import InvalidParametersError, MalformedResponseError, SoapFaultError, TransportError
-from ..hosts import soap_endpoint
+from ..errors import (
+    InvalidParametersError,
+    MalformedResponseError,
+    SoapFaultError,
+    TransportError,
+    UnsupportedOperationError,
+)
+from ..hosts import SOAP_PATH, endpoint_url
 from ..request import Credentials, StatusRequest
 from ..wsdl import shipped_wsdl
 from .failures import REDACTED, redact, third_party_errors, translated
@@ -51,7 +57,9 @@ class SoapStatusTransport:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         session: requests.Session | None = None,
     ) -> None:
-        self.endpoint = soap_endpoint(host, endpoint, allow_insecure_http=allow_insecure_http)
+        self.endpoint = endpoint_url(
+            host, SOAP_PATH, endpoint, allow_insecure_http=allow_insecure_http
+        )
         self._owns_session = session is None
         session = session or requests.Session()
         session.headers["User-Agent"] = "smsc-soap"
@@ -65,7 +73,12 @@ class SoapStatusTransport:
     def fetch(
         self, credentials: Credentials, request: StatusRequest, *, timeout: float
     ) -> Mapping[str, str]:
-        secret = credentials.password.get_secret_value()
+        if credentials.login is None:
+            raise UnsupportedOperationError(
+                "the SOAP interface takes a login and password, not an API key;"
+                " use the HTTP transport for an API key"
+            )
+        secret = credentials.secret
         arguments = {
             "login": credentials.login,
             "psw": secret,

@@ -1,0 +1,198 @@
+"""The HTTP transport: ``/sys/status.php`` with JSON replies (``fmt=3``) in UTF-8.
+
+Everything goes in a POST body, never in the URL, where proxies and server logs would keep
+the password. Login and password or an API key; one message or many (comma lists, matched
+back by id and phone); ``del=1`` deletion.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from urllib.parse import parse_qsl, urlencode
+
+import requests
+
+from ..errors import InvalidParametersError, MalformedResponseError, SmscError, api_error
+from ..hosts import STATUS_PATH, endpoint_url
+from ..request import Credentials, StatusRequest
+from .failures import redact
+from .wire import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Timeout, Wire
+
+__all__ = ["HttpStatusTransport"]
+
+logger = logging.getLogger("smsc_soap.transport.http")
+
+_NOT_FOUND = -3
+_FALLBACK_CHARSET = "windows-1251"  # the service's default, should it ignore charset=utf-8
+
+
+class HttpStatusTransport:
+    """Status lookups and deletions over the HTTP API, ``https://{host}/sys/status.php``.
+
+    Over HTTP an unknown message comes back as status -3 with no dates; this transport
+    answers it as error 3, as the SOAP interface does, so the caller sees the same
+    ``MessageNotFoundError`` over both.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "smsc.ru",
+        endpoint: str | None = None,
+        allow_insecure_http: bool = False,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.endpoint = endpoint_url(
+            host, STATUS_PATH, endpoint, allow_insecure_http=allow_insecure_http
+        )
+        self._owns_session = session is None
+        session = session or requests.Session()
+        session.headers["User-Agent"] = "smsc-soap"
+        self._wire = Wire(session, timeout=timeout, max_response_bytes=max_response_bytes)
+
+    def fetch(
+        self, credentials: Credentials, request: StatusRequest, *, timeout: float
+    ) -> Mapping[str, str]:
+        form = {"phone": request.phone, "id": request.message_id, "all": str(request.all)}
+        form.update(parse_qsl(request.query or "", keep_blank_values=True))
+        reply = self._post(credentials, form, timeout)
+        if not isinstance(reply, dict):
+            raise MalformedResponseError("a single lookup was answered with a list")
+        return _normalised(_fields(reply))
+
+    def fetch_many(
+        self, credentials: Credentials, requests: Sequence[StatusRequest], *, timeout: float
+    ) -> list[Mapping[str, str] | SmscError]:
+        if not requests:
+            return []
+        levels = {request.all for request in requests}
+        if len(levels) != 1 or any(request.query for request in requests):
+            raise ValueError("one mass request has one value of all and no query")
+        # A trailing comma keeps a single message in the mass format (the status page).
+        form = {
+            "phone": ",".join(request.phone for request in requests) + ",",
+            "id": ",".join(request.message_id for request in requests) + ",",
+            "all": str(levels.pop()),
+        }
+        reply = self._post(credentials, form, timeout)
+        if isinstance(reply, dict):
+            raise _whole_request_error(reply)
+        found: dict[tuple[str | None, str], Mapping[str, str]] = {}
+        for item in reply:
+            if not isinstance(item, dict):
+                raise MalformedResponseError(f"a mass reply item is not an object: {item!r:.40}")
+            fields = _fields(item)
+            message_id = fields.pop("id", None)
+            if message_id is None:
+                raise MalformedResponseError("a mass reply item does not name its message id")
+            found[(fields.get("phone"), message_id)] = fields
+            found.setdefault((None, message_id), fields)
+        return [_matched(found, request) for request in requests]
+
+    def delete(
+        self, credentials: Credentials, phone: str, message_id: str, *, timeout: float
+    ) -> None:
+        reply = self._post(credentials, {"phone": phone, "id": message_id, "del": "1"}, timeout)
+        if isinstance(reply, dict) and "error_code" in reply:
+            raise _whole_request_error(reply)
+        if not (isinstance(reply, dict) and str(reply.get("result", "")).upper() == "OK"):
+            raise MalformedResponseError(f"a deletion was answered with {reply!r:.60}")
+
+    def _post(
+        self, credentials: Credentials, form: dict[str, str], timeout: float
+    ) -> dict[str, object] | list[object]:
+        secrets = _credential_fields(credentials)
+        body = {**form, "fmt": "3", "charset": "utf-8", **secrets}
+        logger.debug("POST %s %s", self.endpoint, {**form, "fmt": "3"})
+        reply = self._wire.post(
+            self.endpoint,
+            urlencode(body).encode("ascii"),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            time_left=timeout,
+        )
+        secret = credentials.secret
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("reply from %s\n%s", self.endpoint, reply.text(secret))
+        if reply.status_code != 200:
+            raise reply.status_error(secret)
+        return _json(reply.content, reply.charset, secret)
+
+    def close(self) -> None:
+        if self._owns_session:
+            self._wire.session.close()
+
+    def __enter__(self) -> HttpStatusTransport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"HttpStatusTransport(endpoint={self.endpoint!r})"
+
+
+def _credential_fields(credentials: Credentials) -> dict[str, str]:
+    if credentials.api_key is not None:
+        return {"apikey": credentials.api_key.get_secret_value()}
+    if credentials.login is None or credentials.password is None:
+        raise InvalidParametersError("a login and password, or an API key, are needed")
+    return {"login": credentials.login, "psw": credentials.password.get_secret_value()}
+
+
+def _json(content: bytes, charset: str | None, secret: str) -> dict[str, object] | list[object]:
+    try:
+        text = content.decode(charset or "utf-8")
+    except (UnicodeDecodeError, LookupError):
+        text = content.decode(_FALLBACK_CHARSET, errors="replace")
+    try:
+        reply = json.loads(text)
+    except ValueError as exc:
+        excerpt = redact(text[:40], secret)
+        raise MalformedResponseError(f"the reply is not JSON: {excerpt!r}") from exc
+    if not isinstance(reply, dict | list):
+        raise MalformedResponseError(f"the reply is neither an object nor a list: {reply!r:.40}")
+    return reply
+
+
+def _fields(item: dict[str, object]) -> dict[str, str]:
+    """An item's values as the text the SOAP reply would carry; an error as its code."""
+    if "error_code" in item or "error" in item:
+        return {"error": _text("error_code", item.get("error_code", item.get("error")))}
+    return {name: _text(name, value) for name, value in item.items() if value is not None}
+
+
+def _text(name: str, value: object) -> str:
+    if isinstance(value, bool | dict | list):
+        raise MalformedResponseError(f"reply field {name!r} is not a plain value: {value!r:.40}")
+    return str(value)
+
+
+def _normalised(fields: dict[str, str]) -> dict[str, str]:
+    # The HTTP API's "not found": status -3 and nothing else about the message.
+    if fields.get("status") == str(_NOT_FOUND) and not (
+        fields.keys() & {"last_date", "last_timestamp", "send_date", "send_timestamp"}
+    ):
+        return {"error": "3"}
+    return fields
+
+
+def _whole_request_error(reply: dict[str, object]) -> SmscError:
+    code = _fields(reply).get("error")
+    if code is None or not code.lstrip("-").isdigit():
+        raise MalformedResponseError(f"unexpected reply {reply!r:.60}")
+    return api_error(int(code))
+
+
+def _matched(
+    found: dict[tuple[str | None, str], Mapping[str, str]], request: StatusRequest
+) -> Mapping[str, str] | SmscError:
+    fields = found.get((request.phone, request.message_id)) or found.get((None, request.message_id))
+    if fields is None:
+        return MalformedResponseError(
+            f"the mass reply has no item for message {request.message_id!r}"
+        )
+    return _normalised(dict(fields))
