@@ -62,12 +62,15 @@ class FakeTransport:
         phone: str,
         message_id: str | int,
         *,
-        status: int = 1,
-        err: int = 0,
+        status: int | str = 1,
+        err: int | str = 0,
         last_timestamp: int = 1_700_000_000,
         **fields: object,
     ) -> None:
-        """Seed a message; ``fields`` are further reply fields (``cost``, ``sms_cnt``, ...)."""
+        """Seed a message; ``fields`` are further reply fields (``cost``, ``sms_cnt``, ...).
+
+        Values are sent as text, as the service sends them, so a test can seed a broken one.
+        """
         last_date = datetime.fromtimestamp(last_timestamp, MOSCOW_TIME)
         reply = {
             "status": str(status),

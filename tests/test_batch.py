@@ -1,0 +1,118 @@
+"""get_statuses: results stream as they arrive, failures stay items, a block ends the batch."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from smsc_soap import (
+    FakeTransport,
+    InstantClock,
+    InvalidParametersError,
+    IPBlockedError,
+    MessageNotFoundError,
+    StatusClient,
+)
+
+from manual_clock import ManualClock
+
+PHONE = "79991234567"
+
+
+def fake_with(count: int, clock: ManualClock | InstantClock) -> FakeTransport:
+    fake = FakeTransport(clock=clock)
+    for n in range(count):
+        fake.add(PHONE, str(n), status=n % 3)
+    return fake
+
+
+def test_refs_are_read_as_the_batch_goes() -> None:
+    clock = InstantClock()
+    fake = fake_with(1000, clock)
+    client = StatusClient("demo", "pw", transport=fake, clock=clock)
+    handed_out = 0
+
+    def refs() -> Iterator[tuple[str, str]]:
+        nonlocal handed_out
+        for n in range(1000):
+            handed_out += 1
+            yield (PHONE, str(n))
+
+    results = client.get_statuses(refs())
+    first = next(results)
+
+    assert first.ok
+    assert handed_out <= 2 * 4 + 1  # two per worker queued, not the whole generator
+    assert len(list(results)) == 999
+
+
+def test_every_ref_gets_exactly_one_result() -> None:
+    clock = InstantClock()
+    fake = fake_with(200, clock)
+    client = StatusClient("demo", "pw", transport=fake, clock=clock)
+    refs = [(PHONE, str(n)) for n in range(250)] + ["not a pair", (PHONE, "1,2")]  # type: ignore[list-item]
+
+    results = list(client.get_statuses(refs))  # type: ignore[arg-type]
+
+    assert len(results) == 252
+    assert sorted(r.message_id for r in results if r.ok) == sorted(str(n) for n in range(200))
+    missing = [r for r in results if isinstance(r.error, MessageNotFoundError)]
+    assert len(missing) == 50
+    assert sum(isinstance(r.error, InvalidParametersError) for r in results) == 2
+
+
+def test_lookups_run_on_several_threads() -> None:
+    clock = InstantClock()
+    seen: set[str] = set()
+
+    class Recording(FakeTransport):
+        def fetch(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+            seen.add(threading.current_thread().name)
+            return super().fetch(*args, **kwargs)  # type: ignore[arg-type]
+
+    fake = Recording(clock=clock, delay=0.0)
+    for n in range(40):
+        fake.add(PHONE, str(n))
+    client = StatusClient("demo", "pw", transport=fake, clock=clock)
+
+    assert all(r.ok for r in client.get_statuses((PHONE, str(n)) for n in range(40)))
+    assert all(name.startswith("smsc-soap") for name in seen)
+
+
+def test_an_ip_block_ends_the_batch_at_once() -> None:
+    clock = ManualClock()
+    fake = fake_with(100, clock)
+    fake.script(PHONE, "10", 4)
+    client = StatusClient("demo", "pw", transport=fake, clock=clock)
+    received = []
+
+    with pytest.raises(IPBlockedError):
+        for result in client.get_statuses((PHONE, str(n)) for n in range(100)):
+            received.append(result)
+
+    assert len(fake.requests) < 20  # the lookups after the block were never sent
+    assert len(received) < 20
+
+
+def test_stopping_early_leaves_nothing_running() -> None:
+    clock = InstantClock()
+    fake = fake_with(100, clock)
+    client = StatusClient("demo", "pw", transport=fake, clock=clock)
+    before = threading.active_count()
+
+    results = client.get_statuses((PHONE, str(n)) for n in range(100))
+    next(results)
+    results.close()
+
+    assert threading.active_count() == before
+    assert len(fake.requests) < 20
+
+
+def test_bad_batch_options_are_refused_before_anything_is_sent() -> None:
+    client = StatusClient("demo", "pw", transport="http")
+    with pytest.raises(InvalidParametersError):
+        client.get_statuses([(PHONE, "1")], all=3)
+    with pytest.raises(InvalidParametersError):
+        client.get_statuses([(PHONE, "1")], mass_size=0)

@@ -1,0 +1,285 @@
+"""One contract, every transport: the same scenarios give the same results and the same errors
+over SOAP (requests-mock), HTTP status.php (requests-mock) and the in-package fake."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from typing import Protocol
+from urllib.parse import parse_qs
+
+import pytest
+import requests_mock
+from lxml import etree
+
+from smsc_soap import (
+    AuthenticationError,
+    DeleteError,
+    FakeTransport,
+    HTTPStatusError,
+    InstantClock,
+    InvalidParametersError,
+    MalformedResponseError,
+    MessageNotFoundError,
+    MessageStatus,
+    SmscError,
+    StatusClient,
+    StatusCode,
+    UnsupportedOperationError,
+)
+
+from soap_replies import ENDPOINT, PASSWORD, soap_reply
+
+STATUS_URL = "https://smsc.ru/sys/status.php"
+DELIVERED = {
+    "status": "1",
+    "last_date": "15.08.2021 20:27:22",
+    "last_timestamp": "1629048442",
+    "err": "0",
+    "cost": "1.50",
+    "message": "Привет & до свидания",
+    "sms_cnt": "2",
+}
+FAILED = {"status": "20", "last_timestamp": "1629048442", "err": "6"}
+
+# An answer: reply fields, a service error code, or an HTTP status with no SOAP/JSON answer.
+Answer = dict[str, str] | int | tuple[str, int]
+
+
+class Service(Protocol):
+    name: str
+
+    def answer(self, phone: str, message_id: str, *answers: Answer) -> None: ...
+
+    def client(self, **options: object) -> StatusClient: ...
+
+
+class MockedWire:
+    """SOAP or HTTP over requests-mock: scripted answers rendered in that API's format."""
+
+    def __init__(self, mocker: requests_mock.Mocker, name: str) -> None:
+        self.name = name
+        self.answers: defaultdict[tuple[str, str], deque[Answer]] = defaultdict(deque)
+        self.deleted: set[tuple[str, str]] = set()
+        url = ENDPOINT if name == "soap" else STATUS_URL
+        mocker.post(url, content=self._reply)
+
+    def answer(self, phone: str, message_id: str, *answers: Answer) -> None:
+        self.answers[(phone, message_id)].extend(answers)
+
+    def client(self, **options: object) -> StatusClient:
+        return StatusClient(
+            "demo",
+            PASSWORD,
+            transport=self.name,
+            clock=InstantClock(),
+            **options,  # type: ignore[arg-type]
+        )
+
+    def _next(self, phone: str, message_id: str) -> Answer:
+        queue = self.answers.get((phone, message_id))
+        if not queue:
+            return 3
+        return queue.popleft() if len(queue) > 1 else queue[0]
+
+    def _reply(self, request: requests_mock.request._RequestObjectProxy, context: object) -> bytes:
+        if self.name == "soap":
+            root = etree.fromstring(request.body)
+            asked = [(root.findtext(".//phone"), root.findtext(".//id"))]
+            answers = [self._next(str(p), str(i)) for p, i in asked]
+            return self._soap(answers[0], context)
+        form = {k: v[0] for k, v in parse_qs(request.text).items()}
+        assert form["fmt"] == "3"
+        assert form["charset"] == "utf-8"
+        phones, ids = form["phone"].rstrip(",").split(","), form["id"].rstrip(",").split(",")
+        if form.get("del") == "1":
+            key = (phones[0], ids[0])
+            gone = key in self.deleted or key not in self.answers
+            self.deleted.add(key)
+            return json.dumps(
+                {"error": "x", "error_code": 5} if gone else {"result": "OK"}
+            ).encode()
+        mass = form["id"].endswith(",")
+        items = []
+        for phone, message_id in zip(phones, ids, strict=True):
+            answer = self._next(phone, message_id)
+            if isinstance(answer, tuple):
+                context.status_code = answer[1]  # type: ignore[attr-defined]
+                return answer[0].encode()
+            if isinstance(answer, int) and answer != 3:  # an error of the whole request
+                return json.dumps({"error": "x", "error_code": answer}).encode()
+            if isinstance(answer, int):
+                item: dict[str, object] = {"status": -3}
+            else:  # numbers as JSON numbers, as the service writes them
+                item = {k: int(v) if v.lstrip("-").isdigit() else v for k, v in answer.items()}
+            if mass:
+                item |= {"id": message_id, "phone": phone}
+            items.append(item)
+        return json.dumps(items if mass else items[0], ensure_ascii=False).encode()
+
+    @staticmethod
+    def _soap(answer: Answer, context: object) -> bytes:
+        if isinstance(answer, tuple):
+            context.status_code = answer[1]  # type: ignore[attr-defined]
+            return answer[0].encode()
+        if isinstance(answer, int):
+            return soap_reply([("error", str(answer))])
+        return soap_reply(list(answer.items()))
+
+
+class Faked:
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.transport = FakeTransport()
+
+    def answer(self, phone: str, message_id: str, *answers: Answer) -> None:
+        *scripted, final = answers
+        for answer in scripted:
+            self.transport.script(phone, message_id, _as_outcome(answer))
+        if isinstance(final, dict):
+            fields = dict(final)
+            status, err = fields.pop("status"), fields.pop("err", "0")
+            fields.pop("last_date", None)
+            timestamp = int(fields.pop("last_timestamp", "1629048442"))
+            self.transport.add(
+                phone, message_id, status=status, err=err, last_timestamp=timestamp, **fields
+            )
+        else:
+            for _ in range(10):
+                self.transport.script(phone, message_id, _as_outcome(final))
+
+    def client(self, **options: object) -> StatusClient:
+        return StatusClient(
+            "demo",
+            PASSWORD,
+            transport=self.transport,
+            clock=InstantClock(),
+            **options,  # type: ignore[arg-type]
+        )
+
+
+def _as_outcome(answer: Answer) -> SmscError | int | None:
+    if isinstance(answer, tuple):
+        return HTTPStatusError(answer[1], answer[0])
+    if isinstance(answer, int):
+        return answer
+    raise AssertionError("a scripted answer before the last is an error")
+
+
+@pytest.fixture(params=["soap", "http", "fake"])
+def service(request: pytest.FixtureRequest) -> Iterator[Service]:
+    if request.param == "fake":
+        yield Faked()
+        return
+    with requests_mock.Mocker() as mocker:
+        yield MockedWire(mocker, request.param)
+
+
+def expected(fields: dict[str, str], message_id: str, phone: str) -> dict[str, object]:
+    """What every transport must give for ``fields``, ignoring how each spells extras."""
+    from smsc_soap.reply import status_from_reply
+    from smsc_soap.request import StatusRequest
+
+    status = status_from_reply(fields, StatusRequest.build("get_status", phone, message_id, 0))
+    return comparable(status)
+
+
+def comparable(status: MessageStatus) -> dict[str, object]:
+    return status.model_dump(exclude={"extra"})
+
+
+def test_a_delivered_message_reads_the_same(service: Service) -> None:
+    service.answer("79991234567", "1", DELIVERED)
+
+    status = service.client().get_status("79991234567", "1", all=1)
+
+    assert comparable(status) == expected(DELIVERED, "1", "79991234567")
+    assert status.message == "Привет & до свидания"
+    assert status.last_date is not None
+    assert status.last_date.isoformat() == "2021-08-15T20:27:22+03:00"
+
+
+def test_an_unknown_message_is_not_found(service: Service) -> None:
+    with pytest.raises(MessageNotFoundError) as caught:
+        service.client().get_status("79991234567", "404")
+    assert caught.value.from_service
+
+
+@pytest.mark.parametrize(
+    ("code", "raised"), [(1, InvalidParametersError), (2, AuthenticationError)]
+)
+def test_service_errors_are_the_same_errors(
+    service: Service, code: int, raised: type[SmscError]
+) -> None:
+    service.answer("79991234567", "1", code)
+
+    with pytest.raises(raised) as caught:
+        service.client().get_status("79991234567", "1")
+    assert caught.value.attempts == 1
+
+
+def test_error_9_is_waited_out_and_retried(service: Service) -> None:
+    service.answer("79991234567", "1", 9, FAILED)
+
+    status = service.client().get_status("79991234567", "1")
+
+    assert status.status is StatusCode.UNDELIVERABLE
+
+
+def test_a_503_is_retried(service: Service) -> None:
+    service.answer("79991234567", "1", ("busy", 503), DELIVERED)
+
+    assert service.client().get_status("79991234567", "1").is_delivered
+
+
+def test_a_broken_field_is_malformed(service: Service) -> None:
+    service.answer("79991234567", "1", {**DELIVERED, "status": "delivered"})
+
+    with pytest.raises(MalformedResponseError, match="status"):
+        service.client().get_status("79991234567", "1")
+
+
+def test_a_batch_streams_and_survives_failing_items(service: Service) -> None:
+    for n in (1, 2, 3, 4, 7):
+        service.answer("79991234567", str(n), FAILED if n % 2 else DELIVERED)
+    service.answer("79991234567", "6", {**DELIVERED, "status": "x"})
+    refs = [("79991234567", str(n)) for n in range(1, 8)] + [("x", "1")]
+
+    results = list(service.client().get_statuses(refs, mass_size=4))
+
+    by_id = {(r.phone, r.message_id): r for r in results}
+    assert len(results) == len(refs)
+    assert set(by_id) == set(refs)
+    for n in (1, 2, 3, 4, 7):
+        status = by_id[("79991234567", str(n))].status
+        assert status is not None
+        assert comparable(status) == expected(FAILED if n % 2 else DELIVERED, str(n), "79991234567")
+    assert isinstance(by_id[("79991234567", "5")].error, MessageNotFoundError)
+    assert isinstance(by_id[("79991234567", "6")].error, MalformedResponseError)
+    assert isinstance(by_id[("x", "1")].error, InvalidParametersError)
+
+
+def test_an_authentication_error_ends_a_batch(service: Service) -> None:
+    for n in range(1, 40):
+        service.answer("79991234567", str(n), 2)
+    refs = (("79991234567", str(n)) for n in range(1, 40))
+
+    with pytest.raises(AuthenticationError):
+        for _ in service.client().get_statuses(refs, mass_size=10):
+            pass
+
+
+def test_deletion_where_the_transport_has_it(service: Service) -> None:
+    service.answer("79991234567", "1", DELIVERED)
+    client = service.client()
+
+    if service.name == "soap":
+        with pytest.raises(UnsupportedOperationError):
+            client.delete("79991234567", "1")
+        return
+    client.delete("79991234567", "1")
+    with pytest.raises(DeleteError) as caught:
+        client.delete("79991234567", "1")
+    assert caught.value.attempts == 1
