@@ -89,11 +89,9 @@ def test_an_ip_block_ends_the_batch_at_once() -> None:
     received = []
 
     with pytest.raises(IPBlockedError):
-        for result in client.get_statuses((PHONE, str(n)) for n in range(100)):
-            received.append(result)
+        received.extend(client.get_statuses((PHONE, str(n)) for n in range(100)))
 
     assert len(fake.requests) < 20  # the lookups after the block were never sent
-    assert len(received) < 20
 
 
 def test_stopping_early_leaves_nothing_running() -> None:
