@@ -1,5 +1,8 @@
 """What a caller sees when the network misbehaves: the sandbox with faults switched on.
 
+Faults that can pass (HTTP 500, a cut or reset connection) are retried, then raised typed
+with the number of attempts; waits between attempts are short jittered back-off.
+
 python examples/sandbox_faults.py
 """
 

@@ -13,7 +13,7 @@ from collections.abc import Collection
 
 from lxml import etree
 
-from .errors import MalformedResponseError, SoapFaultError
+from .errors import ConnectionFailedError, MalformedResponseError, SoapFaultError
 
 __all__ = ["SOAP_ENVELOPE_NS", "parse_xml", "status_fields"]
 
@@ -40,6 +40,10 @@ def parse_xml(body: bytes, charset: str | None = None) -> etree._Element:
     try:
         root = _parse(body, encoding)
     except etree.XMLSyntaxError as exc:
+        if _ends_early(body, encoding):
+            raise ConnectionFailedError(
+                f"the reply ended before its XML was complete ({len(body)} bytes)"
+            ) from exc
         if _decodes(body, encoding or "utf-8"):
             raise MalformedResponseError(f"the reply is not well-formed XML: {exc}") from exc
         try:
@@ -54,8 +58,32 @@ def parse_xml(body: bytes, charset: str | None = None) -> etree._Element:
 
 
 def _parse(body: bytes, encoding: str | None) -> etree._Element:
+    return etree.fromstring(body, _parser(encoding))
+
+
+def _ends_early(body: bytes, encoding: str | None) -> bool:
+    """Whether ``body`` is the start of a document, cut off: a body truncated in transit.
+
+    Fed piece by piece, the parser finds errors in what it has; only at the end does it
+    find a document that is merely unfinished.
+    """
+    if not body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return False  # not the start of any document
+    parser = _parser(encoding)
     try:
-        parser = etree.XMLParser(
+        parser.feed(body)
+    except etree.XMLSyntaxError:
+        return False
+    try:
+        parser.close()
+    except etree.XMLSyntaxError:
+        return True
+    return False
+
+
+def _parser(encoding: str | None) -> etree.XMLParser:
+    try:
+        return etree.XMLParser(
             encoding=encoding,
             resolve_entities=False,
             load_dtd=False,
@@ -66,7 +94,6 @@ def _parse(body: bytes, encoding: str | None) -> etree._Element:
         )
     except LookupError as exc:
         raise MalformedResponseError(f"the reply names an unknown charset {encoding!r}") from exc
-    return etree.fromstring(body, parser)
 
 
 def _decodes(body: bytes, encoding: str) -> bool:

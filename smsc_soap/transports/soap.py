@@ -18,7 +18,6 @@ from zeep.wsdl.definitions import Binding
 from ..envelope import SOAP_ENVELOPE_NS, parse_xml, soap_fault, status_fields
 from ..errors import (
     InvalidParametersError,
-    MalformedResponseError,
     SoapFaultError,
     TransportError,
     UnsupportedOperationError,
@@ -164,7 +163,7 @@ def _scheme_variants(namespace: str | None) -> frozenset[str]:
 def _error_reply(reply: WireReply, secret: str) -> TransportError:
     try:
         fault = parse_xml(reply.content, reply.charset).find(_FAULT_PATH)
-    except MalformedResponseError:
+    except TransportError:  # an error page that is not XML, or cut short: the status tells
         fault = None
     if fault is not None:
         return _redacted(soap_fault(fault), secret)

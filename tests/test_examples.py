@@ -1,0 +1,33 @@
+"""The examples run as their docstrings say."""
+
+from __future__ import annotations
+
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def test_the_audited_transport_records_every_lookup() -> None:
+    main = runpy.run_path(str(EXAMPLES / "audited_transport.py"))["main"]
+
+    rows = main()
+
+    assert len(rows) == 4
+    assert rows[-1] == ("79990000000", "404", "status None error 3")
+    assert all(row[2].startswith("status") for row in rows)
+
+
+def test_the_fake_transport_example_passes() -> None:
+    finished = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLES)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert "2 passed" in finished.stdout
