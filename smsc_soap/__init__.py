@@ -1,5 +1,7 @@
 """smsc-soap: typed delivery-status lookups against SMS Center (SMSC) over SOAP."""
 
+import logging
+
 from .client import StatusClient
 from .clock import Clock, InstantClock, SystemClock
 from .codes import EmailError, MessageType, Outcome, SmsError, StatusCode, TemplateKind
@@ -31,6 +33,10 @@ from .transports import (
     SoapStatusTransport,
     StatusTransport,
 )
+
+# Records go wherever the application sends them; with no handlers configured, nowhere
+# (rather than to stderr through logging's last resort).
+logging.getLogger("smsc_soap").addHandler(logging.NullHandler())
 
 __all__ = [
     "KNOWN_HOSTS",
