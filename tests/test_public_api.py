@@ -17,7 +17,34 @@ CONTRACT = {
     "IPBlockedError",
     "DeleteError",
     "RateLimitError",
+    "TransportError",
+    "RequestTimeoutError",
+    "ConnectionFailedError",
+    "HTTPStatusError",
+    "SoapFaultError",
+    "MalformedResponseError",
+    "RetryPolicy",
+    "InstantClock",
+    "StatusTransport",
+    "SoapStatusTransport",
+    "HttpStatusTransport",
+    "FakeTransport",
+    "LookupResult",
 }
+
+
+def test_the_client_has_its_public_methods() -> None:
+    for method in ("get_status", "get_status2", "get_statuses", "delete", "reset_lockout"):
+        assert callable(getattr(smsc_soap.StatusClient, method))
+
+
+def test_the_built_in_transports_implement_the_protocol() -> None:
+    fake = smsc_soap.FakeTransport()
+    soap = smsc_soap.SoapStatusTransport()
+    http = smsc_soap.HttpStatusTransport()
+    for transport in (fake, soap, http):
+        assert isinstance(transport, smsc_soap.StatusTransport)
+        transport.close()
 
 
 def test_all_lists_exactly_what_the_package_exports() -> None:
