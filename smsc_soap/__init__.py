@@ -16,6 +16,7 @@ from .errors import (
     MalformedResponseError,
     MessageNotFoundError,
     RateLimitError,
+    ReceiptError,
     RequestTimeoutError,
     SmscError,
     SoapFaultError,
@@ -26,6 +27,7 @@ from .errors import (
 from .hosts import KNOWN_HOSTS
 from .models import MOSCOW_TIME, HlrInfo, LookupResult, MessageFlag, MessageStatus
 from .query import build_query
+from .receipts import parse_receipt
 from .retries import RetryPolicy
 from .transports import (
     FakeTransport,
@@ -62,6 +64,7 @@ __all__ = [
     "MessageType",
     "Outcome",
     "RateLimitError",
+    "ReceiptError",
     "RequestTimeoutError",
     "RetryPolicy",
     "SmsError",
@@ -77,4 +80,5 @@ __all__ = [
     "TransportError",
     "UnsupportedOperationError",
     "build_query",
+    "parse_receipt",
 ]

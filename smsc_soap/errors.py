@@ -16,7 +16,8 @@
     │   │                             (.status_code, .body, .retry_after)
     │   ├── SoapFaultError            a SOAP Fault  (.faultcode, .faultstring, .detail)
     │   └── MalformedResponseError    an answer that is not the documented reply, or too large
-    └── UnsupportedOperationError     the transport cannot do this (deletion over SOAP, ...)
+    ├── UnsupportedOperationError     the transport cannot do this (deletion over SOAP, ...)
+    └── ReceiptError                  an SMPP delivery receipt that cannot be read  (.field)
 
 ``ApiError.from_service`` tells an answer of the service from a refusal of the client's own,
 made without sending anything. An ``ApiError`` with a code the service has not documented is
@@ -40,6 +41,7 @@ __all__ = [
     "MalformedResponseError",
     "MessageNotFoundError",
     "RateLimitError",
+    "ReceiptError",
     "RequestTimeoutError",
     "SmscError",
     "SoapFaultError",
@@ -213,3 +215,11 @@ class MalformedResponseError(TransportError):
 
 class UnsupportedOperationError(SmscError):
     """The transport in use cannot do this: deletion or an API key over SOAP, for instance."""
+
+
+class ReceiptError(SmscError):
+    """A delivery receipt that cannot be read; ``field`` names the part at fault."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        super().__init__(f"receipt field {field!r}: {problem}")

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from smpp_peer import SmppPeer, deliver_sm
+
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
@@ -31,3 +35,14 @@ def test_the_fake_transport_example_passes() -> None:
 
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert "2 passed" in finished.stdout
+
+
+def test_the_smpp_example_prints_each_receipt(capsys: pytest.CaptureFixture[str]) -> None:
+    receipt = "id:854019 sub:001 dlvrd:001 submit date:1108202241 done date:1108202241"
+    main = runpy.run_path(str(EXAMPLES / "smpp_receipts.py"))["main"]
+    with SmppPeer([deliver_sm(1, f"{receipt} stat:DELIVRD err:000", {})]) as peer:
+        main("127.0.0.1", peer.port, "demo", "secret", receipts=1)
+
+    assert capsys.readouterr().out == (
+        "854019 to 79991234567: Delivered (delivered), err 0, cost None\n"
+    )

@@ -11,15 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
-from fault_server import (
-    Answer,
-    FaultServer,
-    drip,
-    endless,
-    never_answers,
-    respond,
-    truncated,
-)
 
 from smsc_soap import (
     ConnectionFailedError,
@@ -34,6 +25,15 @@ from smsc_soap import (
     StatusClient,
 )
 
+from fault_server import (
+    Answer,
+    FaultServer,
+    drip,
+    endless,
+    never_answers,
+    respond,
+    truncated,
+)
 from soap_replies import PASSWORD, soap_fault, soap_reply
 
 PHONE = "79991234567"

@@ -1,0 +1,198 @@
+"""SMPP delivery receipts read into MessageStatus: the seed's example, every state, the TLVs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from smsc_soap import (
+    MOSCOW_TIME,
+    EmailError,
+    MessageStatus,
+    MessageType,
+    ReceiptError,
+    SmscError,
+    SmsError,
+    StatusCode,
+    parse_receipt,
+)
+from smsc_soap.receipts import RECEIPT_STATES, TLV_MESSAGE_STATES, ReceiptParts
+
+SEED_EXAMPLE = (
+    "id:854019 sub:001 dlvrd:001 submit date:1108202241 done date:1108202241 stat:DELIVRD err:000"
+)
+
+
+def test_the_seeds_example() -> None:
+    status = parse_receipt(SEED_EXAMPLE, phone="79991234567")
+
+    assert status.message_id == "854019"
+    assert status.phone == "79991234567"
+    assert status.status is StatusCode.DELIVERED
+    assert status.err is SmsError.NO_ERROR
+    assert status.sms_cnt == 1
+    assert status.send_date == datetime(2011, 8, 20, 22, 41, tzinfo=MOSCOW_TIME)
+    assert status.last_date == status.send_date
+    assert status.extra == {"dlvrd": "001"}
+    assert status.is_delivered
+
+
+@pytest.mark.parametrize(
+    ("state", "expected", "outcome"),
+    [
+        ("DELIVRD", StatusCode.DELIVERED, "delivered"),
+        ("EXPIRED", StatusCode.EXPIRED, "failed"),
+        ("UNDELIV", StatusCode.UNDELIVERABLE, "failed"),
+        ("REJECTD", StatusCode.UNDELIVERABLE, "failed"),
+        ("DELETED", StatusCode.UNDELIVERABLE, "failed"),
+        ("ACCEPTD", StatusCode.TRANSFERRED, "pending"),
+        ("ENROUTE", StatusCode.TRANSFERRED, "pending"),
+        ("UNKNOWN", StatusCode.TRANSFERRED, "pending"),
+    ],
+)
+def test_every_documented_state(state: str, expected: StatusCode, outcome: str) -> None:
+    status = parse_receipt(SEED_EXAMPLE.replace("DELIVRD", state))
+
+    assert status.status is expected
+    assert status.outcome.value == outcome
+
+
+def test_the_mapping_covers_every_state_and_every_message_state_number() -> None:
+    assert set(TLV_MESSAGE_STATES.values()) == set(RECEIPT_STATES)
+    assert sorted(TLV_MESSAGE_STATES) == list(range(1, 9))
+
+
+@pytest.mark.parametrize(("number", "state"), sorted(TLV_MESSAGE_STATES.items()))
+def test_message_state_numbers_map_like_their_names(number: int, state: str) -> None:
+    from_tlv = parse_receipt("id:1 stat:DELIVRD", {0x0427: bytes([number])})
+
+    assert from_tlv.status is RECEIPT_STATES[state]
+
+
+def test_the_services_tlvs() -> None:
+    tlvs = {
+        0x001E: b"854019\0",
+        0x0427: 2,
+        0x0423: b"\x03\x00\x01",  # GSM, error 1
+        0x2000: b" 1.2500\0",
+        0x2001: (8 | 0x20).to_bytes(2, "big"),  # e-mail, second balance
+        0x2002: (3).to_bytes(2, "big"),
+        0x2003: b"25001\0",
+        0x1403: b"\x01\x02",
+    }
+
+    status = parse_receipt("id:999 stat:UNDELIV err:001", tlvs, phone="user@example.com")
+
+    assert status.message_id == "854019"  # the TLV decides
+    assert status.status is StatusCode.DELIVERED
+    assert status.err is EmailError.RECIPIENT_DOES_NOT_EXIST  # the e-mail table, by the flag
+    assert status.cost == Decimal("1.2500")
+    assert status.flag is not None
+    assert status.flag.second_balance
+    assert status.message_type is MessageType.EMAIL
+    assert status.sms_cnt == 3
+    assert status.mccmnc == "25001"
+    assert status.extra == {"tlv_0x1403": "0102"}
+
+
+@pytest.mark.parametrize(("read", "expected"), [(2, StatusCode.READ), (4, StatusCode.CLICKED)])
+def test_read_and_clicked_come_from_0x2004(read: int, expected: StatusCode) -> None:
+    status = parse_receipt(SEED_EXAMPLE, {0x2004: read.to_bytes(2, "big")})
+
+    assert status.status is expected
+    assert status.is_delivered
+
+
+def test_order_case_extra_fields_seconds_and_a_text_tail() -> None:
+    text = (
+        "STAT:undeliv Err:013 id:77 foo:bar Done_Date:2101021530 submit date:210102153045"
+        " sub:2 dlvrd:0 Text:Hello: world id:1"
+    )
+
+    status = parse_receipt(text.encode())
+
+    assert status.message_id == "77"
+    assert status.status is StatusCode.UNDELIVERABLE
+    assert status.err is SmsError.SUBSCRIBER_BLOCKED
+    assert status.send_date == datetime(2021, 1, 2, 15, 30, 45, tzinfo=MOSCOW_TIME)
+    assert status.last_date == datetime(2021, 1, 2, 15, 30, tzinfo=MOSCOW_TIME)
+    assert status.message == "Hello: world id:1"
+    assert status.sms_cnt == 2
+    assert status.extra == {"foo": "bar", "dlvrd": "0"}
+
+
+@pytest.mark.parametrize(
+    ("text", "tlvs", "field"),
+    [
+        ("sub:001 stat:DELIVRD", {}, "id"),
+        ("id:1 err:000", {}, "stat"),
+        ("id:1 stat:GONE", {}, "stat"),
+        ("id:1 stat:DELIVRD err:abc", {}, "err"),
+        ("id:1 stat:DELIVRD sub:x", {}, "sub"),
+        ("id:1 stat:DELIVRD done date:11082022", {}, "done date"),
+        ("id:1 stat:DELIVRD submit date:1113202241", {}, "submit date"),
+        ("id:1", {0x0427: 9}, "message_state"),
+        ("id:1 stat:DELIVRD", {0x0423: b"\x01"}, "network_error_code"),
+        ("id:1 stat:DELIVRD", {0x2000: b"lots"}, "cost (0x2000)"),
+        ("id:1 stat:DELIVRD", {0x2002: b"\x00\x00\x00\x00\x01"}, "0x2002"),
+    ],
+)
+def test_malformed_receipts_name_the_field(
+    text: str, tlvs: dict[int, bytes | int], field: str
+) -> None:
+    with pytest.raises(ReceiptError) as caught:
+        parse_receipt(text, tlvs)
+
+    assert caught.value.field == field
+    assert isinstance(caught.value, SmscError)
+
+
+def test_per_part_receipts_are_grouped_by_message() -> None:
+    parts = ReceiptParts()
+    three = {0x2002: (3).to_bytes(2, "big")}
+
+    assert parts.add(parse_receipt("id:5 stat:DELIVRD", three)) is None
+    assert parts.add(parse_receipt("id:6 stat:DELIVRD")) is not None  # no part count: alone
+    assert parts.add(parse_receipt("id:5 stat:UNDELIV", three)) is None
+    assert parts.waiting == 1
+    whole = parts.add(parse_receipt("id:5 stat:DELIVRD", three))
+
+    assert whole is not None
+    assert [part.status for part in whole] == [1, 20, 1]
+    assert parts.waiting == 0
+    grouped = ReceiptParts.group([*whole, parse_receipt("id:6 stat:EXPIRED")])
+    assert {key: len(value) for key, value in grouped.items()} == {"5": 3, "6": 1}
+
+
+KEYS = st.sampled_from(["id", "sub", "dlvrd", "submit date", "done date", "stat", "err", "text"])
+VALUES = st.one_of(
+    st.text(max_size=14),
+    st.sampled_from(["DELIVRD", "UNDELIV", "000", "2101021530", "854019", "1108202241"]),
+)
+RECEIPT_TEXT = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.tuples(KEYS, VALUES), max_size=9).map(
+        lambda pairs: " ".join(f"{key}:{value}" for key, value in pairs)
+    ),
+)
+TLVS = st.dictionaries(
+    st.sampled_from([0x001E, 0x0427, 0x0423, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x1400]),
+    st.one_of(st.binary(max_size=8), st.integers(0, 2**16), st.text(max_size=8)),
+    max_size=4,
+)
+
+
+@given(text=RECEIPT_TEXT, tlvs=TLVS)
+def test_any_receipt_gives_a_status_or_a_receipt_error(
+    text: str, tlvs: dict[int, bytes | int | str]
+) -> None:
+    try:
+        result: object = parse_receipt(text, tlvs)
+    except ReceiptError as error:
+        result = error
+    assert isinstance(result, MessageStatus | ReceiptError)
+    assert not isinstance(result, ReceiptError) or result.field
