@@ -13,8 +13,9 @@ from typing import Any
 
 import smpplib.client
 
+from .errors import ReceiptError
 from .models import MessageStatus
-from .receipts import ReceiptError, ReceiptParts, TlvValue, parse_receipt
+from .receipts import ReceiptParts, TlvValue, parse_receipt
 
 __all__ = ["ReceiptClient", "ReceiptListener", "deliver_sm_tlvs"]
 
