@@ -1,32 +1,35 @@
-"""The ``smsc-soap`` command line."""
+"""``smsc-soap sandbox`` and ``smsc-soap demo``: the local SMSC, and the client run against it."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 import click
+from rich.console import Console
 
-from .client import StatusClient
-from .codes import StatusCode
-from .errors import ApiError, SmscError
-from .models import MessageStatus
-from .sandbox import BookError, MessageBook, Sandbox, SandboxApp, SandboxOptions, default_book
+from ..client import StatusClient
+from ..errors import ApiError, SmscError
+from ..sandbox import BookError, MessageBook, Sandbox, SandboxApp, SandboxOptions, default_book
+from .output import print_table, result_cells
 
-__all__ = ["main"]
+__all__ = ["demo", "sandbox"]
 
 _UNKNOWN_ID = ("79990000000", "999999")  # not in the book: shows how "not found" looks
+_DEMO_COLUMNS = (
+    "id",
+    "phone",
+    "status",
+    "status_name",
+    "outcome",
+    "err_name",
+    "send_date",
+    "last_date",
+    "cost",
+)
 
 
-@click.group()
-@click.version_option(package_name="smsc-soap")
-def main() -> None:
-    """Delivery-status lookups against SMS Center (SMSC) over its SOAP API."""
-
-
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=0, help="Port to listen on (default: a free one).")
 @click.option(
@@ -67,12 +70,12 @@ def sandbox(host: str, port: int, book_file: Path | None, latency: float, show_b
         server.stop()
 
 
-@main.command()
+@click.command()
 def demo() -> None:
     """Start the sandbox, check its messages over SOAP with the client, and print a table."""
     book = default_book()
     options = SandboxOptions()
-    rows: list[tuple[str, ...]] = []
+    rows: list[dict[str, str]] = []
     outcomes: Counter[str] = Counter()
     with (
         Sandbox(SandboxApp(book, options)) as server,
@@ -84,46 +87,14 @@ def demo() -> None:
             try:
                 result = client.get_status(phone, message_id, all=1)
             except ApiError as error:  # the unknown id: error 3, as the service answers
-                rows.append((message_id, phone, f"error {error.code}", type(error).__name__))
+                rows.append(result_cells(phone, message_id, None, error))
+                rows[-1]["status_name"] = f"error {error.code}: {type(error).__name__}"
                 outcomes[type(error).__name__] += 1
             except SmscError as error:
                 raise click.ClickException(f"lookup of {message_id} failed: {error}") from error
             else:
-                rows.append(_row(result))
+                rows.append(result_cells(result.phone, result.message_id, result, None))
                 outcomes[result.outcome.value] += 1
-    click.echo(_table(("id", "phone", "status", "outcome", "err", "sent", "changed", "cost"), rows))
+    print_table(Console(), _DEMO_COLUMNS, rows)
     summary = ", ".join(f"{count} {name}" for name, count in sorted(outcomes.items()))
     click.echo(f"\n{len(rows)} lookups over SOAP at {server.soap_endpoint}: {summary}")
-
-
-def _row(result: MessageStatus) -> tuple[str, ...]:
-    status = result.status
-    err = result.err
-    return (
-        result.message_id,
-        result.phone,
-        f"{int(status)} {status.label}" if isinstance(status, StatusCode) else str(status),
-        result.outcome.value,
-        "" if err is None else getattr(err, "name", str(err)),
-        _when(result.send_date),
-        _when(result.last_date),
-        "" if result.cost is None else str(result.cost),
-    )
-
-
-def _when(moment: datetime | None) -> str:
-    return "" if moment is None else moment.isoformat(timespec="seconds")
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = [header, *rows]
-    widths = [max(len(line[i]) for line in lines if i < len(line)) for i in range(len(header))]
-    lines.insert(1, ["-" * width for width in widths])
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)).rstrip()
-        for line in lines
-    )
-
-
-if __name__ == "__main__":
-    main()

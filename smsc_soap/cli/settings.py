@@ -1,0 +1,96 @@
+"""Where the command line's connection settings come from: flags, then the environment
+(``SMSC_LOGIN``, ``SMSC_PASSWORD`` or ``SMSC_API_KEY``, ``SMSC_HOST``, ``SMSC_ENDPOINT``,
+``SMSC_TRANSPORT``), then a ``.env`` file, read with pydantic-settings."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import click
+from pydantic import SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ..client import StatusClient
+
+__all__ = ["ConnectionSettings", "connection_options"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ConnectionSettings(BaseSettings):
+    """Credentials and where to send them. Secrets stay ``SecretStr`` all the way."""
+
+    model_config = SettingsConfigDict(env_prefix="SMSC_", extra="ignore", frozen=True)
+
+    login: str | None = None
+    password: SecretStr | None = None
+    api_key: SecretStr | None = None
+    host: str = "smsc.ru"
+    endpoint: str | None = None
+    transport: Literal["soap", "http"] = "soap"
+    insecure_http: bool = False
+
+    def client(self) -> StatusClient:
+        return StatusClient(
+            self.login,
+            self.password,
+            api_key=self.api_key,
+            host=self.host,
+            endpoint=self.endpoint,
+            allow_insecure_http=self.insecure_http,
+            transport=self.transport,
+        )
+
+
+def connection_options(command: F) -> F:
+    """The connection flags, read into a ``ConnectionSettings`` passed as ``settings``."""
+
+    @click.option("--login", help="Account login [env SMSC_LOGIN].")
+    @click.option(
+        "--password",
+        help="Password [env SMSC_PASSWORD; prefer it: a flag shows in the process list].",
+    )
+    @click.option("--api-key", help="API key instead of login and password, HTTP only.")
+    @click.option("--host", help="smsc.ru, smscentre.com, smsc.kz or smsc.ua [env SMSC_HOST].")
+    @click.option("--endpoint", help="The whole URL, e.g. a sandbox's [env SMSC_ENDPOINT].")
+    @click.option("--transport", type=click.Choice(["soap", "http"]), help="[env SMSC_TRANSPORT]")
+    @click.option(
+        "--insecure-http", is_flag=True, default=None, help="Allow a plain http:// endpoint."
+    )
+    @click.option(
+        "--env-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path(".env"),
+        show_default=True,
+        help="Settings file read after the environment.",
+    )
+    @click.option("--verbose", "-v", is_flag=True, help="Log requests (passwords redacted).")
+    @functools.wraps(command)
+    def wrapper(**options: Any) -> Any:
+        flags = {
+            name: options.pop(name)
+            for name in ("login", "password", "api_key", "host", "endpoint", "transport")
+        }
+        flags["insecure_http"] = options.pop("insecure_http")
+        env_file = options.pop("env_file")
+        if options.pop("verbose"):
+            logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+        try:
+            settings = ConnectionSettings(
+                _env_file=env_file,  # type: ignore[call-arg]
+                **{name: value for name, value in flags.items() if value is not None},
+            )
+        except ValidationError as error:
+            raise click.UsageError(_without_input(error)) from None
+        return command(settings=settings, **options)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _without_input(error: ValidationError) -> str:
+    # pydantic's own text quotes the input, which may be a password.
+    return "; ".join(f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in error.errors())
