@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import click
-from pydantic import SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ..client import StatusClient
+from ..retries import RetryPolicy
 
 __all__ = ["ConnectionSettings", "connection_options"]
 
@@ -33,6 +34,7 @@ class ConnectionSettings(BaseSettings):
     endpoint: str | None = None
     transport: Literal["soap", "http"] = "soap"
     insecure_http: bool = False
+    retries: int = Field(default=RetryPolicy().attempts - 1, ge=0)
 
     def client(self) -> StatusClient:
         return StatusClient(
@@ -43,6 +45,7 @@ class ConnectionSettings(BaseSettings):
             endpoint=self.endpoint,
             allow_insecure_http=self.insecure_http,
             transport=self.transport,
+            retry=RetryPolicy(attempts=self.retries + 1),
         )
 
 
@@ -68,12 +71,15 @@ def connection_options(command: F) -> F:
         show_default=True,
         help="Settings file read after the environment.",
     )
+    @click.option(
+        "--retries", type=click.IntRange(min=0), help="Retries of a failed lookup [default 3]."
+    )
     @click.option("--verbose", "-v", is_flag=True, help="Log requests (passwords redacted).")
     @functools.wraps(command)
     def wrapper(**options: Any) -> Any:
         flags = {
             name: options.pop(name)
-            for name in ("login", "password", "api_key", "host", "endpoint", "transport")
+            for name in ("login", "password", "api_key", "host", "endpoint", "transport", "retries")
         }
         flags["insecure_http"] = options.pop("insecure_http")
         env_file = options.pop("env_file")
