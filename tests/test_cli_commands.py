@@ -223,7 +223,7 @@ def test_2000_rows_killed_half_way_and_resumed(
     source, output = tmp_path / "export.csv", tmp_path / "results.csv"
     write_input(source, ["phone;id", *(f"{PHONE};{n}" for n in range(2000))])
     command = [SMSC_SOAP, "batch", str(source), "-o", str(output), "--delimiter", ";"]
-    command += ["--encoding", "cp1251"]
+    command += ["--encoding", "cp1251", "--progress"]
     env = {**os.environ, **env_for(sandbox)}
 
     first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -241,6 +241,8 @@ def test_2000_rows_killed_half_way_and_resumed(
     second = subprocess.run(command, env=env, capture_output=True, timeout=120, check=False)
 
     assert second.returncode == ExitCode.OK, second.stderr.decode()
+    assert b"2000/2000" in second.stderr
+    assert b"rows/s" in second.stderr
     rows = read_results(output)
     lines = [row["line"] for row in rows]
     assert len(rows) == 2000
