@@ -8,7 +8,6 @@ on one login, are answered with error 9.
 from __future__ import annotations
 
 import threading
-from collections import defaultdict, deque
 from collections.abc import Callable, Hashable
 
 __all__ = [
@@ -24,6 +23,8 @@ MASS_PER_WINDOW = 1
 WINDOW_SECONDS = 60.0
 CONCURRENT_LIMIT = 5
 
+_FIRST_SWEEP = 1024
+
 
 class SlidingWindow:
     """Counts events per key within the last ``seconds``; thread-safe, clock injectable."""
@@ -34,7 +35,8 @@ class SlidingWindow:
         self.allowed = allowed
         self.seconds = seconds
         self._clock = clock
-        self._events: defaultdict[Hashable, deque[float]] = defaultdict(deque)
+        self._events: dict[Hashable, list[float]] = {}
+        self._sweep_at = _FIRST_SWEEP
         self._lock = threading.Lock()
 
     def admit(self, key: Hashable) -> bool:
@@ -53,15 +55,25 @@ class SlidingWindow:
             events = self._recent(key, now)
             start = now
             if len(events) >= self.allowed:
-                # Reservations are made in time order, so the deque stays sorted.
+                # Reservations are made in time order, so the list stays sorted.
                 start = max(now, events[-self.allowed] + self.seconds)
             if start > now + within:
                 return None
             events.append(start)
             return start
 
-    def _recent(self, key: Hashable, now: float) -> deque[float]:
-        events = self._events[key]
-        while events and events[0] <= now - self.seconds:
-            events.popleft()
+    def _recent(self, key: Hashable, now: float) -> list[float]:
+        cutoff = now - self.seconds
+        if len(self._events) >= self._sweep_at:
+            # Keys with nothing left in the window are dropped now and then, so memory
+            # follows the window, not every key ever seen.
+            self._events = {k: v for k, v in self._events.items() if v and v[-1] > cutoff}
+            self._sweep_at = max(_FIRST_SWEEP, 2 * len(self._events))
+        events = self._events.setdefault(key, [])
+        if events and events[0] <= cutoff:
+            events[:] = [moment for moment in events if moment > cutoff]
         return events
+
+    def __len__(self) -> int:
+        """Keys held; stale ones linger until the next sweep."""
+        return len(self._events)

@@ -238,3 +238,14 @@ def test_a_misconfigured_batch_sends_one_bad_login_not_five(clock: ManualClock) 
 
     assert failures == 50
     assert len(fake.requests) == 1
+
+
+def test_the_windows_forget_messages_outside_the_minute(clock: ManualClock) -> None:
+    from smsc_soap.limits import SlidingWindow
+
+    window = SlidingWindow(5, 60, clock=clock.monotonic)
+    for n in range(50_000):
+        assert window.reserve(("79991234567", str(n)), within=0) is not None
+        clock.advance(0.0125)  # 80 lookups a second, the most the limits allow
+
+    assert len(window) < 2 * 60 * 80 + 1024
