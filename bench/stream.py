@@ -1,0 +1,68 @@
+"""Stream N batch results through get_statuses in a process of its own; print its peak RSS.
+
+``python -m bench.stream N`` (0 measures the imports alone).
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import threading
+from collections.abc import Iterator, Mapping
+
+from smsc_soap import StatusClient
+from smsc_soap.request import Credentials, StatusRequest
+
+ANSWER = {"status": "1", "last_timestamp": "1629048442", "err": "0", "cost": "1.50"}
+LATENCY = 0.05
+
+
+class SimulatedTime:
+    """A clock where each answer takes 50 ms of its time and waits take none of ours, so a
+    run passes through the service's one-minute windows as a real batch would."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += max(seconds, 0.0)
+
+
+class AnsweringTransport:
+    def __init__(self, clock: SimulatedTime) -> None:
+        self.clock = clock
+
+    def fetch(
+        self, credentials: Credentials, request: StatusRequest, *, timeout: float
+    ) -> Mapping[str, str]:
+        self.clock.advance(LATENCY / 4)  # four in flight share the time
+        return ANSWER
+
+    def close(self) -> None:
+        pass
+
+
+def refs(count: int) -> Iterator[tuple[str, str]]:
+    for n in range(count):
+        yield ("79991234567", str(n))
+
+
+def main(count: int) -> None:
+    clock = SimulatedTime()
+    client = StatusClient("demo", "pw", transport=AnsweringTransport(clock), clock=clock)
+    delivered = sum(result.ok for result in client.get_statuses(refs(count)))
+    if delivered != count:
+        raise SystemExit(f"{count - delivered} lookups failed")
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))
