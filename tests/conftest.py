@@ -7,9 +7,12 @@ from collections.abc import Iterator
 import pytest
 import requests_mock
 
-from smsc_soap import InstantClock, StatusClient
+from smsc_soap import FakeTransport, InstantClock, StatusClient
 
+from manual_clock import ManualClock
 from soap_replies import PASSWORD
+
+PHONE = "79991234567"
 
 
 @pytest.fixture
@@ -23,3 +26,17 @@ def service() -> Iterator[requests_mock.Mocker]:
 def client() -> Iterator[StatusClient]:
     with StatusClient("demo", PASSWORD, clock=InstantClock()) as status_client:
         yield status_client
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """Time that moves only when told to or slept on."""
+    return ManualClock()
+
+
+@pytest.fixture
+def fake(clock: ManualClock) -> FakeTransport:
+    """A fake service on ``clock`` that knows one delivered message, PHONE/1."""
+    transport = FakeTransport(clock=clock)
+    transport.add(PHONE, "1", status=1)
+    return transport

@@ -28,18 +28,6 @@ from soap_replies import PASSWORD
 PHONE = "79991234567"
 
 
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def fake(clock: ManualClock) -> FakeTransport:
-    transport = FakeTransport(clock=clock)
-    transport.add(PHONE, "1", status=1)
-    return transport
-
-
 def test_a_sixth_lookup_of_a_message_within_a_minute_waits_its_turn(
     fake: FakeTransport, clock: ManualClock
 ) -> None:

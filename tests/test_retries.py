@@ -38,18 +38,6 @@ def fake_client(fake: FakeTransport, clock: ManualClock, **options: object) -> S
     return StatusClient("demo", PASSWORD, transport=fake, clock=clock, **options)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def fake(clock: ManualClock) -> FakeTransport:
-    transport = FakeTransport(clock=clock)
-    transport.add(PHONE, "1", status=1)
-    return transport
-
-
 RETRIED: list[SmscError] = [
     RequestTimeoutError("read timed out"),
     ConnectionFailedError("connection reset by peer"),

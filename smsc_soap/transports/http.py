@@ -12,13 +12,11 @@ import logging
 from collections.abc import Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode
 
-import requests
-
 from ..errors import InvalidParametersError, MalformedResponseError, SmscError, api_error
-from ..hosts import STATUS_PATH, endpoint_url
+from ..hosts import STATUS_PATH
 from ..request import Credentials, StatusRequest
 from .failures import redact
-from .wire import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Timeout, Wire
+from .wire import WireTransport
 
 __all__ = ["HttpStatusTransport"]
 
@@ -28,7 +26,7 @@ _NOT_FOUND = -3
 _FALLBACK_CHARSET = "windows-1251"  # the service's default, should it ignore charset=utf-8
 
 
-class HttpStatusTransport:
+class HttpStatusTransport(WireTransport):
     """Status lookups and deletions over the HTTP API, ``https://{host}/sys/status.php``.
 
     Over HTTP an unknown message comes back as status -3 with no dates; this transport
@@ -36,23 +34,7 @@ class HttpStatusTransport:
     ``MessageNotFoundError`` over both.
     """
 
-    def __init__(
-        self,
-        *,
-        host: str = "smsc.ru",
-        endpoint: str | None = None,
-        allow_insecure_http: bool = False,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        session: requests.Session | None = None,
-    ) -> None:
-        self.endpoint = endpoint_url(
-            host, STATUS_PATH, endpoint, allow_insecure_http=allow_insecure_http
-        )
-        self._owns_session = session is None
-        session = session or requests.Session()
-        session.headers["User-Agent"] = "smsc-soap"
-        self._wire = Wire(session, timeout=timeout, max_response_bytes=max_response_bytes)
+    path = STATUS_PATH
 
     def fetch(
         self, credentials: Credentials, request: StatusRequest, *, timeout: float
@@ -120,19 +102,6 @@ class HttpStatusTransport:
         if reply.status_code != 200:
             raise reply.status_error(secret)
         return _json(reply.content, reply.charset, secret)
-
-    def close(self) -> None:
-        if self._owns_session:
-            self._wire.session.close()
-
-    def __enter__(self) -> HttpStatusTransport:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"HttpStatusTransport(endpoint={self.endpoint!r})"
 
 
 def _credential_fields(credentials: Credentials) -> dict[str, str]:

@@ -22,11 +22,17 @@ from ..errors import (
     TransportError,
     UnsupportedOperationError,
 )
-from ..hosts import SOAP_PATH, endpoint_url
+from ..hosts import SOAP_PATH
 from ..request import Credentials, StatusRequest
 from ..wsdl import shipped_wsdl
 from .failures import REDACTED, redact, third_party_errors, translated
-from .wire import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Timeout, Wire, WireReply
+from .wire import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+    Timeout,
+    WireReply,
+    WireTransport,
+)
 
 __all__ = ["SoapStatusTransport"]
 
@@ -36,7 +42,7 @@ _FAULT_PATH = f"{{{SOAP_ENVELOPE_NS}}}Body/{{{SOAP_ENVELOPE_NS}}}Fault"
 _OPERATIONS = ("get_status", "get_status2")
 
 
-class SoapStatusTransport:
+class SoapStatusTransport(WireTransport):
     """Status lookups over ``soap.php``: zeep builds each envelope from the WSDL.
 
     The WSDL comes from the package (the host's namespace put in) unless ``wsdl`` names a copy
@@ -44,6 +50,8 @@ class SoapStatusTransport:
     by ``Wire`` (timeouts, the call's deadline, a size cap, no redirects); zeep's own HTTP
     code, which logs the password and has no timeout, is never used for a lookup.
     """
+
+    path = SOAP_PATH
 
     def __init__(
         self,
@@ -56,14 +64,15 @@ class SoapStatusTransport:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         session: requests.Session | None = None,
     ) -> None:
-        self.endpoint = endpoint_url(
-            host, SOAP_PATH, endpoint, allow_insecure_http=allow_insecure_http
+        super().__init__(
+            host=host,
+            endpoint=endpoint,
+            allow_insecure_http=allow_insecure_http,
+            timeout=timeout,
+            max_response_bytes=max_response_bytes,
+            session=session,
         )
-        self._owns_session = session is None
-        session = session or requests.Session()
-        session.headers["User-Agent"] = "smsc-soap"
-        self._wire = Wire(session, timeout=timeout, max_response_bytes=max_response_bytes)
-        self._binding = _status_binding(_load_client(host, wsdl, session, timeout))
+        self._binding = _status_binding(_load_client(host, wsdl, self._wire.session, timeout))
         self._replies: dict[str, tuple[str, frozenset[str]]] = {}
         for operation in _OPERATIONS:
             reply = etree.QName(self._binding.get(operation).output.body.qname)
@@ -103,19 +112,6 @@ class SoapStatusTransport:
             return status_fields(parse_xml(reply.content, reply.charset), element, namespaces)
         except SoapFaultError as fault:
             raise _redacted(fault, secret) from None
-
-    def close(self) -> None:
-        if self._owns_session:
-            self._wire.session.close()
-
-    def __enter__(self) -> SoapStatusTransport:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"SoapStatusTransport(endpoint={self.endpoint!r})"
 
 
 def _load_client(

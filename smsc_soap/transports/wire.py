@@ -14,10 +14,12 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import ClassVar, TypeVar
 
 import requests
 
 from ..errors import HTTPStatusError, MalformedResponseError, RequestTimeoutError
+from ..hosts import endpoint_url
 from .failures import redact, third_party_errors
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "Timeout",
     "Wire",
     "WireReply",
+    "WireTransport",
 ]
 
 logger = logging.getLogger("smsc_soap.transport")
@@ -138,6 +141,48 @@ class Wire:
             f"the reply is larger than the {self.max_response_bytes}-byte cap ({seen});"
             " not read further"
         )
+
+
+_Transport = TypeVar("_Transport", bound="WireTransport")
+
+
+class WireTransport:
+    """What the built-in transports share: the service URL (``https://{host}{path}`` or
+    ``endpoint``), a session of their own or the caller's, and the ``Wire`` over it."""
+
+    path: ClassVar[str]
+
+    def __init__(
+        self,
+        *,
+        host: str = "smsc.ru",
+        endpoint: str | None = None,
+        allow_insecure_http: bool = False,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.endpoint = endpoint_url(
+            host, self.path, endpoint, allow_insecure_http=allow_insecure_http
+        )
+        self._owns_session = session is None
+        session = session or requests.Session()
+        session.headers["User-Agent"] = "smsc-soap"
+        self._wire = Wire(session, timeout=timeout, max_response_bytes=max_response_bytes)
+
+    def close(self) -> None:
+        """Close the session, if the transport made it."""
+        if self._owns_session:
+            self._wire.session.close()
+
+    def __enter__(self: _Transport) -> _Transport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(endpoint={self.endpoint!r})"
 
 
 def _unredirectable(response: requests.Response, *args: object, **kwargs: object) -> None:
