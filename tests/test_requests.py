@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import socket
 from pathlib import Path
 
 import pytest
+import requests
 import requests_mock
 from lxml import etree
+from requests.adapters import BaseAdapter
 
 from smsc_soap import KNOWN_HOSTS, InvalidParametersError, MalformedResponseError, StatusClient
 
-from soap_replies import PASSWORD, reply_with
+from soap_replies import PASSWORD, reply_with, soap_reply
 
 WSDL_CACHE = Path(__file__).parent.parent / "wsdl_cache"
 SOAP_ENV = "{http://schemas.xmlsoap.org/soap/envelope/}"
@@ -257,3 +260,24 @@ def test_bad_credentials_are_refused_without_showing_them(login: str, password: 
         StatusClient(login, password)
 
     assert not password or password not in str(caught.value)
+
+
+def test_a_session_whose_adapter_gives_a_plain_body_still_works() -> None:
+    """A caller's adapter may hand over a body that is not urllib3's; it is read all the same."""
+
+    class PlainBodyAdapter(BaseAdapter):
+        def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
+            response = requests.Response()
+            response.status_code = 200
+            response.headers["Content-Type"] = "text/xml; charset=utf-8"
+            response.raw = io.BytesIO(soap_reply([("status", "1"), ("err", "0")]))
+            response.request = request
+            return response
+
+        def close(self) -> None:
+            pass
+
+    session = requests.Session()
+    session.mount("https://", PlainBodyAdapter())
+    with StatusClient("demo", PASSWORD, session=session) as client:
+        assert client.get_status("79991234567", "1").is_delivered

@@ -12,11 +12,13 @@ import email.utils
 import logging
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import ClassVar, TypeVar
 
 import requests
+import urllib3
 
 from ..errors import HTTPStatusError, MalformedResponseError, RequestTimeoutError
 from ..hosts import endpoint_url
@@ -123,9 +125,7 @@ class Wire:
         if declared.isdigit() and int(declared) > self.max_response_bytes:
             raise self._too_large(f"Content-Length {declared}")
         content = bytearray()
-        # read1 returns what has arrived (decompressed, bounded by the amount asked), so
-        # the deadline and the cap are checked as the body comes in.
-        while chunk := response.raw.read1(_CHUNK, decode_content=True):
+        for chunk in _pieces(response):
             content += chunk
             if len(content) > self.max_response_bytes:
                 raise self._too_large(f"{len(content)} bytes arrived")
@@ -141,6 +141,16 @@ class Wire:
             f"the reply is larger than the {self.max_response_bytes}-byte cap ({seen});"
             " not read further"
         )
+
+
+def _pieces(response: requests.Response) -> Iterator[bytes]:
+    raw = response.raw
+    if isinstance(raw, urllib3.BaseHTTPResponse):
+        # read1 returns what has arrived (decompressed, bounded by the amount asked), so
+        # the deadline and the cap are checked as the body comes in.
+        return iter(lambda: raw.read1(_CHUNK, decode_content=True), b"")
+    # A session with an adapter of its own may hand over another kind of body.
+    return response.iter_content(_CHUNK)
 
 
 _Transport = TypeVar("_Transport", bound="WireTransport")
