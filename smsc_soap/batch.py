@@ -8,6 +8,7 @@ IP block ends the batch, raised.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
@@ -61,10 +62,7 @@ def _finished(running: dict[Future[MessageStatus], StatusRequest]) -> Iterator[L
     done, _ = wait(running, return_when=FIRST_COMPLETED)
     for future in done:
         request = running.pop(future)
-        try:
-            yield _result(request, future.result())
-        except SmscError as error:
-            yield _failed(request, error)
+        yield _outcome(request, future.result)
 
 
 def mass_lookups(
@@ -95,16 +93,16 @@ def _group(
     except SmscError as error:
         answers = [error] * len(group)
     if len(answers) != len(group):
-        answers = [MalformedResponseError("the mass reply does not answer every message")] * len(
-            group
-        )
+        unanswered = MalformedResponseError("the mass reply does not answer every message")
+        answers = [unanswered] * len(group)
     for request, answer in zip(group, answers, strict=True):
-        try:
-            if isinstance(answer, SmscError):
-                raise answer
-            yield _result(request, status_from_reply(answer, request))
-        except SmscError as error:
-            yield _failed(request, error)
+        yield _outcome(request, functools.partial(_read, answer, request))
+
+
+def _read(answer: Answer, request: StatusRequest) -> MessageStatus:
+    if isinstance(answer, SmscError):
+        raise answer
+    return status_from_reply(answer, request)
 
 
 def _checked(refs: Iterable[object], level: int) -> Iterator[StatusRequest | LookupResult]:
@@ -122,12 +120,12 @@ def _checked(refs: Iterable[object], level: int) -> Iterator[StatusRequest | Loo
             yield LookupResult(phone=str(phone), message_id=str(message_id), error=error)
 
 
-def _result(request: StatusRequest, status: MessageStatus) -> LookupResult:
-    return LookupResult(phone=request.phone, message_id=request.message_id, status=status)
-
-
-def _failed(request: StatusRequest, error: SmscError) -> LookupResult:
-    """The item's result, unless the error must end the batch: then it is raised."""
-    if isinstance(error, AuthenticationError | IPBlockedError):
-        raise error
-    return LookupResult(phone=request.phone, message_id=request.message_id, error=error)
+def _outcome(request: StatusRequest, status: Callable[[], MessageStatus]) -> LookupResult:
+    """The item's result, with ``status()`` or its error; an error that must end the batch
+    (a refused login, a blocked IP) is raised instead."""
+    try:
+        return LookupResult(phone=request.phone, message_id=request.message_id, status=status())
+    except (AuthenticationError, IPBlockedError):
+        raise
+    except SmscError as error:
+        return LookupResult(phone=request.phone, message_id=request.message_id, error=error)

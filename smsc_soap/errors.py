@@ -187,8 +187,8 @@ class TLSError(ConnectionFailedError):
 class HTTPStatusError(TransportError):
     """The server answered with an HTTP error status and no SOAP answer.
 
-    ``body`` is the start of the body (2 KB at most); ``retry_after`` the seconds the server
-    asked to wait (its ``Retry-After`` header), if it said.
+    ``body`` is the start of the body (2,048 characters at most, the password taken out);
+    ``retry_after`` the seconds the server asked to wait (its ``Retry-After``), if it said.
     """
 
     def __init__(self, status_code: int, body: str, *, retry_after: float | None = None) -> None:

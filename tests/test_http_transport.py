@@ -197,3 +197,33 @@ def test_the_transport_can_be_built_and_passed_in(service: requests_mock.Mocker)
     with StatusClient("demo", PASSWORD, transport=transport) as client:
         assert client.get_status("79991234567", "7").is_delivered
     assert "smsc.kz" in repr(client)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f"Error: bad request login=demo&psw={PASSWORD}".encode(),
+        json.dumps({"status": {"echo": PASSWORD}}).encode(),
+        json.dumps([{"id": "7", "psw": [PASSWORD]}]).encode(),
+    ],
+    ids=["not-json", "bad-field", "bad-mass-item"],
+)
+def test_a_reply_that_echoes_the_password_never_shows_it(
+    service: requests_mock.Mocker, body: bytes
+) -> None:
+    service.post(URL, content=body)
+
+    if body.startswith(b"["):
+        [result] = http_client().get_statuses([("79991234567", "7")])
+        error = result.error
+    else:
+        with pytest.raises(MalformedResponseError) as caught:
+            http_client().get_status("79991234567", "7")
+        error = caught.value
+
+    assert isinstance(error, MalformedResponseError)
+    chain: BaseException | None = error
+    while chain is not None:
+        for text in (str(chain), repr(chain)):
+            assert PASSWORD[:6] not in text  # not even the start of it, cut off in an excerpt
+        chain = chain.__cause__ or chain.__context__

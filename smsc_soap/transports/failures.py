@@ -7,8 +7,9 @@ original as its ``__cause__``. Checks run most specific first.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 from urllib.parse import quote_plus
 from xml.sax.saxutils import escape
 
@@ -29,9 +30,18 @@ from ..errors import (
     TransportError,
 )
 
-__all__ = ["REDACTED", "THIRD_PARTY_ERRORS", "redact", "third_party_errors", "translated"]
+__all__ = [
+    "REDACTED",
+    "THIRD_PARTY_ERRORS",
+    "echoes_redacted",
+    "redact",
+    "third_party_errors",
+    "translated",
+]
 
 REDACTED = "<redacted>"
+
+T = TypeVar("T")
 
 THIRD_PARTY_ERRORS: tuple[type[Exception], ...] = (
     requests.RequestException,
@@ -124,6 +134,26 @@ def third_party_errors() -> Iterator[None]:
         yield
     except THIRD_PARTY_ERRORS as exc:
         raise translated(exc) from exc
+
+
+def echoes_redacted(secret: str, read: Callable[[], T]) -> T:
+    """``read()``, whose errors may quote the reply, and so an echo of the request: they
+    leave it with ``secret`` taken out."""
+    cleaned: TransportError
+    try:
+        return read()
+    except SoapFaultError as fault:
+        cleaned = SoapFaultError(
+            redact(fault.faultcode, secret),
+            redact(fault.faultstring, secret),
+            None if fault.detail is None else redact(fault.detail, secret),
+        )
+        cause = None
+    except MalformedResponseError as error:
+        cleaned = MalformedResponseError(redact(str(error), secret))
+        cause = error.__cause__
+    # Raised here, past the handlers, so the unredacted error is not kept as its context.
+    raise cleaned from cause
 
 
 def redact(text: str, secret: str) -> str:

@@ -15,12 +15,15 @@ from urllib.parse import parse_qsl, urlencode
 from ..errors import InvalidParametersError, MalformedResponseError, SmscError, api_error
 from ..hosts import STATUS_PATH
 from ..request import Credentials, StatusRequest
-from .failures import redact
+from .failures import echoes_redacted, redact
 from .wire import WireTransport
 
 __all__ = ["HttpStatusTransport"]
 
 logger = logging.getLogger("smsc_soap.transport.http")
+
+Reply = dict[str, object] | list[object]
+"""A fmt=3 reply: an object for one message or an error, a list for a mass request."""
 
 _NOT_FOUND = -3
 _FALLBACK_CHARSET = "windows-1251"  # the service's default, should it ignore charset=utf-8
@@ -41,10 +44,9 @@ class HttpStatusTransport(WireTransport):
     ) -> Mapping[str, str]:
         form = {"phone": request.phone, "id": request.message_id, "all": str(request.all)}
         form.update(parse_qsl(request.query or "", keep_blank_values=True))
-        reply = self._post(credentials, form, timeout)
-        if not isinstance(reply, dict):
-            raise MalformedResponseError("a single lookup was answered with a list")
-        return _normalised(_fields(reply))
+        return echoes_redacted(
+            credentials.secret, lambda: _single(self._post(credentials, form, timeout))
+        )
 
     def fetch_many(
         self, credentials: Credentials, requests: Sequence[StatusRequest], *, timeout: float
@@ -53,40 +55,27 @@ class HttpStatusTransport(WireTransport):
             return []
         levels = {request.all for request in requests}
         if len(levels) != 1 or any(request.query for request in requests):
-            raise ValueError("one mass request has one value of all and no query")
+            raise InvalidParametersError("one mass request has one value of all and no query")
         # A trailing comma keeps a single message in the mass format (the status page).
         form = {
             "phone": ",".join(request.phone for request in requests) + ",",
             "id": ",".join(request.message_id for request in requests) + ",",
             "all": str(levels.pop()),
         }
-        reply = self._post(credentials, form, timeout)
-        if isinstance(reply, dict):
-            raise _whole_request_error(reply)
-        found: dict[tuple[str | None, str], Mapping[str, str]] = {}
-        for item in reply:
-            if not isinstance(item, dict):
-                raise MalformedResponseError(f"a mass reply item is not an object: {item!r:.40}")
-            fields = _fields(item)
-            message_id = fields.pop("id", None)
-            if message_id is None:
-                raise MalformedResponseError("a mass reply item does not name its message id")
-            found[(fields.get("phone"), message_id)] = fields
-            found.setdefault((None, message_id), fields)
+        found = echoes_redacted(
+            credentials.secret, lambda: _by_message(self._post(credentials, form, timeout))
+        )
         return [_matched(found, request) for request in requests]
 
     def delete(
         self, credentials: Credentials, phone: str, message_id: str, *, timeout: float
     ) -> None:
-        reply = self._post(credentials, {"phone": phone, "id": message_id, "del": "1"}, timeout)
-        if isinstance(reply, dict) and "error_code" in reply:
-            raise _whole_request_error(reply)
-        if not (isinstance(reply, dict) and str(reply.get("result", "")).upper() == "OK"):
-            raise MalformedResponseError(f"a deletion was answered with {reply!r:.60}")
+        form = {"phone": phone, "id": message_id, "del": "1"}
+        echoes_redacted(
+            credentials.secret, lambda: _deleted(self._post(credentials, form, timeout))
+        )
 
-    def _post(
-        self, credentials: Credentials, form: dict[str, str], timeout: float
-    ) -> dict[str, object] | list[object]:
+    def _post(self, credentials: Credentials, form: dict[str, str], timeout: float) -> Reply:
         secrets = _credential_fields(credentials)
         body = {**form, "fmt": "3", "charset": "utf-8", **secrets}
         logger.debug("POST %s %s", self.endpoint, {**form, "fmt": "3"})
@@ -112,7 +101,7 @@ def _credential_fields(credentials: Credentials) -> dict[str, str]:
     return {"login": credentials.login, "psw": credentials.password.get_secret_value()}
 
 
-def _json(content: bytes, charset: str | None, secret: str) -> dict[str, object] | list[object]:
+def _json(content: bytes, charset: str | None, secret: str) -> Reply:
     try:
         text = content.decode(charset or "utf-8")
     except (UnicodeDecodeError, LookupError):
@@ -120,7 +109,7 @@ def _json(content: bytes, charset: str | None, secret: str) -> dict[str, object]
     try:
         reply = json.loads(text)
     except ValueError as exc:
-        excerpt = redact(text[:40], secret)
+        excerpt = redact(text, secret)[:40]  # redacted first: a cut could split the secret
         raise MalformedResponseError(f"the reply is not JSON: {excerpt!r}") from exc
     if not isinstance(reply, dict | list):
         raise MalformedResponseError(f"the reply is neither an object nor a list: {reply!r:.40}")
@@ -132,6 +121,36 @@ def _fields(item: dict[str, object]) -> dict[str, str]:
     if "error_code" in item or "error" in item:
         return {"error": _text("error_code", item.get("error_code", item.get("error")))}
     return {name: _text(name, value) for name, value in item.items() if value is not None}
+
+
+def _single(reply: Reply) -> dict[str, str]:
+    if not isinstance(reply, dict):
+        raise MalformedResponseError("a single lookup was answered with a list")
+    return _normalised(_fields(reply))
+
+
+def _deleted(reply: Reply) -> None:
+    if isinstance(reply, dict) and "error_code" in reply:
+        raise _whole_request_error(reply)
+    if not (isinstance(reply, dict) and str(reply.get("result", "")).upper() == "OK"):
+        raise MalformedResponseError(f"a deletion was answered with {reply!r:.60}")
+
+
+def _by_message(reply: Reply) -> dict[tuple[str | None, str], Mapping[str, str]]:
+    """A mass reply's items by (phone, id), and by id alone for items without a phone."""
+    if isinstance(reply, dict):
+        raise _whole_request_error(reply)
+    found: dict[tuple[str | None, str], Mapping[str, str]] = {}
+    for item in reply:
+        if not isinstance(item, dict):
+            raise MalformedResponseError(f"a mass reply item is not an object: {item!r:.40}")
+        fields = _fields(item)
+        message_id = fields.pop("id", None)
+        if message_id is None:
+            raise MalformedResponseError("a mass reply item does not name its message id")
+        found[(fields.get("phone"), message_id)] = fields
+        found.setdefault((None, message_id), fields)
+    return found
 
 
 def _text(name: str, value: object) -> str:

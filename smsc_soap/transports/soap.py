@@ -18,14 +18,13 @@ from zeep.wsdl.definitions import Binding
 from ..envelope import SOAP_ENVELOPE_NS, parse_xml, soap_fault, status_fields
 from ..errors import (
     InvalidParametersError,
-    SoapFaultError,
     TransportError,
     UnsupportedOperationError,
 )
 from ..hosts import SOAP_PATH
 from ..request import Credentials, StatusRequest
 from ..wsdl import shipped_wsdl
-from .failures import REDACTED, redact, third_party_errors, translated
+from .failures import REDACTED, echoes_redacted, third_party_errors, translated
 from .wire import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
@@ -105,13 +104,14 @@ class SoapStatusTransport(WireTransport):
         reply = self._wire.post(self.endpoint, body, headers, time_left=timeout)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("reply from %s\n%s", self.endpoint, reply.text(secret))
-        if reply.status_code != 200:
-            raise _error_reply(reply, secret)
         element, namespaces = self._replies[request.operation]
-        try:
+
+        def read() -> Mapping[str, str]:
+            if reply.status_code != 200:
+                raise _error_reply(reply, secret)
             return status_fields(parse_xml(reply.content, reply.charset), element, namespaces)
-        except SoapFaultError as fault:
-            raise _redacted(fault, secret) from None
+
+        return echoes_redacted(secret, read)
 
 
 def _load_client(
@@ -162,17 +162,8 @@ def _error_reply(reply: WireReply, secret: str) -> TransportError:
     except TransportError:  # an error page that is not XML, or cut short: the status tells
         fault = None
     if fault is not None:
-        return _redacted(soap_fault(fault), secret)
+        return soap_fault(fault)
     return reply.status_error(secret)
-
-
-def _redacted(fault: SoapFaultError, secret: str) -> SoapFaultError:
-    # A fault may echo the request back, password included.
-    return SoapFaultError(
-        redact(fault.faultcode, secret),
-        redact(fault.faultstring, secret),
-        None if fault.detail is None else redact(fault.detail, secret),
-    )
 
 
 def _redacted_envelope(envelope: etree._Element) -> str:

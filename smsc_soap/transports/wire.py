@@ -20,7 +20,12 @@ from typing import ClassVar, TypeVar
 import requests
 import urllib3
 
-from ..errors import HTTPStatusError, MalformedResponseError, RequestTimeoutError
+from ..errors import (
+    HTTPStatusError,
+    InvalidParametersError,
+    MalformedResponseError,
+    RequestTimeoutError,
+)
 from ..hosts import endpoint_url
 from .failures import redact, third_party_errors
 
@@ -57,13 +62,15 @@ class WireReply:
     retry_after: float | None
 
     def text(self, secret: str, limit: int | None = None) -> str:
-        """The body (or its first ``limit`` bytes) as text with ``secret`` redacted."""
-        head = self.content if limit is None else self.content[:limit]
+        """The body (or its first ``limit`` characters) as text with ``secret`` redacted.
+
+        Redacted before it is cut, so no cut leaves part of the secret behind.
+        """
         try:
-            text = head.decode(self.charset or "utf-8", errors="replace")
+            text = self.content.decode(self.charset or "utf-8", errors="replace")
         except LookupError:  # a charset Python does not know
-            text = head.decode("utf-8", errors="replace")
-        return redact(text, secret)
+            text = self.content.decode("utf-8", errors="replace")
+        return redact(text, secret)[:limit]
 
     def status_error(self, secret: str) -> HTTPStatusError:
         return HTTPStatusError(
@@ -82,7 +89,7 @@ class Wire:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if max_response_bytes < 1:
-            raise ValueError("max_response_bytes must be at least 1")
+            raise InvalidParametersError("max_response_bytes must be at least 1")
         self.session = session
         self.connect_timeout, self.read_timeout = (
             timeout if isinstance(timeout, tuple) else (timeout, timeout)
@@ -176,8 +183,9 @@ class WireTransport:
             host, self.path, endpoint, allow_insecure_http=allow_insecure_http
         )
         self._owns_session = session is None
-        session = session or requests.Session()
-        session.headers["User-Agent"] = "smsc-soap"
+        if session is None:
+            session = requests.Session()
+            session.headers["User-Agent"] = "smsc-soap"  # a caller's session keeps its own
         self._wire = Wire(session, timeout=timeout, max_response_bytes=max_response_bytes)
 
     def close(self) -> None:
