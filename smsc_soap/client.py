@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
@@ -166,7 +167,7 @@ class StatusClient:
             )
         self._call(
             f"delete id={request.message_id}",
-            lambda deadline: self._throttle.lookup((request.phone, request.message_id), deadline),
+            self._admission(request),
             lambda time_left: transport.delete(
                 self._credentials, request.phone, request.message_id, timeout=time_left
             ),
@@ -182,11 +183,15 @@ class StatusClient:
         logger.debug("%s id=%s all=%d", request.operation, request.message_id, request.all)
         return self._call(
             f"{request.operation} id={request.message_id}",
-            lambda deadline: self._throttle.lookup((request.phone, request.message_id), deadline),
+            self._admission(request),
             lambda time_left: status_from_reply(
                 self._transport.fetch(self._credentials, request, timeout=time_left), request
             ),
         )
+
+    def _admission(self, request: StatusRequest) -> Callable[[float], AbstractContextManager[None]]:
+        """A place for one request about ``request``'s message, within the limits."""
+        return functools.partial(self._throttle.lookup, (request.phone, request.message_id))
 
     def _lookup_many(
         self, transport: MassLookupTransport, requests: list[StatusRequest]

@@ -36,12 +36,10 @@ class Lockout:
     def check(self) -> None:
         """Raise the held error, as a refusal of the client's own, while the hold lasts."""
         with self._lock:
-            cause, since = self._cause, self._since
+            cause, elapsed = self._cause, self._clock.monotonic() - self._since
+            if cause is not None and elapsed >= self.cooldown:
+                self._cause = cause = None  # over: under the lock, so no newer hold is lost
         if cause is None:
-            return
-        elapsed = self._clock.monotonic() - since
-        if elapsed >= self.cooldown:
-            self.reset()
             return
         reason = (
             "the service refused these credentials"

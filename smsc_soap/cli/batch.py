@@ -145,17 +145,14 @@ def batch(
 
             def refs() -> Iterator[tuple[str, str]]:
                 for line, row in rows:
-                    if line in done:
-                        continue
-                    if len(row) < 2 or not row[0].strip() or not row[1].strip():
-                        error = InvalidParametersError("a row needs a phone and a message id")
-                        _record(line, LookupResult(phone="", message_id="", error=error))
-                        continue
-                    phone, message_id = row[0].strip(), row[1].strip()
-                    pending[(phone, message_id)].append(line)
-                    yield phone, message_id
+                    if line not in done:
+                        # A short row is passed on with its missing cells empty: the client
+                        # checks it like any other and answers it with its error.
+                        phone, message_id = (cell.strip() for cell in [*row, "", ""][:2])
+                        pending[(phone, message_id)].append(line)
+                        yield phone, message_id
 
-            def _record(line: int, result: LookupResult) -> None:
+            def record(line: int, result: LookupResult) -> None:
                 journal.write(
                     line, result_cells(result.phone, result.message_id, result.status, result.error)
                 )
@@ -165,7 +162,7 @@ def batch(
                 bar.advance(task)
 
             for result in client.get_statuses(refs(), all=level):
-                _record(pending[(result.phone, result.message_id)].popleft(), result)
+                record(pending[(result.phone, result.message_id)].popleft(), result)
     except KeyboardInterrupt:
         _summary(counts, output_path, interrupted=True)
         sys.exit(ExitCode.INTERRUPTED)
