@@ -10,7 +10,7 @@ import zeep
 from lxml import etree
 
 from smsc_soap import InstantClock, StatusClient
-from smsc_soap.wsdl import shipped_wsdl
+from smsc_soap.wsdl.shipped import shipped_wsdl
 
 from .canned import REPLY, canned_session
 from .stats import Figure, Spread

@@ -11,7 +11,8 @@ import threading
 from collections.abc import Iterator, Mapping
 
 from smsc_soap import StatusClient
-from smsc_soap.request import Credentials, StatusRequest
+from smsc_soap.credentials import Credentials
+from smsc_soap.request import StatusRequest
 
 ANSWER = {"status": "1", "last_timestamp": "1629048442", "err": "0", "cost": "1.50"}
 LATENCY = 0.05
@@ -30,6 +31,9 @@ class SimulatedTime:
 
     def sleep(self, seconds: float) -> None:
         self.advance(seconds)
+
+    def wait(self, condition: threading.Condition, timeout: float) -> bool:
+        return condition.wait(timeout)
 
     def advance(self, seconds: float) -> None:
         with self._lock:

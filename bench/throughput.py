@@ -20,8 +20,8 @@ from pathlib import Path
 import zeep
 
 from smsc_soap import RateLimitError, StatusClient
-from smsc_soap.limits import CONCURRENT_LIMIT
 from smsc_soap.sandbox import BookMessage, MessageBook
+from smsc_soap.service_limits import CONCURRENT_LIMIT
 
 from .stats import Figure, Spread
 

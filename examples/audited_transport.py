@@ -16,7 +16,8 @@ from collections.abc import Mapping
 import requests
 
 from smsc_soap import HttpStatusTransport, SmscError, StatusClient, StatusTransport
-from smsc_soap.request import Credentials, StatusRequest
+from smsc_soap.credentials import Credentials
+from smsc_soap.request import StatusRequest
 from smsc_soap.sandbox import Sandbox, SandboxApp, SandboxOptions, default_book
 
 

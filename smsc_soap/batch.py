@@ -9,7 +9,7 @@ IP block ends the batch, raised.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from .errors import (
@@ -69,7 +69,7 @@ def mass_lookups(
     refs: Iterable[object],
     level: int,
     size: int,
-    lookup_many: Callable[[list[StatusRequest]], list[Answer]],
+    lookup_many: Callable[[list[StatusRequest]], Sequence[Answer]],
 ) -> Iterator[LookupResult]:
     """Groups of ``size`` in one request each; results in the order asked."""
     group: list[StatusRequest] = []
@@ -86,15 +86,19 @@ def mass_lookups(
 
 
 def _group(
-    group: list[StatusRequest], lookup_many: Callable[[list[StatusRequest]], list[Answer]]
+    group: list[StatusRequest], lookup_many: Callable[[list[StatusRequest]], Sequence[Answer]]
 ) -> Iterator[LookupResult]:
+    answers: Sequence[Answer]
     try:
         answers = lookup_many(group)
     except SmscError as error:
-        answers = [error] * len(group)
+        # Each item its own instance: a caller may annotate or re-raise one alone.
+        answers = [error.copy() for _ in group]
     if len(answers) != len(group):
-        unanswered = MalformedResponseError("the mass reply does not answer every message")
-        answers = [unanswered] * len(group)
+        answers = [
+            MalformedResponseError("the mass reply does not answer every message")
+            for _ in group
+        ]
     for request, answer in zip(group, answers, strict=True):
         yield _outcome(request, functools.partial(_read, answer, request))
 

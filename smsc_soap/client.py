@@ -4,28 +4,33 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from os import PathLike
-from typing import Literal, TypeVar
+from typing import TypeVar
 
-import requests
 from pydantic import SecretStr
+from typing_extensions import Unpack
 
 from .batch import DEFAULT_MASS_SIZE, concurrent_lookups, mass_lookups
-from .clock import SYSTEM_CLOCK, Clock
-from .errors import InvalidParametersError, SmscError, UnsupportedOperationError
-from .lockout import DEFAULT_COOLDOWN, Lockout
+from .credentials import Credentials
+from .errors import (
+    InvalidParametersError,
+    MalformedResponseError,
+    RequestTimeoutError,
+    SmscError,
+    UnsupportedOperationError,
+)
+from .limiter import Limiter
+from .lockout import Lockout
 from .models import LookupResult, MessageStatus
+from .options import ClientOptionArgs, ClientOptions
 from .query import QueryValue
-from .reply import status_from_reply
-from .request import Credentials, StatusRequest
-from .retries import DEFAULT_DEADLINE, RetryPolicy, call_with_retries
-from .throttle import Throttle
-from .transports.base import DeletingTransport, MassLookupTransport, StatusTransport
+from .reply import check_deleted, raise_for_error, status_from_reply
+from .request import StatusRequest
+from .retries import RetryPolicy, call_with_retries
+from .transports.base import DeletingTransport, Fields, MassLookupTransport, StatusTransport
 from .transports.http import HttpStatusTransport
 from .transports.soap import SoapStatusTransport
-from .transports.wire import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Timeout
 
 __all__ = ["StatusClient"]
 
@@ -67,49 +72,21 @@ class StatusClient:
         password: str | SecretStr | None = None,
         *,
         api_key: str | SecretStr | None = None,
-        host: str = "smsc.ru",
-        endpoint: str | None = None,
-        wsdl: str | PathLike[str] | None = None,
-        allow_insecure_http: bool = False,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        deadline: float = DEFAULT_DEADLINE,
-        retry: RetryPolicy | None = None,
-        wait_for_limits: bool = True,
-        lockout_cooldown: float = DEFAULT_COOLDOWN,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        session: requests.Session | None = None,
-        clock: Clock = SYSTEM_CLOCK,
-        transport: StatusTransport | Literal["soap", "http"] = "soap",
+        **options: Unpack[ClientOptionArgs],
     ) -> None:
         self._credentials = Credentials.of(login, password, api_key)
-        wire_options = {
-            "host": host,
-            "endpoint": endpoint,
-            "allow_insecure_http": allow_insecure_http,
-            "timeout": timeout,
-            "max_response_bytes": max_response_bytes,
-            "session": session,
-        }
-        if transport == "soap":
-            if api_key is not None:
-                raise InvalidParametersError(
-                    "the SOAP interface takes a login and password; use transport='http'"
-                    " for an API key"
-                )
-            transport = SoapStatusTransport(wsdl=wsdl, **wire_options)  # type: ignore[arg-type]
-        elif transport == "http":
-            transport = HttpStatusTransport(**wire_options)  # type: ignore[arg-type]
-        elif not isinstance(transport, StatusTransport):
+        self.options = ClientOptions.of(options)
+        """Every option, checked, with its default where none was given."""
+        self._transport = _transport_for(self.options)
+        if api_key is not None and isinstance(self._transport, SoapStatusTransport):
             raise InvalidParametersError(
-                f"transport must be 'soap', 'http' or a StatusTransport, not {transport!r}"
+                "the SOAP interface takes a login and password; use transport='http'"
+                " for an API key",
+                option="api_key",
             )
-        self._transport: StatusTransport = transport
-        self.host = host
-        self.deadline = deadline
-        self.retry = retry or RetryPolicy()
-        self._clock = clock
-        self._throttle = Throttle(clock=clock, wait=wait_for_limits)
-        self._lockout = Lockout(clock=clock, cooldown=lockout_cooldown)
+        self._clock = self.options.clock
+        self._limiter = Limiter(clock=self._clock, wait=self.options.wait_for_limits)
+        self._lockout = Lockout(clock=self._clock, cooldown=self.options.lockout_cooldown)
 
     def get_status(self, phone: str, message_id: str | int, all: int = 0) -> MessageStatus:
         """The status of one message (``all``: 0 usual, 1 full, 2 with operator and region)."""
@@ -145,12 +122,14 @@ class StatusClient:
         level = StatusRequest.build("get_status", "0", "0", all).all
         transport = self._transport
         if isinstance(transport, MassLookupTransport):
-            if mass_size < 1:
-                raise InvalidParametersError("mass_size must be at least 1")
+            if isinstance(mass_size, bool) or not isinstance(mass_size, int) or mass_size < 1:
+                raise InvalidParametersError(
+                    "mass_size must be a whole number of at least 1", option="mass_size"
+                )
             return mass_lookups(
                 refs, level, mass_size, lambda group: self._lookup_many(transport, group)
             )
-        return concurrent_lookups(refs, level, self._throttle.in_flight_limit, self._lookup)
+        return concurrent_lookups(refs, level, self._limiter.in_flight_limit, self._lookup)
 
     def delete(self, phone: str, message_id: str | int) -> None:
         """Delete a sent message (before it moves to the archive); over HTTP only.
@@ -168,8 +147,10 @@ class StatusClient:
         self._call(
             f"delete id={request.message_id}",
             self._admission(request),
-            lambda time_left: transport.delete(
-                self._credentials, request.phone, request.message_id, timeout=time_left
+            lambda time_left: check_deleted(
+                transport.delete(
+                    self._credentials, request.phone, request.message_id, timeout=time_left
+                )
             ),
             retry=RetryPolicy.disabled(),
         )
@@ -191,16 +172,22 @@ class StatusClient:
 
     def _admission(self, request: StatusRequest) -> Callable[[float], AbstractContextManager[None]]:
         """A place for one request about ``request``'s message, within the limits."""
-        return functools.partial(self._throttle.lookup, (request.phone, request.message_id))
+        return functools.partial(self._limiter.lookup, (request.phone, request.message_id))
 
     def _lookup_many(
         self, transport: MassLookupTransport, requests: list[StatusRequest]
-    ) -> list[Mapping[str, str] | SmscError]:
+    ) -> Sequence[Fields | SmscError]:
         logger.debug("mass lookup of %d messages", len(requests))
+
+        def send(time_left: float) -> Sequence[Fields | SmscError]:
+            answer = transport.fetch_many(self._credentials, requests, timeout=time_left)
+            if isinstance(answer, Mapping):  # the answer of the whole request: an error
+                raise_for_error(answer)
+                raise MalformedResponseError("a mass request was answered with one item")
+            return answer
+
         return self._call(
-            f"mass lookup of {len(requests)} messages",
-            self._throttle.mass_lookup,
-            lambda time_left: transport.fetch_many(self._credentials, requests, timeout=time_left),
+            f"mass lookup of {len(requests)} messages", self._limiter.mass_lookup, send
         )
 
     def _call(
@@ -212,26 +199,31 @@ class StatusClient:
         retry: RetryPolicy | None = None,
     ) -> T:
         """``send(time_left)`` within the limits, the lockout, the retries and the deadline."""
-        deadline = self._clock.monotonic() + self.deadline
+        deadline = self._clock.monotonic() + self.options.deadline
         sent = 0
 
         def attempt() -> T:
             nonlocal sent
             self._lockout.check()
             with admit(deadline):
+                time_left = deadline - self._clock.monotonic()
+                if time_left <= 0:
+                    raise RequestTimeoutError(
+                        "the call's deadline passed before the request could be sent"
+                    )
                 sent += 1
-                return send(deadline - self._clock.monotonic())
+                return send(time_left)
 
         try:
             return call_with_retries(
                 attempt,
-                policy=retry or self.retry,
+                policy=retry or self.options.retry,
                 clock=self._clock,
                 deadline=deadline,
                 describe=describe,
             )
         except SmscError as error:
-            error.attempts = sent
+            error.attempts = sent  # the count of the call: known only here, as it ends
             self._lockout.record(error)
             raise
 
@@ -246,4 +238,12 @@ class StatusClient:
         self.close()
 
     def __repr__(self) -> str:
-        return f"StatusClient(host={self.host!r}, transport={self._transport!r})"
+        return f"StatusClient(transport={self._transport!r})"
+
+
+def _transport_for(options: ClientOptions) -> StatusTransport:
+    if options.transport == "soap":
+        return SoapStatusTransport(options)
+    if options.transport == "http":
+        return HttpStatusTransport(options)
+    return options.transport

@@ -13,7 +13,8 @@ from collections.abc import Collection
 
 from lxml import etree
 
-from .errors import ConnectionFailedError, MalformedResponseError, SoapFaultError
+from .errors import MalformedResponseError, SoapFaultError
+from .failures import Step, mapped
 
 __all__ = ["SOAP_ENVELOPE_NS", "parse_xml", "status_fields"]
 
@@ -22,7 +23,7 @@ _ENVELOPE = f"{{{SOAP_ENVELOPE_NS}}}Envelope"
 _BODY = f"{{{SOAP_ENVELOPE_NS}}}Body"
 _FAULT = f"{{{SOAP_ENVELOPE_NS}}}Fault"
 _WRAPPER = "statusresult"
-_DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=", re.ASCII)
+_DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._:-]+)", re.ASCII)
 # The service's default charset when none is asked for, and the usual culprit when a body
 # labelled utf-8 does not decode.
 _FALLBACK_CHARSET = "windows-1251"
@@ -36,55 +37,15 @@ def parse_xml(body: bytes, charset: str | None = None) -> etree._Element:
     """
     if not body.strip():
         raise MalformedResponseError("the reply body is empty")
-    encoding = None if _DECLARED_ENCODING.match(body) else charset
-    try:
-        root = _parse(body, encoding)
-    except etree.XMLSyntaxError as exc:
-        if _ends_early(body, encoding):
-            raise ConnectionFailedError(
-                f"the reply ended before its XML was complete ({len(body)} bytes)"
-            ) from exc
-        if _decodes(body, encoding or "utf-8"):
-            raise MalformedResponseError(f"the reply is not well-formed XML: {exc}") from exc
-        try:
-            root = _parse(body, _FALLBACK_CHARSET)
-        except etree.XMLSyntaxError as retry_exc:
-            raise MalformedResponseError(
-                f"the reply is not well-formed XML: {retry_exc}"
-            ) from retry_exc
-    if root.getroottree().docinfo.internalDTD is not None:
-        raise MalformedResponseError("the reply carries a DTD, which is refused")
-    return root
-
-
-def _parse(body: bytes, encoding: str | None) -> etree._Element:
-    return etree.fromstring(body, _parser(encoding))
-
-
-def _ends_early(body: bytes, encoding: str | None) -> bool:
-    """Whether ``body`` is the start of a document, cut off: a body truncated in transit.
-
-    Fed piece by piece, the parser finds errors in what it has; only at the end does it
-    find a document that is merely unfinished.
-    """
-    if not body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        return False  # not the start of any document
-    parser = _parser(encoding)
-    try:
-        parser.feed(body)
-    except etree.XMLSyntaxError:
-        return False
-    try:
-        parser.close()
-    except etree.XMLSyntaxError:
-        return True
-    return False
-
-
-def _parser(encoding: str | None) -> etree.XMLParser:
-    try:
-        return etree.XMLParser(
-            encoding=encoding,
+    declared = _DECLARED_ENCODING.match(body)
+    encoding = declared.group(1).decode("ascii") if declared else (charset or "utf-8")
+    # None lets lxml follow the declaration; an override replaces it.
+    override = None if declared else encoding
+    if not _decodes(body, encoding):
+        override = _FALLBACK_CHARSET
+    with mapped(Step.READ):
+        parser = etree.XMLParser(
+            encoding=override,
             resolve_entities=False,
             load_dtd=False,
             no_network=True,
@@ -92,8 +53,10 @@ def _parser(encoding: str | None) -> etree.XMLParser:
             remove_comments=True,
             remove_pis=True,
         )
-    except LookupError as exc:
-        raise MalformedResponseError(f"the reply names an unknown charset {encoding!r}") from exc
+        root = etree.fromstring(body, parser)
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise MalformedResponseError("the reply carries a DTD, which is refused")
+    return root
 
 
 def _decodes(body: bytes, encoding: str) -> bool:

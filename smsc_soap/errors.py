@@ -2,7 +2,8 @@
 
     SmscError                         (.attempts: requests sent for the call, 0 if none)
     ├── ApiError                      an error code  (.code, .description, .from_service)
-    │   ├── InvalidParametersError    1, and bad input refused before sending (also a ValueError)
+    │   ├── InvalidParametersError    1, and bad input or options refused before sending
+    │   │                             (.option; also a ValueError)
     │   ├── AuthenticationError       2, and calls refused after one (see StatusClient)
     │   ├── MessageNotFoundError      3
     │   ├── IPBlockedError            4, and calls refused while the block lasts
@@ -20,15 +21,17 @@
     └── ReceiptError                  an SMPP delivery receipt that cannot be read  (.field)
 
 ``ApiError.from_service`` tells an answer of the service from a refusal of the client's own,
-made without sending anything. An ``ApiError`` with a code the service has not documented is
-raised as ``ApiError`` itself, carrying that code. No message text ever holds a password:
-errors are built from codes and reply fragments that the transports redact before they get
-here. Which of these a call retries is decided in ``retries``.
+made without sending anything; the text says which ("SMSC error 2: ..." is the service's
+answer, "... (refused by the client; nothing was sent)" the client's own). An ``ApiError`` with a code the service has
+not documented is raised as ``ApiError`` itself, carrying that code. No message text ever
+holds a password: reply bytes have the secret taken out where they are read (``failures``),
+before anything is parsed or quoted. Which of these a call retries is decided in
+``retries``.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 __all__ = [
     "ApiError",
@@ -52,14 +55,29 @@ __all__ = [
 ]
 
 
+_E = TypeVar("_E", bound="SmscError")
+
+
 class SmscError(Exception):
     """The base of every error smsc-soap raises.
 
-    ``attempts`` is how many requests the call sent before giving up: 0 when it was refused
-    before sending, more than 1 when it was retried.
+    ``attempts`` is how many requests the call handed to its transport before giving up: 0
+    when it was refused before sending, more than 1 when it was retried. An error is built
+    with 0; the client sets the count of the call it ends.
     """
 
-    attempts: int = 0
+    def __init__(self, message: str, *, attempts: int = 0) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+    def copy(self: _E) -> _E:
+        """Another instance of this error, with the same attributes and cause: each item of a
+        failed mass request carries its own."""
+        twin = type(self).__new__(type(self), *self.args)
+        twin.__dict__.update(self.__dict__)
+        twin.__cause__ = self.__cause__
+        twin.__suppress_context__ = True
+        return twin
 
     def __str__(self) -> str:
         text = super().__str__()
@@ -83,8 +101,13 @@ class ApiError(SmscError):
         self.description = API_ERROR_DESCRIPTIONS.get(code, "Undocumented error code.")
         self.detail = detail
         self.from_service = from_service
-        text = f"SMSC error {code}: {self.description}"
-        super().__init__(f"{text} ({detail})" if detail else text)
+        if from_service:
+            text = f"SMSC error {code}: {self.description}"
+            text = f"{text} ({detail})" if detail else text
+        else:
+            # The client's own refusal must not read like the service's answer.
+            text = f"{detail or self.description} (refused by the client; nothing was sent)"
+        super().__init__(text)
 
 
 class _DocumentedApiError(ApiError):
@@ -97,9 +120,16 @@ class _DocumentedApiError(ApiError):
 
 
 class InvalidParametersError(_DocumentedApiError, ValueError):
-    """Error 1: the parameters are wrong. Also raised for bad input before anything is sent."""
+    """Error 1: the parameters are wrong. Also raised for bad input or options before anything
+    is sent; ``option`` then names the argument or option at fault, where there is one."""
 
     fixed_code = 1
+
+    def __init__(
+        self, detail: str | None = None, *, from_service: bool = False, option: str | None = None
+    ) -> None:
+        super().__init__(detail, from_service=from_service)
+        self.option = option
 
 
 class AuthenticationError(_DocumentedApiError):

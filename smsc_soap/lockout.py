@@ -47,7 +47,7 @@ class Lockout:
             else "the service blocked this IP address"
         )
         raise cause(
-            f"not sent: {reason} {elapsed:.0f} s ago; calls are held for"
+            f"{reason} {elapsed:.0f} s ago; calls are held for"
             f" {self.cooldown - elapsed:.0f} s more so that retrying cannot lengthen a block"
             " (reset_lockout() ends the hold)"
         )

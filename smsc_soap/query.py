@@ -30,7 +30,7 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 def reject_control_characters(field: str, value: str) -> str:
     """``value`` unchanged, or ``InvalidParametersError`` if it holds a control character."""
     if _CONTROL_CHARACTERS.search(value):
-        raise InvalidParametersError(f"{field} contains a control character")
+        raise InvalidParametersError(f"{field} contains a control character", option=field)
     return value
 
 

@@ -1,7 +1,8 @@
 """Turn a transport's reply fields (name -> text) into a ``MessageStatus`` or an ``ApiError``.
 
 Every transport hands its reply over as text fields, so this is the one place where replies
-are read, whichever wire they came over.
+are read, and the one place where an error code becomes an exception, whichever wire the
+reply came over.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .errors import MalformedResponseError, api_error
 from .models import MOSCOW_TIME, HlrInfo, MessageFlag, MessageStatus
 from .request import StatusRequest
 
-__all__ = ["DECLARED_FIELDS", "status_from_reply"]
+__all__ = ["DECLARED_FIELDS", "check_deleted", "raise_for_error", "status_from_reply"]
 
 DECLARED_FIELDS = frozenset(
     {
@@ -44,11 +45,23 @@ _AMOUNT = re.compile(r"-?[0-9]{1,18}(\.[0-9]{1,18})?")
 _DATE_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M")
 
 
-def status_from_reply(fields: Mapping[str, str], request: StatusRequest) -> MessageStatus:
-    """The status a reply reports, or the ``ApiError`` it carries."""
+def raise_for_error(fields: Mapping[str, str]) -> None:
+    """Raise the ``ApiError`` for the error code a reply carries, if it carries one."""
     error = _text(fields, "error")
     if error is not None:
         raise api_error(_integer("error", error))
+
+
+def check_deleted(fields: Mapping[str, str]) -> None:
+    """A deletion's answer: ``result`` OK, or the error it carries."""
+    raise_for_error(fields)
+    if (_text(fields, "result") or "").upper() != "OK":
+        raise MalformedResponseError("the deletion was answered without a result of OK")
+
+
+def status_from_reply(fields: Mapping[str, str], request: StatusRequest) -> MessageStatus:
+    """The status a reply reports, or the ``ApiError`` it carries."""
+    raise_for_error(fields)
     status = _text(fields, "status")
     if status is None:
         raise MalformedResponseError("the reply carries neither a status nor an error")

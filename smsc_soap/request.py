@@ -7,12 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import SecretStr
-
 from .errors import InvalidParametersError
 from .query import QueryValue, build_query, checked_query, reject_control_characters
 
-__all__ = ["Credentials", "StatusRequest"]
+__all__ = ["StatusRequest"]
 
 Operation = Literal["get_status", "get_status2"]
 
@@ -21,56 +19,6 @@ _PHONE = re.compile(r"\+?[0-9]{1,20}")
 _EMAIL = re.compile(r"[^@\s,;]{1,64}@[^@\s,;]{1,255}")
 # A comma would turn a single lookup into a mass request on the HTTP API.
 _MESSAGE_ID = re.compile(r"[^,\s]{1,64}")
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    """A login and password, or an API key (HTTP API only); secrets never show in a repr."""
-
-    login: str | None
-    password: SecretStr | None
-    api_key: SecretStr | None = None
-
-    def __post_init__(self) -> None:
-        if self.api_key is not None:
-            if self.login is not None or self.password is not None:
-                raise InvalidParametersError("give login and password, or an API key, not both")
-            _check_secret("api_key", self.api_key.get_secret_value())
-            return
-        if not isinstance(self.login, str) or not self.login:
-            raise InvalidParametersError("login must be a non-empty string (or give an API key)")
-        reject_control_characters("login", self.login)
-        if self.password is None:
-            raise InvalidParametersError("password must be given with the login")
-        _check_secret("password", self.password.get_secret_value())
-
-    @classmethod
-    def of(
-        cls,
-        login: str | None,
-        password: str | SecretStr | None,
-        api_key: str | SecretStr | None = None,
-    ) -> Credentials:
-        return cls(login, _secret(password), _secret(api_key))
-
-    @property
-    def secret(self) -> str:
-        """The password or API key, for redacting echoes of a request."""
-        held = self.api_key if self.api_key is not None else self.password
-        return "" if held is None else held.get_secret_value()
-
-    def __repr__(self) -> str:
-        return "Credentials(<hidden>)"
-
-
-def _secret(value: str | SecretStr | None) -> SecretStr | None:
-    return value if value is None or isinstance(value, SecretStr) else SecretStr(value)
-
-
-def _check_secret(name: str, value: object) -> None:
-    if not isinstance(value, str) or not value:
-        raise InvalidParametersError(f"{name} must not be empty")
-    reject_control_characters(name, value)
 
 
 @dataclass(frozen=True, slots=True)

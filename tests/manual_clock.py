@@ -22,6 +22,10 @@ class ManualClock:
             self.sleeps.append(seconds)
             self.now += max(seconds, 0.0)
 
+    def wait(self, condition: threading.Condition, timeout: float) -> bool:
+        """A real wait for another thread, bounded, without moving this clock."""
+        return condition.wait(min(max(timeout, 0.0), 10.0))
+
     def advance(self, seconds: float) -> None:
         with self._lock:
             self.now += seconds

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from smsc_soap.cli import main
 from smsc_soap.cli.exit_codes import ExitCode
 from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
-from smsc_soap.wsdl import shipped_wsdl
+from smsc_soap.wsdl.shipped import shipped_wsdl
 
 SMSC_SOAP = str(Path(sys.executable).parent / "smsc-soap")
 SECRET = "Cli-pa55-never-shown"
@@ -135,7 +135,7 @@ def test_verbose_output_never_echoes_the_password(sandbox: Sandbox) -> None:
     )
 
     assert done.returncode == 0, done.stderr
-    assert "<psw>&lt;redacted&gt;</psw>" in done.stderr
+    assert "<psw>[redacted]</psw>" in done.stderr
     assert SECRET not in done.stdout + done.stderr
 
 

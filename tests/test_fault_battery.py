@@ -285,8 +285,8 @@ def test_a_fault_that_echoes_the_password_never_shows_it(
     outcome = run([respond(body, "500 Internal Server Error")], caplog)
 
     assert isinstance(outcome.error, SoapFaultError)
-    assert outcome.error.faultstring == "bad request: login=demo psw=<redacted>"
-    assert outcome.error.detail == "<psw><redacted></psw>"
+    assert outcome.error.faultstring == "bad request: login=demo psw=[redacted]"
+    assert outcome.error.detail == "<psw>[redacted]</psw>"
     assert outcome.attempts == 1  # a client fault is not retried
     # (run() has checked every text, the DEBUG log of the reply included)
 

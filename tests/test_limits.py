@@ -19,7 +19,8 @@ from smsc_soap import (
     StatusClient,
     StatusCode,
 )
-from smsc_soap.request import Credentials, StatusRequest
+from smsc_soap.credentials import Credentials
+from smsc_soap.request import StatusRequest
 from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
 
 from manual_clock import ManualClock
@@ -186,7 +187,7 @@ def test_after_error_2_or_4_calls_are_refused_unsent_until_reset(
     assert first.value.from_service  # type: ignore[attr-defined]
 
     for _ in range(10):
-        with pytest.raises(raised, match="not sent") as refused:
+        with pytest.raises(raised, match="nothing was sent") as refused:
             client.get_status(PHONE, "1")
         assert not refused.value.from_service  # type: ignore[attr-defined]
         assert refused.value.attempts == 0  # type: ignore[attr-defined]
@@ -229,7 +230,7 @@ def test_a_misconfigured_batch_sends_one_bad_login_not_five(clock: ManualClock) 
 
 
 def test_the_windows_forget_messages_outside_the_minute(clock: ManualClock) -> None:
-    from smsc_soap.limits import SlidingWindow
+    from smsc_soap.sliding_window import SlidingWindow
 
     window = SlidingWindow(5, 60, clock=clock.monotonic)
     for n in range(50_000):

@@ -245,7 +245,7 @@ def test_broken_fields_are_reply_errors(
     ("body", "complaint"),
     [
         (b"", "empty"),
-        (b"Status = 1, check_time = 10.10.2010 10:10:10", "not well-formed"),
+        (b"Status = 1, check_time = 10.10.2010 10:10:10", "could not be read"),
         (b"<?xml version='1.0'?><result><status>1</status></result>", "not a SOAP 1.1 envelope"),
         (
             b"<e:Envelope xmlns:e='http://schemas.xmlsoap.org/soap/envelope/'><e:Body/></e:Envelope>",
@@ -277,15 +277,34 @@ def test_broken_replies_are_reply_errors(
         client.get_status("79991234567", "1")
 
 
-def test_a_reply_cut_short_is_a_broken_connection_and_retried(
+CUT = b"<e:Envelope xmlns:e='http://schemas.xmlsoap.org/soap/envelope/'><e:Body><n:StatusRes"
+
+
+def test_a_body_shorter_than_its_content_length_is_a_broken_connection_and_retried(
     service: requests_mock.Mocker, client: StatusClient
 ) -> None:
-    cut = b"<e:Envelope xmlns:e='http://schemas.xmlsoap.org/soap/envelope/'><e:Body><n:StatusRes"
-    service.post("https://smsc.ru/sys/soap.php", content=cut)
+    service.post(
+        "https://smsc.ru/sys/soap.php",
+        content=CUT,
+        headers={"Content-Length": str(len(CUT) + 100)},
+    )
 
-    with pytest.raises(ConnectionFailedError, match="ended before its XML was complete") as caught:
+    with pytest.raises(ConnectionFailedError, match=f"after {len(CUT)} of the") as caught:
         client.get_status("79991234567", "1")
     assert caught.value.attempts == 4
+
+
+def test_a_whole_body_that_is_broken_xml_is_malformed_and_not_retried(
+    service: requests_mock.Mocker, client: StatusClient
+) -> None:
+    """Its framing says it all arrived: the parser is not asked whether it was cut."""
+    service.post(
+        "https://smsc.ru/sys/soap.php", content=CUT, headers={"Content-Length": str(len(CUT))}
+    )
+
+    with pytest.raises(MalformedResponseError) as caught:
+        client.get_status("79991234567", "1")
+    assert caught.value.attempts == 1
 
 
 def test_results_are_frozen(service: requests_mock.Mocker, client: StatusClient) -> None:

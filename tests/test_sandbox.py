@@ -15,6 +15,7 @@ from smsc_soap import (
     AuthenticationError,
     ConnectionFailedError,
     HTTPStatusError,
+    MalformedResponseError,
     MessageNotFoundError,
     MessageType,
     RateLimitError,
@@ -215,7 +216,7 @@ def test_undeclared_fields_anywhere(start_sandbox: StartSandbox, position: str) 
     [
         ("http_500", HTTPStatusError),
         ("soap_fault", SoapFaultError),
-        ("truncated", ConnectionFailedError),
+        ("truncated", MalformedResponseError),
         ("reset", ConnectionFailedError),
     ],
 )

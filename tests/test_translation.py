@@ -30,7 +30,7 @@ from smsc_soap import (
     TLSError,
     TransportError,
 )
-from smsc_soap.transports.failures import THIRD_PARTY_ERRORS, translated
+from smsc_soap.failures import THIRD_PARTY_ERRORS, Step, mapped, translated
 
 from soap_replies import ENDPOINT, PASSWORD, soap_reply
 
@@ -120,15 +120,54 @@ def test_every_library_exception_is_translated(
         (urllib3.exceptions.DecodeError("bad gzip"), MalformedResponseError),
         (zeep.exceptions.Fault("busy", code="soap:Server"), SoapFaultError),
         (zeep.exceptions.TransportError(status_code=502, content=b"bad"), HTTPStatusError),
-        (zeep.exceptions.ValidationError("bad value"), InvalidParametersError),
         (zeep.exceptions.XMLSyntaxError("not XML"), MalformedResponseError),
         (UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad"), MalformedResponseError),
         (requests.exceptions.InvalidURL("no"), TransportError),
+        (ConnectionResetError(104, "reset by peer"), ConnectionFailedError),
+        (TimeoutError("timed out"), RequestTimeoutError),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, Exception) else "",
 )
 def test_translation_is_most_specific_first(raised: Exception, expected: type[SmscError]) -> None:
-    assert type(translated(raised)) is expected
+    assert type(translated(raised, Step.SEND)) is expected
+
+
+@pytest.mark.parametrize(
+    ("step", "raised", "expected"),
+    [
+        (Step.BUILD, zeep.exceptions.ValidationError("bad value"), InvalidParametersError),
+        (Step.BUILD, ValueError("All strings must be XML compatible"), InvalidParametersError),
+        (Step.BUILD, UnicodeEncodeError("ascii", "я", 0, 1, "no"), InvalidParametersError),
+        (Step.READ, ValueError("bad"), MalformedResponseError),
+        (Step.READ, LookupError("unknown encoding: x-nope"), MalformedResponseError),
+        (Step.READ, zeep.exceptions.Fault("busy", code="soap:Server"), SoapFaultError),
+        (Step.LOAD_WSDL, OSError(2, "No such file"), InvalidParametersError),
+        (Step.LOAD_WSDL, KeyError("Service"), InvalidParametersError),
+        (Step.LOAD_WSDL, requests.ConnectTimeout("slow"), RequestTimeoutError),
+        (Step.CHECK_WSDL, KeyError("Service"), MalformedResponseError),
+    ],
+    ids=lambda value: value.name if isinstance(value, Step) else type(value).__name__,
+)
+def test_the_same_exception_means_what_its_step_makes_it(
+    step: Step, raised: Exception, expected: type[SmscError]
+) -> None:
+    with pytest.raises(expected) as caught, mapped(step):
+        raise raised
+    assert caught.value.__cause__ is raised
+
+
+def test_a_requests_error_leaves_its_request_and_response_behind() -> None:
+    """The prepared request holds the password in its body."""
+    request = requests.Request("POST", ENDPOINT, data={"psw": PASSWORD}).prepare()
+    raised = requests.ConnectionError("refused", request=request)
+
+    with pytest.raises(ConnectionFailedError) as caught, mapped(Step.SEND):
+        raise raised
+
+    cause = caught.value.__cause__
+    assert isinstance(cause, requests.ConnectionError)
+    assert cause.request is None
+    assert cause.response is None
 
 
 ANY_REPLY = st.one_of(
@@ -169,7 +208,7 @@ def test_any_reply_gives_a_status_or_a_documented_error_in_time(
         started = time.monotonic()
         try:
             result: object = client.get_status("79991234567", "1")
-        except SmscError as error:
+        except Exception as error:  # anything else is the failure this test looks for
             result = error
         elapsed = time.monotonic() - started
 

@@ -33,6 +33,7 @@ from ..models import LookupResult
 from .exit_codes import ExitCode, exit_code_for
 from .output import RESULT_COLUMNS, result_cells
 from .settings import ConnectionSettings, connection_options
+from .wording import for_the_shell
 
 __all__ = ["ResultJournal", "batch"]
 
@@ -158,7 +159,7 @@ def batch(
                 )
                 counts["found" if result.ok else "failed"] += 1
                 if isinstance(result.error, InvalidParametersError):
-                    click.echo(f"line {line}: {result.error}", err=True)
+                    click.echo(f"line {line}: {for_the_shell(result.error)}", err=True)
                 bar.advance(task)
 
             for result in client.get_statuses(refs(), all=level):
@@ -167,7 +168,7 @@ def batch(
         _summary(counts, output_path, interrupted=True)
         sys.exit(ExitCode.INTERRUPTED)
     except SmscError as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(f"error: {for_the_shell(error)}", err=True)
         _summary(counts, output_path, interrupted=True)
         sys.exit(exit_code_for(error))
     finally:

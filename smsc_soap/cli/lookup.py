@@ -12,6 +12,7 @@ from ..errors import SmscError
 from .exit_codes import exit_code_for
 from .output import RESULT_COLUMNS, as_json, print_table, result_cells
 from .settings import ConnectionSettings, connection_options
+from .wording import for_the_shell
 
 __all__ = ["status"]
 
@@ -58,7 +59,7 @@ def status(
             else:
                 result = client.get_status(phone, message_id, level)
     except SmscError as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(f"error: {for_the_shell(error)}", err=True)
         sys.exit(exit_code_for(error))
     cells = result_cells(result.phone, result.message_id, result, None)
     if output_format == "json":

@@ -10,8 +10,10 @@ import platformdirs
 
 from ..errors import SmscError
 from ..hosts import KNOWN_HOSTS, SOAP_PATH
-from ..wsdl import OperationFields, drift, fetch_wsdl, operations, shipped_wsdl, store_wsdl
+from ..wsdl.drift import OperationFields, drift, fetch_wsdl, operations, store_wsdl
+from ..wsdl.shipped import shipped_wsdl
 from .exit_codes import ExitCode, exit_code_for
+from .wording import for_the_shell
 
 __all__ = ["wsdl"]
 
@@ -94,7 +96,7 @@ def _fetched(url: str) -> bytes:
     try:
         return fetch_wsdl(url)
     except SmscError as error:
-        click.echo(f"error: {url}: {error}", err=True)
+        click.echo(f"error: {url}: {for_the_shell(error)}", err=True)
         sys.exit(exit_code_for(error))
 
 
@@ -102,4 +104,4 @@ def _read(document: bytes) -> dict[str, OperationFields]:
     try:
         return operations(document)
     except SmscError as error:
-        raise click.UsageError(str(error)) from None
+        raise click.UsageError(for_the_shell(error)) from None

@@ -13,7 +13,7 @@ from typing import Literal
 from urllib.parse import parse_qsl
 
 from ..models import MOSCOW_TIME
-from ..wsdl import shipped_wsdl
+from ..wsdl.shipped import shipped_wsdl
 from .book import MessageBook
 from .fields import message_fields
 from .limits import ServiceLimits

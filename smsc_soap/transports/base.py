@@ -3,6 +3,11 @@
 Every transport has ``fetch`` and ``close``. One that can ask for many messages in one
 request (the HTTP API's comma lists) also has ``fetch_many``; one that can delete a message
 has ``delete``. The client checks for them with ``isinstance``.
+
+Transports hand back what the service answered, as text fields, error codes included
+(``{"error": "3"}``); they raise only when no answer could be had or read. Turning fields
+into a ``MessageStatus`` and codes into ``ApiError``s is the client's (``reply``), so every
+transport gives the caller identical results.
 """
 
 from __future__ import annotations
@@ -10,10 +15,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
+from ..credentials import Credentials
 from ..errors import SmscError
-from ..request import Credentials, StatusRequest
+from ..request import StatusRequest
 
-__all__ = ["DeletingTransport", "MassLookupTransport", "StatusTransport"]
+__all__ = ["DeletingTransport", "Fields", "MassLookupTransport", "MassReply", "StatusTransport"]
+
+Fields = Mapping[str, str]
+"""An answer's fields by name, as text: ``status``, ``last_date``, ``err``, ... or ``error``."""
+
+MassReply = Fields | list[Fields | SmscError]
+"""A mass answer: one item per message asked, in order (its fields, or the error for that
+item alone); or, for an error of the whole request, that answer's fields."""
 
 
 @runtime_checkable
@@ -25,33 +38,30 @@ class StatusTransport(Protocol):
     ``TransportError``). It has ``timeout`` seconds, what is left of the client's deadline
     for the call; the client cannot interrupt a transport, so one that overruns it delays
     the caller. Reading the fields, mapping error codes, retries and limits belong to the
-    client, so every transport gives the caller identical results.
+    client.
     """
 
     def fetch(
         self, credentials: Credentials, request: StatusRequest, *, timeout: float
-    ) -> Mapping[str, str]: ...
+    ) -> Fields: ...
 
     def close(self) -> None: ...
 
 
 @runtime_checkable
 class MassLookupTransport(StatusTransport, Protocol):
-    """A transport that asks for many messages in one request (one a minute, the service says).
-
-    ``fetch_many`` answers each request in order: its reply fields, or the error for that
-    item alone. An error of the whole request is raised.
-    """
+    """A transport that asks for many messages in one request (one a minute, the service says)."""
 
     def fetch_many(
         self, credentials: Credentials, requests: Sequence[StatusRequest], *, timeout: float
-    ) -> list[Mapping[str, str] | SmscError]: ...
+    ) -> MassReply: ...
 
 
 @runtime_checkable
 class DeletingTransport(StatusTransport, Protocol):
-    """A transport that can delete a sent message; raises the service's error if it cannot."""
+    """A transport that can delete a sent message; returns the answer's fields
+    (``{"result": "OK"}`` or ``{"error": "5"}``)."""
 
     def delete(
         self, credentials: Credentials, phone: str, message_id: str, *, timeout: float
-    ) -> None: ...
+    ) -> Fields: ...

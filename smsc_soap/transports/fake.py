@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Mapping
 from datetime import datetime
 
 from ..clock import SYSTEM_CLOCK, Clock
-from ..errors import RequestTimeoutError, SmscError, api_error
+from ..credentials import Credentials
+from ..errors import RequestTimeoutError, SmscError
 from ..models import MOSCOW_TIME
-from ..request import Credentials, StatusRequest
+from ..request import StatusRequest
+from .base import Fields
 
 __all__ = ["FakeTransport", "ScriptedAnswer"]
 
@@ -87,9 +88,7 @@ class FakeTransport:
         with self._lock:
             self._scripts.setdefault((phone, str(message_id)), deque()).extend(outcomes)
 
-    def fetch(
-        self, credentials: Credentials, request: StatusRequest, *, timeout: float
-    ) -> Mapping[str, str]:
+    def fetch(self, credentials: Credentials, request: StatusRequest, *, timeout: float) -> Fields:
         with self._lock:
             self.requests.append(request)
             key = (request.phone, request.message_id)
@@ -111,14 +110,15 @@ class FakeTransport:
 
     def delete(
         self, credentials: Credentials, phone: str, message_id: str, *, timeout: float
-    ) -> None:
+    ) -> Fields:
         """Forget a seeded message; error 5 if there is none, 2 for wrong credentials."""
         if not self._accepts(credentials):
-            raise api_error(_WRONG_CREDENTIALS)
+            return {"error": str(_WRONG_CREDENTIALS)}
         with self._lock:
             self.deleted.append((phone, message_id))
             if self._messages.pop((phone, message_id), None) is None:
-                raise api_error(_NOT_DELETED)
+                return {"error": str(_NOT_DELETED)}
+        return {"result": "OK"}
 
     def _accepts(self, credentials: Credentials) -> bool:
         return (self._login is None or credentials.login == self._login) and (

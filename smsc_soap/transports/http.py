@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode
 
-from ..errors import InvalidParametersError, MalformedResponseError, SmscError, api_error
+from typing_extensions import Unpack
+
+from ..credentials import Credentials
+from ..errors import InvalidParametersError, MalformedResponseError, SmscError
+from ..failures import Step, mapped
 from ..hosts import STATUS_PATH
-from ..request import Credentials, StatusRequest
-from .failures import echoes_redacted, redact
+from ..request import StatusRequest
+from .base import Fields, MassReply
+from .options import WireOptionArgs, WireOptions
 from .wire import WireTransport
 
 __all__ = ["HttpStatusTransport"]
 
-logger = logging.getLogger("smsc_soap.transport.http")
+logger = logging.getLogger("smsc_soap.transports.http")
 
 Reply = dict[str, object] | list[object]
 """A fmt=3 reply: an object for one message or an error, a list for a mass request."""
@@ -39,18 +45,21 @@ class HttpStatusTransport(WireTransport):
 
     path = STATUS_PATH
 
-    def fetch(
-        self, credentials: Credentials, request: StatusRequest, *, timeout: float
-    ) -> Mapping[str, str]:
+    def __init__(
+        self, options: WireOptions | None = None, /, **given: Unpack[WireOptionArgs]
+    ) -> None:
+        """Built from keyword options (``host``, ``endpoint``, ``timeout``, ...), or from a
+        ``WireOptions`` value made already."""
+        super().__init__(WireOptions.resolve(options, given))
+
+    def fetch(self, credentials: Credentials, request: StatusRequest, *, timeout: float) -> Fields:
         form = {"phone": request.phone, "id": request.message_id, "all": str(request.all)}
         form.update(parse_qsl(request.query or "", keep_blank_values=True))
-        return echoes_redacted(
-            credentials.secret, lambda: _single(self._post(credentials, form, timeout))
-        )
+        return _single(self._post(credentials, form, timeout))
 
     def fetch_many(
         self, credentials: Credentials, requests: Sequence[StatusRequest], *, timeout: float
-    ) -> list[Mapping[str, str] | SmscError]:
+    ) -> MassReply:
         if not requests:
             return []
         levels = {request.all for request in requests}
@@ -62,35 +71,39 @@ class HttpStatusTransport(WireTransport):
             "id": ",".join(request.message_id for request in requests) + ",",
             "all": str(levels.pop()),
         }
-        found = echoes_redacted(
-            credentials.secret, lambda: _by_message(self._post(credentials, form, timeout))
-        )
-        return [_matched(found, request) for request in requests]
+        reply = self._post(credentials, form, timeout)
+        if isinstance(reply, dict):
+            return _whole_request_answer(reply)
+        found = _by_message(reply)
+        asked = Counter(request.message_id for request in requests)
+        return [
+            _matched(found, request, alone=asked[request.message_id] == 1) for request in requests
+        ]
 
     def delete(
         self, credentials: Credentials, phone: str, message_id: str, *, timeout: float
-    ) -> None:
+    ) -> Fields:
         form = {"phone": phone, "id": message_id, "del": "1"}
-        echoes_redacted(
-            credentials.secret, lambda: _deleted(self._post(credentials, form, timeout))
-        )
+        reply = self._post(credentials, form, timeout)
+        if not isinstance(reply, dict):
+            raise MalformedResponseError("a deletion was answered with a list")
+        return _fields(reply)
 
     def _post(self, credentials: Credentials, form: dict[str, str], timeout: float) -> Reply:
-        secrets = _credential_fields(credentials)
-        body = {**form, "fmt": "3", "charset": "utf-8", **secrets}
-        logger.debug("POST %s %s", self.endpoint, {**form, "fmt": "3"})
+        with mapped(Step.BUILD):
+            body = urlencode(
+                {**form, "fmt": "3", "charset": "utf-8", **_credential_fields(credentials)}
+            ).encode("ascii")
         reply = self._wire.post(
             self.endpoint,
-            urlencode(body).encode("ascii"),
+            body,
             {"Content-Type": "application/x-www-form-urlencoded"},
             time_left=timeout,
+            secret=credentials.secret,
         )
-        secret = credentials.secret
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("reply from %s\n%s", self.endpoint, reply.text(secret))
         if reply.status_code != 200:
-            raise reply.status_error(secret)
-        return _json(reply.content, reply.charset, secret)
+            raise reply.status_error()
+        return _json(reply.content, reply.charset)
 
 
 def _credential_fields(credentials: Credentials) -> dict[str, str]:
@@ -101,16 +114,13 @@ def _credential_fields(credentials: Credentials) -> dict[str, str]:
     return {"login": credentials.login, "psw": credentials.password.get_secret_value()}
 
 
-def _json(content: bytes, charset: str | None, secret: str) -> Reply:
-    try:
-        text = content.decode(charset or "utf-8")
-    except (UnicodeDecodeError, LookupError):
-        text = content.decode(_FALLBACK_CHARSET, errors="replace")
-    try:
+def _json(content: bytes, charset: str | None) -> Reply:
+    with mapped(Step.READ):
+        try:
+            text = content.decode(charset or "utf-8")
+        except (UnicodeDecodeError, LookupError):  # the codecs' own: read it as the service's
+            text = content.decode(_FALLBACK_CHARSET, errors="replace")
         reply = json.loads(text)
-    except ValueError as exc:
-        excerpt = redact(text, secret)[:40]  # redacted first: a cut could split the secret
-        raise MalformedResponseError(f"the reply is not JSON: {excerpt!r}") from exc
     if not isinstance(reply, dict | list):
         raise MalformedResponseError(f"the reply is neither an object nor a list: {reply!r:.40}")
     return reply
@@ -129,17 +139,9 @@ def _single(reply: Reply) -> dict[str, str]:
     return _normalised(_fields(reply))
 
 
-def _deleted(reply: Reply) -> None:
-    if isinstance(reply, dict) and "error_code" in reply:
-        raise _whole_request_error(reply)
-    if not (isinstance(reply, dict) and str(reply.get("result", "")).upper() == "OK"):
-        raise MalformedResponseError(f"a deletion was answered with {reply!r:.60}")
-
-
-def _by_message(reply: Reply) -> dict[tuple[str | None, str], Mapping[str, str]]:
-    """A mass reply's items by (phone, id), and by id alone for items without a phone."""
-    if isinstance(reply, dict):
-        raise _whole_request_error(reply)
+def _by_message(reply: list[object]) -> dict[tuple[str | None, str], Mapping[str, str]]:
+    """A mass reply's items by (phone, id), the phone in one form (no ``+``); by (None, id)
+    for items that do not name their phone."""
     found: dict[tuple[str | None, str], Mapping[str, str]] = {}
     for item in reply:
         if not isinstance(item, dict):
@@ -148,9 +150,14 @@ def _by_message(reply: Reply) -> dict[tuple[str | None, str], Mapping[str, str]]
         message_id = fields.pop("id", None)
         if message_id is None:
             raise MalformedResponseError("a mass reply item does not name its message id")
-        found[(fields.get("phone"), message_id)] = fields
-        found.setdefault((None, message_id), fields)
+        phone = fields.get("phone")
+        found[(None if phone is None else _same_phone(phone), message_id)] = fields
     return found
+
+
+def _same_phone(phone: str) -> str:
+    # The service writes phones with or without "+", and may pad them with spaces.
+    return phone.strip().removeprefix("+")
 
 
 def _text(name: str, value: object) -> str:
@@ -168,19 +175,28 @@ def _normalised(fields: dict[str, str]) -> dict[str, str]:
     return fields
 
 
-def _whole_request_error(reply: dict[str, object]) -> SmscError:
-    code = _fields(reply).get("error")
-    if code is None or not code.lstrip("-").isdigit():
-        raise MalformedResponseError(f"unexpected reply {reply!r:.60}")
-    return api_error(int(code))
+def _whole_request_answer(reply: dict[str, object]) -> Fields:
+    # An object instead of the list: an error of the whole request, read by the client.
+    fields = _fields(reply)
+    if "error" not in fields:
+        raise MalformedResponseError("a mass request was answered with one item, not a list")
+    return fields
 
 
 def _matched(
-    found: dict[tuple[str | None, str], Mapping[str, str]], request: StatusRequest
-) -> Mapping[str, str] | SmscError:
-    fields = found.get((request.phone, request.message_id)) or found.get((None, request.message_id))
+    found: dict[tuple[str | None, str], Mapping[str, str]],
+    request: StatusRequest,
+    *,
+    alone: bool,
+) -> Fields | SmscError:
+    """The item for ``request``: by phone and id; by id only when the item names no phone
+    and no other message asked has that id. Never another message's item."""
+    fields = found.get((_same_phone(request.phone), request.message_id))
+    if fields is None and alone:
+        fields = found.get((None, request.message_id))
     if fields is None:
         return MalformedResponseError(
-            f"the mass reply has no item for message {request.message_id!r}"
+            f"the mass reply has no item that is surely for message {request.message_id!r}"
+            " to this phone"
         )
     return _normalised(dict(fields))

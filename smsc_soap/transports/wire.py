@@ -2,12 +2,14 @@
 
 Timeouts on connect and on each read, capped by the time the call has left; the body read in
 pieces as they arrive, so a reply that drips past the deadline or grows past the size cap
-(counted after decompression) is cut off instead of read whole; no redirects followed, since
-the request body carries the password.
+(counted after decompression) is cut off instead of read whole; a body shorter than its
+``Content-Length`` is a broken connection; no redirects followed, since the request body
+carries the password; the secret taken out of the reply before anything reads it.
 """
 
 from __future__ import annotations
 
+import codecs
 import email.utils
 import logging
 import re
@@ -21,90 +23,67 @@ import requests
 import urllib3
 
 from ..errors import (
+    ConnectionFailedError,
     HTTPStatusError,
-    InvalidParametersError,
     MalformedResponseError,
     RequestTimeoutError,
 )
-from ..hosts import endpoint_url
-from .failures import redact, third_party_errors
+from ..failures import Step, mapped
+from ..redaction import redacted
+from .options import WireOptions
 
-__all__ = [
-    "DEFAULT_MAX_RESPONSE_BYTES",
-    "DEFAULT_TIMEOUT",
-    "HTTP_BODY_KEPT",
-    "Timeout",
-    "Wire",
-    "WireReply",
-    "WireTransport",
-]
+__all__ = ["HTTP_BODY_KEPT", "Wire", "WireReply", "WireTransport"]
 
-logger = logging.getLogger("smsc_soap.transport")
+logger = logging.getLogger("smsc_soap.transports")
 
-Timeout = float | tuple[float, float]
-DEFAULT_TIMEOUT: Timeout = (10.0, 30.0)
-"""Seconds to connect, and to wait for each read of the reply."""
-DEFAULT_MAX_RESPONSE_BYTES = 1 << 20
-"""A status reply is a few hundred bytes; anything past 1 MiB is not one."""
 HTTP_BODY_KEPT = 2048
 
 _CHUNK = 64 * 1024
 _CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9._:-]+)", re.IGNORECASE)
+_DIGITS = re.compile(r"[0-9]{1,18}", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
 class WireReply:
-    """A whole reply: status, the charset its Content-Type names, the decoded body."""
+    """A whole reply: status, the charset its Content-Type names, the decoded body with the
+    secret already taken out."""
 
     status_code: int
     charset: str | None
     content: bytes
     retry_after: float | None
 
-    def text(self, secret: str, limit: int | None = None) -> str:
-        """The body (or its first ``limit`` characters) as text with ``secret`` redacted.
+    def text(self, limit: int | None = None) -> str:
+        """The body (or its first ``limit`` characters) as text."""
+        charset = self.charset if self.charset and _known_codec(self.charset) else "utf-8"
+        return self.content.decode(charset, errors="replace")[:limit]
 
-        Redacted before it is cut, so no cut leaves part of the secret behind.
-        """
-        try:
-            text = self.content.decode(self.charset or "utf-8", errors="replace")
-        except LookupError:  # a charset Python does not know
-            text = self.content.decode("utf-8", errors="replace")
-        return redact(text, secret)[:limit]
-
-    def status_error(self, secret: str) -> HTTPStatusError:
+    def status_error(self) -> HTTPStatusError:
         return HTTPStatusError(
-            self.status_code, self.text(secret, HTTP_BODY_KEPT), retry_after=self.retry_after
+            self.status_code, self.text(HTTP_BODY_KEPT), retry_after=self.retry_after
         )
 
 
 class Wire:
     """POSTs over one ``requests.Session`` with timeouts, a deadline and a size cap."""
 
-    def __init__(
-        self,
-        session: requests.Session,
-        *,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-    ) -> None:
-        if max_response_bytes < 1:
-            raise InvalidParametersError("max_response_bytes must be at least 1")
+    def __init__(self, session: requests.Session, options: WireOptions) -> None:
         self.session = session
-        self.connect_timeout, self.read_timeout = (
-            timeout if isinstance(timeout, tuple) else (timeout, timeout)
-        )
-        self.max_response_bytes = max_response_bytes
+        self.connect_timeout, self.read_timeout = options.connect_and_read_timeouts
+        self.max_response_bytes = options.max_response_bytes
 
     def post(
-        self, url: str, body: bytes, headers: dict[str, str], *, time_left: float
+        self, url: str, body: bytes, headers: dict[str, str], *, time_left: float, secret: str
     ) -> WireReply:
-        """Send ``body`` and read the whole reply within ``time_left`` seconds."""
+        """Send ``body`` and read the whole reply within ``time_left`` seconds; ``secret`` is
+        taken out of the reply before it is returned."""
         if time_left <= 0:
             raise RequestTimeoutError("the call's deadline passed before the request was sent")
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("POST %s\n%s", url, _shown(redacted(body, secret)))
         deadline = time.monotonic() + time_left
         timeouts = (min(self.connect_timeout, time_left), min(self.read_timeout, time_left))
-        with third_party_errors():
+        with mapped(Step.SEND):
             response = self.session.post(
                 url,
                 data=body,
@@ -115,10 +94,12 @@ class Wire:
                 hooks={"response": _unredirectable},
             )
             try:
-                content = self._body(response, deadline)
+                content = redacted(self._body(response, deadline), secret)
             finally:
                 response.close()
         logger.debug("HTTP %s from %s, %d bytes", response.status_code, url, len(content))
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("reply from %s\n%s", url, _shown(content))
         match = _CHARSET.search(response.headers.get("Content-Type", ""))
         return WireReply(
             status_code=response.status_code,
@@ -128,8 +109,8 @@ class Wire:
         )
 
     def _body(self, response: requests.Response, deadline: float) -> bytes:
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self.max_response_bytes:
+        declared = _length(response.headers.get("Content-Length"))
+        if declared is not None and declared > self.max_response_bytes:
             raise self._too_large(f"Content-Length {declared}")
         content = bytearray()
         for chunk in _pieces(response):
@@ -141,6 +122,12 @@ class Wire:
                     f"the reply was still arriving when the call's deadline passed"
                     f" ({len(content)} bytes read)"
                 )
+        arrived = _bytes_on_the_wire(response, len(content))
+        if declared is not None and arrived < declared:
+            raise ConnectionFailedError(
+                f"the connection closed after {arrived} of the {declared} bytes the reply"
+                " announced"
+            )
         return bytes(content)
 
     def _too_large(self, seen: str) -> MalformedResponseError:
@@ -164,29 +151,20 @@ _Transport = TypeVar("_Transport", bound="WireTransport")
 
 
 class WireTransport:
-    """What the built-in transports share: the service URL (``https://{host}{path}`` or
-    ``endpoint``), a session of their own or the caller's, and the ``Wire`` over it."""
+    """What the built-in transports share: their options, the service URL (``https://{host}
+    {path}`` or ``endpoint``), a session of their own or the caller's, and the ``Wire``."""
 
     path: ClassVar[str]
 
-    def __init__(
-        self,
-        *,
-        host: str = "smsc.ru",
-        endpoint: str | None = None,
-        allow_insecure_http: bool = False,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        session: requests.Session | None = None,
-    ) -> None:
-        self.endpoint = endpoint_url(
-            host, self.path, endpoint, allow_insecure_http=allow_insecure_http
-        )
-        self._owns_session = session is None
+    def __init__(self, options: WireOptions) -> None:
+        self.options = options
+        self.endpoint = options.url(self.path)
+        self._owns_session = options.session is None
+        session = options.session
         if session is None:
             session = requests.Session()
             session.headers["User-Agent"] = "smsc-soap"  # a caller's session keeps its own
-        self._wire = Wire(session, timeout=timeout, max_response_bytes=max_response_bytes)
+        self._wire = Wire(session, options)
 
     def close(self) -> None:
         """Close the session, if the transport made it."""
@@ -214,12 +192,35 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if _DIGITS.fullmatch(value):
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):  # the standard library's own parse errors
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
+
+
+def _length(value: str | None) -> int | None:
+    """A ``Content-Length``: ASCII digits, or nothing to go by."""
+    return int(value) if value is not None and _DIGITS.fullmatch(value.strip()) else None
+
+
+def _bytes_on_the_wire(response: requests.Response, decoded: int) -> int:
+    # Content-Length counts the body as sent, compressed or not; urllib3 counts that too.
+    raw = response.raw
+    return raw.tell() if isinstance(raw, urllib3.BaseHTTPResponse) else decoded
+
+
+def _known_codec(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+def _shown(body: bytes) -> str:
+    return body.decode("utf-8", errors="replace")

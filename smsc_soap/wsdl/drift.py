@@ -1,61 +1,23 @@
-"""The service's WSDL: the project's own copy, shipped in the package as ``wsdl_cache``, and
-the tools to compare it with a live one.
-
-The copy is written for smsc.ru. Every regional host publishes the same document with its own
-host in the namespace, the soapAction and the address, so the copy for another host is the
-same text with that one string replaced.
-"""
+"""Comparing the shipped WSDL with a live one, and storing a fetched copy (``smsc-soap wsdl``)."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import io
 import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import requests
-import zeep
-import zeep.exceptions
-from lxml import etree
 
-from .errors import HTTPStatusError, MalformedResponseError
-from .hosts import service_namespace
-from .transports.failures import third_party_errors
+from ..errors import HTTPStatusError, MalformedResponseError
+from ..failures import Step, mapped
+from .loader import load_wsdl, status_binding
 
-__all__ = [
-    "Drift",
-    "OperationFields",
-    "drift",
-    "fetch_wsdl",
-    "manifest",
-    "operations",
-    "shipped_wsdl",
-    "store_wsdl",
-]
-
-_PACKAGE = "smsc_soap.wsdl_cache"
-
-
-@functools.cache
-def manifest() -> dict[str, Any]:
-    """The shipped copy's manifest: file, source URL, namespace, sha256."""
-    loaded: dict[str, Any] = json.loads(files(_PACKAGE).joinpath("manifest.json").read_text())
-    return loaded
-
-
-@functools.cache
-def shipped_wsdl(host: str) -> bytes:
-    """The WSDL as ``host`` publishes it, read from the package: no network."""
-    info = manifest()
-    document = files(_PACKAGE).joinpath(info["file"]).read_bytes()
-    return document.replace(info["namespace"].encode(), service_namespace(host).encode())
+__all__ = ["Drift", "OperationFields", "drift", "fetch_wsdl", "operations", "store_wsdl"]
 
 
 @dataclass(frozen=True)
@@ -68,14 +30,7 @@ class OperationFields:
 
 def operations(document: bytes) -> dict[str, OperationFields]:
     """The operations of a WSDL's ``Service``/``ServiceSoap`` port, with their fields."""
-    settings = zeep.Settings(
-        strict=True, forbid_dtd=True, forbid_entities=True, forbid_external=True
-    )
-    try:
-        client = zeep.Client(io.BytesIO(document), settings=settings)
-        binding = client.wsdl.services["Service"].ports["ServiceSoap"].binding
-    except (zeep.exceptions.Error, etree.LxmlError, KeyError, ValueError) as exc:
-        raise MalformedResponseError(f"not a WSDL of the status service: {exc}") from exc
+    binding = status_binding(load_wsdl(document, step=Step.CHECK_WSDL), step=Step.CHECK_WSDL)
     return {
         name: OperationFields(
             inputs=_field_names(operation.input.body), outputs=_field_names(operation.output.body)
@@ -134,7 +89,7 @@ def _tagged(fields: OperationFields) -> list[str]:
 
 def fetch_wsdl(url: str, *, timeout: float = 30.0, max_bytes: int = 1 << 20) -> bytes:
     """A live WSDL (``https://{host}/sys/soap.php?wsdl``), checked to be the status service's."""
-    with third_party_errors():
+    with mapped(Step.SEND):
         response = requests.get(url, timeout=timeout, stream=True, allow_redirects=False)
         try:
             if response.status_code != 200:

@@ -4,7 +4,7 @@ At most ``LOOKUPS_PER_MESSAGE`` requests for one message and ``MASS_PER_WINDOW``
 per minute (with a second of margin for the two clocks), and fewer than ``CONCURRENT_LIMIT``
 requests in flight, across every thread that shares the client. By default a request that
 would break a limit waits for its turn, within the call's deadline; with ``wait=False`` it is
-refused with ``RateLimitError``.
+refused with ``RateLimitError``. Every wait is a wait on the client's ``Clock``.
 """
 
 from __future__ import annotations
@@ -15,20 +15,15 @@ from contextlib import AbstractContextManager, contextmanager
 
 from .clock import Clock
 from .errors import RateLimitError
-from .limits import (
-    CONCURRENT_LIMIT,
-    LOOKUPS_PER_MESSAGE,
-    MASS_PER_WINDOW,
-    WINDOW_SECONDS,
-    SlidingWindow,
-)
+from .service_limits import CONCURRENT_LIMIT, LOOKUPS_PER_MESSAGE, MASS_PER_WINDOW, WINDOW_SECONDS
+from .sliding_window import SlidingWindow
 
-__all__ = ["Throttle"]
+__all__ = ["Limiter"]
 
 _CLOCK_MARGIN = 1.0
 
 
-class Throttle:
+class Limiter:
     """Admits one request at a time into the service's limits; thread-safe."""
 
     def __init__(self, *, clock: Clock, wait: bool = True) -> None:
@@ -38,7 +33,8 @@ class Throttle:
         self._per_message = SlidingWindow(LOOKUPS_PER_MESSAGE, window, clock=clock.monotonic)
         self._mass = SlidingWindow(MASS_PER_WINDOW, window, clock=clock.monotonic)
         self.in_flight_limit = CONCURRENT_LIMIT - 1
-        self._in_flight = threading.BoundedSemaphore(self.in_flight_limit)
+        self._in_flight = 0
+        self._freed = threading.Condition()
 
     def lookup(self, message: Hashable, deadline: float) -> AbstractContextManager[None]:
         """Hold a place for one request about ``message`` while the block runs."""
@@ -64,18 +60,23 @@ class Throttle:
         turn = start - self._clock.monotonic()
         if turn > 0:
             self._clock.sleep(turn)
-        time_left = deadline - self._clock.monotonic()
-        got_place = (
-            self._in_flight.acquire(timeout=max(time_left, 0.0))
-            if self.wait
-            else self._in_flight.acquire(blocking=False)
-        )
-        if not got_place:
-            raise RateLimitError(
-                f"held back by the client: {self.in_flight_limit} requests already in flight"
-                " on this login" + (" until the call's deadline" if self.wait else "")
-            )
+        self._take_place(deadline)
         try:
             yield
         finally:
-            self._in_flight.release()
+            with self._freed:
+                self._in_flight -= 1
+                self._freed.notify()
+
+    def _take_place(self, deadline: float) -> None:
+        with self._freed:
+            while self._in_flight >= self.in_flight_limit:
+                time_left = deadline - self._clock.monotonic()
+                if not self.wait or time_left <= 0:
+                    raise RateLimitError(
+                        f"held back by the client: {self.in_flight_limit} requests already"
+                        " in flight on this login"
+                        + (" until the call's deadline" if self.wait else "")
+                    )
+                self._clock.wait(self._freed, time_left)
+            self._in_flight += 1

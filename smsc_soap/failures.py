@@ -1,0 +1,173 @@
+"""The one place where exceptions of other libraries become smsc-soap errors.
+
+Code that calls requests, urllib3, zeep, lxml, the codecs or the operating system runs it
+inside ``mapped(step)``; whatever those raise leaves the block as an ``SmscError`` chosen by
+the table in ``translated``, with the original as its ``__cause__``. The step says what was
+being done, since the same exception means different things there: a ``ValueError`` while
+building a request is bad input, while reading a reply a broken reply. Nothing outside this
+module catches a third-party exception.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import requests
+import urllib3.exceptions
+import zeep.exceptions
+from lxml import etree
+
+from .errors import (
+    ConnectionFailedError,
+    HTTPStatusError,
+    InvalidParametersError,
+    MalformedResponseError,
+    RequestTimeoutError,
+    SmscError,
+    SoapFaultError,
+    TLSError,
+    TransportError,
+)
+
+__all__ = ["THIRD_PARTY_ERRORS", "Step", "mapped", "translated"]
+
+
+class Step(enum.Enum):
+    """What the code inside ``mapped`` was doing."""
+
+    BUILD = "building the request"
+    SEND = "sending the request"
+    READ = "reading the reply"
+    LOAD_WSDL = "loading the WSDL"
+    CHECK_WSDL = "reading a fetched WSDL"
+
+
+THIRD_PARTY_ERRORS: tuple[type[Exception], ...] = (
+    requests.RequestException,
+    urllib3.exceptions.HTTPError,
+    zeep.exceptions.Error,
+    etree.LxmlError,
+    OSError,
+    ValueError,  # UnicodeError and json's JSONDecodeError among them
+    LookupError,  # an unknown codec; KeyError from a WSDL without the service
+    TypeError,  # zeep, given a value its schema type cannot take
+)
+"""What the code under the transports and the WSDL tools raises; ``translated`` maps it all."""
+
+_TIMEOUTS = (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
+_TLS = (requests.exceptions.SSLError, urllib3.exceptions.SSLError)
+_BROKEN = (
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    urllib3.exceptions.ProtocolError,
+    urllib3.exceptions.IncompleteRead,
+    urllib3.exceptions.InvalidChunkLength,
+    urllib3.exceptions.ProxyError,
+    urllib3.exceptions.NewConnectionError,
+    urllib3.exceptions.MaxRetryError,
+)
+_UNREADABLE = (
+    requests.exceptions.ContentDecodingError,
+    requests.exceptions.InvalidJSONError,
+    urllib3.exceptions.DecodeError,
+    zeep.exceptions.XMLSyntaxError,
+    zeep.exceptions.XMLParseError,
+    zeep.exceptions.UnexpectedElementError,
+    zeep.exceptions.DTDForbidden,
+    zeep.exceptions.EntitiesForbidden,
+    etree.LxmlError,
+    ValueError,
+    LookupError,
+    TypeError,
+)
+
+
+@contextmanager
+def mapped(step: Step) -> Iterator[None]:
+    """Run a block whose third-party exceptions must leave it as ``SmscError``."""
+    try:
+        yield
+    except SmscError:
+        raise
+    except THIRD_PARTY_ERRORS as exc:
+        _forget_request(exc)
+        raise translated(exc, step) from exc
+
+
+def translated(exc: Exception, step: Step) -> SmscError:
+    """The ``SmscError`` for a third-party exception raised during ``step``; most specific
+    first. Messages of requests and urllib3 exceptions name the URL, never the body; those of
+    zeep and lxml describe XML that was redacted before it was parsed."""
+    if step is Step.BUILD:
+        return InvalidParametersError(f"the request cannot be built: {_describe(exc)}")
+    if step is Step.LOAD_WSDL and not isinstance(exc, requests.RequestException):
+        return InvalidParametersError(f"the WSDL could not be loaded: {_describe(exc)}")
+    if step is Step.CHECK_WSDL and isinstance(exc, _UNREADABLE):
+        return MalformedResponseError(f"not a WSDL of the status service: {_describe(exc)}")
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):
+        # urllib3 derives it from ConnectTimeoutError for old callers; it is a refusal.
+        return ConnectionFailedError(f"the connection to the service failed: {_reason(exc)}")
+    if _timed_out(exc):
+        return RequestTimeoutError(f"the service did not answer in time: {_reason(exc)}")
+    if isinstance(exc, _TLS):
+        return TLSError(f"the TLS connection to the service failed: {_reason(exc)}")
+    if isinstance(exc, zeep.exceptions.Fault):
+        return SoapFaultError(str(exc.code or ""), exc.message or "", _fault_detail(exc))
+    if isinstance(exc, zeep.exceptions.TransportError):
+        return HTTPStatusError(exc.status_code, _text(exc.content))
+    if isinstance(exc, _BROKEN):
+        return ConnectionFailedError(f"the connection to the service failed: {_reason(exc)}")
+    if isinstance(exc, _UNREADABLE) and not isinstance(exc, requests.exceptions.InvalidURL):
+        return MalformedResponseError(f"the reply could not be read: {_describe(exc)}")
+    if isinstance(exc, OSError) and not isinstance(exc, requests.RequestException):
+        # The socket's own: a reset, a refusal, an unreachable network.
+        return ConnectionFailedError(f"the connection to the service failed: {_describe(exc)}")
+    return TransportError(f"{step.value} failed: {_describe(exc)}")
+
+
+def _timed_out(exc: Exception) -> bool:
+    # requests reports a read timeout while streaming the body as a ConnectionError that
+    # wraps urllib3's ReadTimeoutError.
+    return isinstance(exc, _TIMEOUTS) or (
+        isinstance(exc, requests.ConnectionError)
+        and any(isinstance(arg, urllib3.exceptions.TimeoutError) for arg in exc.args)
+    )
+
+
+def _forget_request(exc: Exception) -> None:
+    # A requests exception keeps the prepared request, whose body holds the password, and
+    # the response; the error's cause chain must not.
+    if isinstance(exc, requests.RequestException):
+        exc.request = None
+        exc.response = None
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong, without urllib3's pool and retry wording."""
+    reason = getattr(exc, "reason", None)
+    if isinstance(exc, requests.RequestException) and exc.args:
+        inner = exc.args[0]
+        reason = getattr(inner, "reason", inner)
+    return _describe(reason) if isinstance(reason, BaseException) else _describe(exc)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _fault_detail(fault: zeep.exceptions.Fault) -> str | None:
+    detail = fault.detail
+    if detail is None:
+        return None
+    if isinstance(detail, etree._Element):
+        return "".join(str(text) for text in detail.itertext())
+    return str(detail)
+
+
+def _text(content: object) -> str:
+    if isinstance(content, bytes):
+        return content[:2048].decode("utf-8", errors="replace")
+    return "" if content is None else str(content)[:2048]
