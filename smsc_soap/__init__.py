@@ -5,6 +5,7 @@ import logging
 from .client import StatusClient
 from .clock import Clock, InstantClock, SystemClock
 from .codes import EmailError, MessageType, Outcome, SmsError, StatusCode, TemplateKind
+from .credentials import Credentials
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -26,8 +27,10 @@ from .errors import (
 )
 from .hosts import KNOWN_HOSTS
 from .models import MOSCOW_TIME, HlrInfo, LookupResult, MessageFlag, MessageStatus
+from .options import ClientOptions
 from .query import build_query
 from .receipts import parse_receipt
+from .request import StatusRequest
 from .retries import RetryPolicy
 from .transports import (
     FakeTransport,
@@ -35,6 +38,7 @@ from .transports import (
     SoapStatusTransport,
     StatusTransport,
 )
+from .transports.options import SoapOptions, WireOptions
 
 # Records go wherever the application sends them; with no handlers configured, nowhere
 # (rather than to stderr through logging's last resort).
@@ -45,8 +49,10 @@ __all__ = [
     "MOSCOW_TIME",
     "ApiError",
     "AuthenticationError",
+    "ClientOptions",
     "Clock",
     "ConnectionFailedError",
+    "Credentials",
     "DeleteError",
     "EmailError",
     "FakeTransport",
@@ -70,15 +76,18 @@ __all__ = [
     "SmsError",
     "SmscError",
     "SoapFaultError",
+    "SoapOptions",
     "SoapStatusTransport",
     "StatusClient",
     "StatusCode",
+    "StatusRequest",
     "StatusTransport",
     "SystemClock",
     "TLSError",
     "TemplateKind",
     "TransportError",
     "UnsupportedOperationError",
+    "WireOptions",
     "build_query",
     "parse_receipt",
 ]

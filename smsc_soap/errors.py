@@ -4,7 +4,7 @@
     ├── ApiError                      an error code  (.code, .description, .from_service)
     │   ├── InvalidParametersError    1, and bad input or options refused before sending
     │   │                             (.option; also a ValueError)
-    │   ├── AuthenticationError       2, and calls refused after one (see StatusClient)
+    │   ├── AuthenticationError       2, and calls refused after one
     │   ├── MessageNotFoundError      3
     │   ├── IPBlockedError            4, and calls refused while the block lasts
     │   ├── DeleteError               5
@@ -22,8 +22,9 @@
 
 ``ApiError.from_service`` tells an answer of the service from a refusal of the client's own,
 made without sending anything; the text says which ("SMSC error 2: ..." is the service's
-answer, "... (refused by the client; nothing was sent)" the client's own). An ``ApiError`` with a code the service has
-not documented is raised as ``ApiError`` itself, carrying that code. No message text ever
+answer, "... (refused by the client; nothing was sent)" the client's own). An ``ApiError``
+with a code the service has not documented is raised as ``ApiError`` itself, carrying that
+code. No message text ever
 holds a password: reply bytes have the secret taken out where they are read (``failures``),
 before anything is parsed or quoted. Which of these a call retries is decided in
 ``retries``.

@@ -34,14 +34,23 @@ def endpoint_url(host: str, path: str, endpoint: str | None, *, allow_insecure_h
     """
     if endpoint is None:
         return f"https://{checked_host(host)}{path}"
-    parts = urlsplit(endpoint)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise InvalidParametersError(f"endpoint must be an http(s) URL, got {endpoint!r}")
+    # Never quoted back: an endpoint may carry a secret.
+    try:
+        parts = urlsplit(endpoint)
+        hostname = parts.hostname
+    except ValueError:  # the standard library's own: a malformed address
+        raise _bad_endpoint("is not a URL") from None
+    if parts.scheme not in ("https", "http") or not hostname:
+        raise _bad_endpoint("must be an http(s) URL with a host")
     if parts.username or parts.password:
-        raise InvalidParametersError("endpoint must not carry credentials")
+        raise _bad_endpoint("must not carry credentials")
     if parts.scheme == "http" and not allow_insecure_http:
-        raise InvalidParametersError(
-            "endpoint uses plain http, which would send the password in clear;"
+        raise _bad_endpoint(
+            "uses plain http, which would send the password in clear;"
             " pass allow_insecure_http=True to allow it (for a local sandbox)"
         )
     return endpoint
+
+
+def _bad_endpoint(problem: str) -> InvalidParametersError:
+    return InvalidParametersError(f"option 'endpoint' {problem}", option="endpoint")

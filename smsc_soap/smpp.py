@@ -13,7 +13,7 @@ from typing import Any
 
 import smpplib.client
 
-from .errors import ReceiptError
+from .errors import InvalidParametersError, ReceiptError
 from .models import MessageStatus
 from .receipts import ReceiptParts, TlvValue, parse_receipt
 
@@ -83,6 +83,8 @@ class ReceiptListener:
     once instead. A malformed receipt goes to ``on_error`` (logged as a warning if there is
     none) and is still acknowledged, so the service does not send it again and again;
     DELIVER_SMs that are not receipts (incoming messages) go to ``on_message`` if given.
+    smpplib acknowledges after this returns: if a callback raises, nothing is acknowledged,
+    the exception ends the client's ``listen()``, and the service delivers the PDU again.
     """
 
     def __init__(
@@ -94,7 +96,9 @@ class ReceiptListener:
         on_message: Callable[[Any], object] | None = None,
     ) -> None:
         if (on_status is None) == (on_parts is None):
-            raise ValueError("give on_status, or on_parts to have per-part receipts grouped")
+            raise InvalidParametersError(
+                "give on_status, or on_parts to have per-part receipts grouped"
+            )
         self.on_status = on_status
         self.on_parts = on_parts
         self.on_error = on_error

@@ -30,6 +30,9 @@ CONTRACT = {
     "HttpStatusTransport",
     "FakeTransport",
     "LookupResult",
+    "ClientOptions",
+    "Credentials",
+    "StatusRequest",
 }
 
 
