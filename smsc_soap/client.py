@@ -6,7 +6,8 @@ import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import TypeVar
+from typing import Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 from typing_extensions import Unpack
@@ -20,6 +21,7 @@ from .errors import (
     SmscError,
     UnsupportedOperationError,
 )
+from .limit_stores import open_limit_store
 from .limiter import Limiter
 from .lockout import Lockout
 from .models import LookupResult, MessageStatus
@@ -37,6 +39,12 @@ __all__ = ["StatusClient"]
 logger = logging.getLogger("smsc_soap.client")
 
 T = TypeVar("T")
+
+
+class Admission(Protocol):
+    """A place for one request within the limits, held while the block runs."""
+
+    def __call__(self, deadline: float, *, probe: bool) -> AbstractContextManager[None]: ...
 
 
 class StatusClient:
@@ -85,8 +93,28 @@ class StatusClient:
                 option="api_key",
             )
         self._clock = self.options.clock
-        self._limiter = Limiter(clock=self._clock, wait=self.options.wait_for_limits)
-        self._lockout = Lockout(clock=self._clock, cooldown=self.options.lockout_cooldown)
+        limits = self.options.limits
+        self._owns_store = isinstance(limits, str)
+        self._store = (
+            open_limit_store(limits, clock=self._clock.monotonic)
+            if isinstance(limits, str)
+            else limits
+        )
+        scope = self._credentials.scope
+        self._limiter = Limiter(
+            self._store,
+            scope,
+            clock=self._clock,
+            wait=self.options.wait_for_limits,
+            lease_margin=self.options.lease_margin,
+        )
+        self._lockout = Lockout(
+            self._store,
+            scope=scope,
+            secret=self._credentials.secret,
+            host=_host_of(self._transport, self.options),
+            cooldown=self.options.lockout_cooldown,
+        )
 
     def get_status(self, phone: str, message_id: str | int, all: int = 0) -> MessageStatus:
         """The status of one message (``all``: 0 usual, 1 full, 2 with operator and region)."""
@@ -170,7 +198,7 @@ class StatusClient:
             ),
         )
 
-    def _admission(self, request: StatusRequest) -> Callable[[float], AbstractContextManager[None]]:
+    def _admission(self, request: StatusRequest) -> Admission:
         """A place for one request about ``request``'s message, within the limits."""
         return functools.partial(self._limiter.lookup, (request.phone, request.message_id))
 
@@ -193,7 +221,7 @@ class StatusClient:
     def _call(
         self,
         describe: str,
-        admit: Callable[[float], AbstractContextManager[None]],
+        admit: Admission,
         send: Callable[[float], T],
         *,
         retry: RetryPolicy | None = None,
@@ -204,15 +232,23 @@ class StatusClient:
 
         def attempt() -> T:
             nonlocal sent
-            self._lockout.check()
-            with admit(deadline):
+            with admit(deadline, probe=not self._lockout.accepted()):
+                # Checked while holding the place: a failure recorded by whoever held it
+                # before is seen here, before this request can repeat it.
+                self._lockout.check()
                 time_left = deadline - self._clock.monotonic()
                 if time_left <= 0:
                     raise RequestTimeoutError(
                         "the call's deadline passed before the request could be sent"
                     )
                 sent += 1
-                return send(time_left)
+                try:
+                    result = send(time_left)
+                except SmscError as error:
+                    self._lockout.record(error)  # before the place is given back
+                    raise
+                self._lockout.record_accepted()
+                return result
 
         try:
             return call_with_retries(
@@ -224,12 +260,14 @@ class StatusClient:
             )
         except SmscError as error:
             error.attempts = sent  # the count of the call: known only here, as it ends
-            self._lockout.record(error)
             raise
 
     def close(self) -> None:
-        """Release the transport's connections (of a session the client made itself)."""
+        """Release the transport's connections (of a session the client made itself) and
+        the limit store (one the client opened from a URL)."""
         self._transport.close()
+        if self._owns_store:
+            self._store.close()
 
     def __enter__(self) -> StatusClient:
         return self
@@ -239,6 +277,13 @@ class StatusClient:
 
     def __repr__(self) -> str:
         return f"StatusClient(transport={self._transport!r})"
+
+
+def _host_of(transport: StatusTransport, options: ClientOptions) -> str:
+    """The host an IP block of the service applies to: the one requests go to."""
+    endpoint = getattr(transport, "endpoint", None)
+    host = urlsplit(endpoint).hostname if isinstance(endpoint, str) else None
+    return host or options.host
 
 
 def _transport_for(options: ClientOptions) -> StatusTransport:

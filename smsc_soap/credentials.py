@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from pydantic import SecretStr
@@ -45,6 +46,15 @@ class Credentials:
         api_key: str | SecretStr | None = None,
     ) -> Credentials:
         return cls(login, _secret(password), _secret(api_key))
+
+    @property
+    def scope(self) -> str:
+        """What the service's limits are counted for: the login, or (for an API key) a name
+        derived from the key that does not reveal it."""
+        if self.api_key is not None:
+            digest = hashlib.sha256(self.api_key.get_secret_value().encode("utf-8", "replace"))
+            return f"apikey-{digest.hexdigest()[:16]}"
+        return self.login or ""
 
     @property
     def secret(self) -> str:

@@ -18,6 +18,7 @@
     │   ├── SoapFaultError            a SOAP Fault  (.faultcode, .faultstring, .detail)
     │   └── MalformedResponseError    an answer that is not the documented reply, or too large
     ├── UnsupportedOperationError     the transport cannot do this (deletion over SOAP, ...)
+    ├── LimitStoreError               the shared limit store cannot be used; nothing was sent
     └── ReceiptError                  an SMPP delivery receipt that cannot be read  (.field)
 
 ``ApiError.from_service`` tells an answer of the service from a refusal of the client's own,
@@ -42,6 +43,7 @@ __all__ = [
     "HTTPStatusError",
     "IPBlockedError",
     "InvalidParametersError",
+    "LimitStoreError",
     "MalformedResponseError",
     "MessageNotFoundError",
     "RateLimitError",
@@ -246,6 +248,11 @@ class MalformedResponseError(TransportError):
 
 class UnsupportedOperationError(SmscError):
     """The transport in use cannot do this: deletion or an API key over SOAP, for instance."""
+
+
+class LimitStoreError(SmscError):
+    """The store that keeps the service's limits (a SQLite file, a Redis server) could not be
+    used. The client fails closed: nothing is sent without the limits."""
 
 
 class ReceiptError(SmscError):

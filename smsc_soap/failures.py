@@ -23,6 +23,7 @@ from .errors import (
     ConnectionFailedError,
     HTTPStatusError,
     InvalidParametersError,
+    LimitStoreError,
     MalformedResponseError,
     RequestTimeoutError,
     SmscError,
@@ -42,6 +43,7 @@ class Step(enum.Enum):
     READ = "reading the reply"
     LOAD_WSDL = "loading the WSDL"
     CHECK_WSDL = "reading a fetched WSDL"
+    LIMITS = "using the limit store"
 
 
 THIRD_PARTY_ERRORS: tuple[type[Exception], ...] = (
@@ -91,7 +93,10 @@ def mapped(step: Step) -> Iterator[None]:
         yield
     except SmscError:
         raise
-    except THIRD_PARTY_ERRORS as exc:
+    except Exception as exc:
+        # A limit store fails closed, whatever its driver raised (sqlite3, redis-py).
+        if not (step is Step.LIMITS or isinstance(exc, THIRD_PARTY_ERRORS)):
+            raise
         _forget_request(exc)
         raise translated(exc, step) from exc
 
@@ -100,6 +105,10 @@ def translated(exc: Exception, step: Step) -> SmscError:
     """The ``SmscError`` for a third-party exception raised during ``step``; most specific
     first. Messages of requests and urllib3 exceptions name the URL, never the body; those of
     zeep and lxml describe XML that was redacted before it was parsed."""
+    if step is Step.LIMITS:
+        return LimitStoreError(
+            f"the limit store could not be used, so nothing was sent: {_describe(exc)}"
+        )
     if step is Step.BUILD:
         return InvalidParametersError(f"the request cannot be built: {_describe(exc)}")
     if step is Step.LOAD_WSDL and not isinstance(exc, requests.RequestException):

@@ -1,82 +1,138 @@
-"""Keeping one client's requests inside the service's limits, so error 9 stays rare.
+"""Keeping a login's requests inside the service's limits, so error 9 stays rare.
 
 At most ``LOOKUPS_PER_MESSAGE`` requests for one message and ``MASS_PER_WINDOW`` mass request
 per minute (with a second of margin for the two clocks), and fewer than ``CONCURRENT_LIMIT``
-requests in flight, across every thread that shares the client. By default a request that
-would break a limit waits for its turn, within the call's deadline; with ``wait=False`` it is
-refused with ``RateLimitError``. Every wait is a wait on the client's ``Clock``.
+requests in flight, across every thread, and every process sharing the ``LimitStore``. A
+place in flight and a place in the window are taken together, atomically, when the request
+is about to leave: a request that waited for a place is counted when it is sent. By default
+a request that would break a limit waits for its turn, within the call's deadline; with
+``wait=False`` it is refused with ``RateLimitError``. Every wait is a wait on the client's
+``Clock``.
+
+A place is a lease that ends by itself ``LEASE_MARGIN`` seconds after the call's deadline,
+so a process killed while holding one gives it back. A request given up on for a timeout may
+still be running at the server, so its place is kept ``ABANDONED_HOLD`` seconds longer.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 from .clock import Clock
-from .errors import RateLimitError
+from .errors import RateLimitError, RequestTimeoutError
+from .limit_stores import Ask, Granted, LimitStore
 from .service_limits import CONCURRENT_LIMIT, LOOKUPS_PER_MESSAGE, MASS_PER_WINDOW, WINDOW_SECONDS
-from .sliding_window import SlidingWindow
 
-__all__ = ["Limiter"]
+__all__ = ["ABANDONED_HOLD", "LEASE_MARGIN", "Limiter"]
+
+LEASE_MARGIN = 5.0
+"""Seconds a place outlives its call's deadline before it is given back by itself."""
+ABANDONED_HOLD = 30.0
+"""Seconds a place is kept after its request timed out: the service may still be answering
+it (as long as the default read timeout)."""
 
 _CLOCK_MARGIN = 1.0
+_WINDOW = WINDOW_SECONDS + _CLOCK_MARGIN
 
 
 class Limiter:
-    """Admits one request at a time into the service's limits; thread-safe."""
+    """Admits one request at a time into the service's limits for ``scope`` (a login, as it
+    is known in ``store``); thread-safe."""
 
-    def __init__(self, *, clock: Clock, wait: bool = True) -> None:
+    def __init__(
+        self,
+        store: LimitStore,
+        scope: str,
+        *,
+        clock: Clock,
+        wait: bool = True,
+        lease_margin: float = LEASE_MARGIN,
+    ) -> None:
+        self.store = store
+        self.scope = scope
         self.wait = wait
-        self._clock = clock
-        window = WINDOW_SECONDS + _CLOCK_MARGIN
-        self._per_message = SlidingWindow(LOOKUPS_PER_MESSAGE, window, clock=clock.monotonic)
-        self._mass = SlidingWindow(MASS_PER_WINDOW, window, clock=clock.monotonic)
+        self.lease_margin = lease_margin
         self.in_flight_limit = CONCURRENT_LIMIT - 1
-        self._in_flight = 0
-        self._freed = threading.Condition()
+        self._clock = clock
+        self._released = threading.Condition()
 
-    def lookup(self, message: Hashable, deadline: float) -> AbstractContextManager[None]:
+    def lookup(
+        self, message: tuple[str, str], deadline: float, *, probe: bool = False
+    ) -> AbstractContextManager[None]:
         """Hold a place for one request about ``message`` while the block runs."""
-        limit = f"{LOOKUPS_PER_MESSAGE} lookups of this message"
-        return self._admitted(self._per_message, message, deadline, limit)
+        phone, message_id = message
+        return self._admitted(
+            f"message:{phone}:{message_id}",
+            LOOKUPS_PER_MESSAGE,
+            deadline,
+            probe,
+            f"{LOOKUPS_PER_MESSAGE} lookups of this message",
+        )
 
-    def mass_lookup(self, deadline: float) -> AbstractContextManager[None]:
+    def mass_lookup(
+        self, deadline: float, *, probe: bool = False
+    ) -> AbstractContextManager[None]:
         """Hold a place for one mass request while the block runs."""
-        limit = f"{MASS_PER_WINDOW} mass request"
-        return self._admitted(self._mass, "mass", deadline, limit)
+        return self._admitted(
+            "mass", MASS_PER_WINDOW, deadline, probe, f"{MASS_PER_WINDOW} mass request"
+        )
 
     @contextmanager
     def _admitted(
-        self, window: SlidingWindow, key: Hashable, deadline: float, limit: str
+        self, bucket: str, allowed: int, deadline: float, probe: bool, limit: str
     ) -> Iterator[None]:
-        now = self._clock.monotonic()
-        start = window.reserve(key, deadline - now if self.wait else 0.0)
-        if start is None:
-            raise RateLimitError(
-                f"held back by the client: {limit} in the last {WINDOW_SECONDS:g} s"
-                + (", and the next one would pass the call's deadline" if self.wait else "")
-            )
-        turn = start - self._clock.monotonic()
-        if turn > 0:
-            self._clock.sleep(turn)
-        self._take_place(deadline)
+        lease = self._take(bucket, allowed, deadline, probe, limit)
+        linger = 0.0
         try:
             yield
+        except RequestTimeoutError:
+            linger = ABANDONED_HOLD
+            raise
         finally:
-            with self._freed:
-                self._in_flight -= 1
-                self._freed.notify()
+            self.store.release(self.scope, lease, linger=linger)
+            with self._released:
+                self._released.notify_all()
 
-    def _take_place(self, deadline: float) -> None:
-        with self._freed:
-            while self._in_flight >= self.in_flight_limit:
-                time_left = deadline - self._clock.monotonic()
-                if not self.wait or time_left <= 0:
-                    raise RateLimitError(
-                        f"held back by the client: {self.in_flight_limit} requests already"
-                        " in flight on this login"
-                        + (" until the call's deadline" if self.wait else "")
-                    )
-                self._clock.wait(self._freed, time_left)
-            self._in_flight += 1
+    def _take(self, bucket: str, allowed: int, deadline: float, probe: bool, limit: str) -> str:
+        while True:
+            time_left = deadline - self._clock.monotonic()
+            answer = self.store.acquire(
+                Ask(
+                    scope=self.scope,
+                    bucket=bucket,
+                    allowed=allowed,
+                    window=_WINDOW,
+                    in_flight=self.in_flight_limit,
+                    lease_for=max(time_left, 0.0) + self.lease_margin,
+                    probe=probe,
+                )
+            )
+            if isinstance(answer, Granted):
+                return answer.lease
+            if not self.wait or answer.retry_in >= time_left:
+                raise RateLimitError(_held_back(answer.reason, limit, waiting=self.wait))
+            if answer.reason == "window":
+                self._clock.sleep(answer.retry_in)  # only time frees a place in a window
+                continue
+            # A place freed in this process wakes the wait; one freed elsewhere is seen at
+            # the next ask.
+            with self._released:
+                self._clock.wait(self._released, answer.retry_in)
+
+
+def _held_back(reason: str, limit: str, *, waiting: bool) -> str:
+    until = " until the call's deadline" if waiting else ""
+    if reason == "window":
+        after = ", and the next one would pass the call's deadline" if waiting else ""
+        return f"held back by the client: {limit} in the last {WINDOW_SECONDS:g} s{after}"
+    if reason == "probe":
+        return (
+            "held back by the client: these credentials have not been accepted by the service"
+            f" yet, so one request of theirs goes at a time{until}"
+        )
+    return (
+        f"held back by the client: {CONCURRENT_LIMIT - 1} requests already in flight on"
+        f" this login{until}"
+    )

@@ -13,6 +13,8 @@ from pydantic import Field
 
 from .clock import SYSTEM_CLOCK, Clock
 from .errors import InvalidParametersError
+from .limit_stores import LimitStore
+from .limiter import LEASE_MARGIN
 from .lockout import DEFAULT_COOLDOWN
 from .retries import DEFAULT_DEADLINE, RetryPolicy
 from .transports.base import StatusTransport
@@ -30,6 +32,8 @@ class ClientOptions(SoapOptions):
     lockout_cooldown: float = Field(default=DEFAULT_COOLDOWN, ge=0, allow_inf_nan=False)
     clock: Clock = SYSTEM_CLOCK
     transport: TransportChoice = "soap"
+    limits: str | LimitStore = "memory://"
+    lease_margin: float = Field(default=LEASE_MARGIN, ge=0, allow_inf_nan=False)
 
     def check(self) -> None:
         if not isinstance(self.transport, str):
@@ -58,3 +62,5 @@ class ClientOptionArgs(SoapOptionArgs, total=False):
     lockout_cooldown: float
     clock: Clock
     transport: TransportChoice
+    limits: str | LimitStore
+    lease_margin: float
