@@ -8,7 +8,7 @@ from typing import Any
 
 from waitress.server import BaseWSGIServer, create_server
 
-from .app import SandboxApp
+from .app import MAX_BODY_BYTES, SandboxApp
 
 __all__ = ["Sandbox"]
 
@@ -33,6 +33,8 @@ class Sandbox:
             port=port,
             threads=_THREADS,
             asyncore_loop_timeout=0.05,
+            # Larger bodies get waitress's 413 before they are read in.
+            max_request_body_size=MAX_BODY_BYTES + 1,
         )
         if not isinstance(server, BaseWSGIServer) or server.socket is None:
             raise RuntimeError(f"expected one listening socket on {host}:{port}")
