@@ -39,8 +39,22 @@ _DEMO_COLUMNS = (
     help="A CSV message book (see --show-book for the columns).",
 )
 @click.option("--latency", type=float, default=0.0, help="Milliseconds added to each request.")
+@click.option(
+    "--idle-timeout",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Seconds after which an idle connection is closed.",
+)
 @click.option("--show-book", is_flag=True, help="Print the default message book as CSV and exit.")
-def sandbox(host: str, port: int, book_file: Path | None, latency: float, show_book: bool) -> None:
+def sandbox(
+    host: str,
+    port: int,
+    book_file: Path | None,
+    latency: float,
+    idle_timeout: int,
+    show_book: bool,
+) -> None:
     """Run a local SMSC in the foreground; its base URL is the first line printed.
 
     It answers /sys/soap.php (WSDL at ?wsdl) and /sys/status.php for login demo, password
@@ -54,7 +68,7 @@ def sandbox(host: str, port: int, book_file: Path | None, latency: float, show_b
     except BookError as error:
         raise click.UsageError(str(error)) from error
     options = SandboxOptions(latency_ms=latency)
-    server = Sandbox(SandboxApp(book, options), host=host, port=port)
+    server = Sandbox(SandboxApp(book, options), host=host, port=port, channel_timeout=idle_timeout)
     click.echo(server.url)
     click.echo(
         f"{len(book)} messages; login {options.login}, password {options.password};"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import time
@@ -18,15 +19,20 @@ from .book import MessageBook
 from .fields import message_fields
 from .limits import ServiceLimits
 from .reply import Fault, Reply
-from .soap_endpoint import answer_soap
+from .soap_endpoint import answer_soap, fault_reply
 from .status_endpoint import answer_status
 
-__all__ = ["SandboxApp", "SandboxOptions"]
+__all__ = ["MAX_BODY_BYTES", "SandboxApp", "SandboxOptions"]
+
+logger = logging.getLogger("smsc_soap.sandbox")
 
 Fields = list[tuple[str, str]]
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
 
-_MAX_BODY = 1 << 20
+MAX_BODY_BYTES = 1 << 20
+"""The largest request body the sandbox reads; a longer one is answered 413."""
+_SOAP_PATH = "/sys/soap.php"
+_DIGITS = re.compile(r"[0-9]+", re.ASCII)
 _WSDL_ADDRESS = re.compile(rb'location="[^"]*"')
 
 
@@ -78,20 +84,31 @@ class SandboxApp:
         self, environ: dict[str, object], start_response: StartResponse
     ) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
+        try:
+            reply = self._answer(path, environ)
+        except Exception as error:
+            # A bug in the sandbox: answered (and logged) here rather than left to the server's
+            # own error page, and the server goes on serving.
+            logger.exception("the sandbox failed to answer %s", path)
+            reply = _internal_error(path, error)
+        return _send(reply, start_response)
+
+    def _answer(self, path: str, environ: Mapping[str, object]) -> Reply:
         method = str(environ.get("REQUEST_METHOD", "GET"))
         query = str(environ.get("QUERY_STRING", ""))
-        body = _read_body(environ)
-        if path == "/sys/soap.php" and method == "GET" and query == "wsdl":
-            reply = self._wsdl(environ)
-        elif path == "/sys/soap.php" and method == "POST":
-            reply = answer_soap(self, body)
-        elif path == "/sys/status.php" and method in ("GET", "POST"):
+        try:
+            body = _read_body(environ)
+        except _RefusedBody as refused:
+            return Reply(refused.status, "text/plain; charset=utf-8", str(refused).encode())
+        if path == _SOAP_PATH and method == "GET" and query == "wsdl":
+            return self._wsdl(environ)
+        if path == _SOAP_PATH and method == "POST":
+            return answer_soap(self, body, str(environ.get("CONTENT_TYPE") or "") or None)
+        if path == "/sys/status.php" and method in ("GET", "POST"):
             params = dict(parse_qsl(query, keep_blank_values=True))
             params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-            reply = answer_status(self, params)
-        else:
-            reply = Reply("404 Not Found", "text/plain", b"not found")
-        return _send(reply, start_response)
+            return answer_status(self, params)
+        return Reply("404 Not Found", "text/plain", b"not found")
 
     def _wsdl(self, environ: Mapping[str, object]) -> Reply:
         address = f'location="http://{environ.get("HTTP_HOST", "127.0.0.1")}/sys/soap.php"'
@@ -139,13 +156,36 @@ class SandboxApp:
         return None
 
 
+class _RefusedBody(ValueError):
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 def _read_body(environ: Mapping[str, object]) -> bytes:
-    try:
-        length = min(int(str(environ.get("CONTENT_LENGTH") or 0)), _MAX_BODY)
-    except ValueError:
-        length = 0
+    declared = str(environ.get("CONTENT_LENGTH") or "0").strip()
+    if not _DIGITS.fullmatch(declared):
+        raise _RefusedBody("400 Bad Request", f"Content-Length is not a size: {declared!r}")
+    length = int(declared)
+    if length > MAX_BODY_BYTES:
+        raise _RefusedBody(
+            "413 Request Entity Too Large", f"the body is over {MAX_BODY_BYTES} bytes"
+        )
     stream = environ.get("wsgi.input")
-    return stream.read(length) if length and hasattr(stream, "read") else b""
+    if not length or not hasattr(stream, "read"):
+        return b""
+    body = stream.read(length)
+    return body if isinstance(body, bytes) else b""
+
+
+def _internal_error(path: str, error: Exception) -> Reply:
+    if path == _SOAP_PATH:
+        return fault_reply("SOAP-ENV:Server", f"Internal Server Error ({type(error).__name__})")
+    return Reply(
+        "500 Internal Server Error",
+        "text/plain; charset=utf-8",
+        f"the sandbox failed: {type(error).__name__}; see its log".encode(),
+    )
 
 
 _ERROR_PAGE = (

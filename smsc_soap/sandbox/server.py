@@ -8,11 +8,16 @@ from typing import Any
 
 from waitress.server import BaseWSGIServer, create_server
 
-from .app import SandboxApp
+from .app import MAX_BODY_BYTES, SandboxApp
 
 __all__ = ["Sandbox"]
 
 _THREADS = 12  # above the service's concurrency limit, so error 9 comes from the rules
+# How long the server's loop waits for sockets when nothing happens, in seconds. waitress takes
+# it as a whole number (int(0.05) would be 0: a loop that never waits and spins a core). stop()
+# does not wait for it: it wakes the loop through waitress's trigger.
+_LOOP_WAIT = 1
+_IDLE_TIMEOUT = 30
 
 
 class Sandbox:
@@ -22,8 +27,20 @@ class Sandbox:
     ...     StatusClient("demo", "demo", endpoint=sandbox.soap_endpoint, allow_insecure_http=True)
     """
 
-    def __init__(self, app: SandboxApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: SandboxApp,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        channel_timeout: int = _IDLE_TIMEOUT,
+    ) -> None:
+        if channel_timeout < 1:
+            raise ValueError(f"channel_timeout must be at least 1 second, not {channel_timeout}")
         self.app = app
+        self.channel_timeout = channel_timeout
+        """Seconds after which a connection with no request in progress and no traffic is
+        closed, so that idle or half-open connections cannot tie the sandbox up."""
         # The server's loop runs while this map holds its socket or any connection.
         self._channels: dict[int, Any] = {}  # waitress's dispatchers (its stubs say sockets)
         server = create_server(
@@ -32,7 +49,12 @@ class Sandbox:
             host=host,
             port=port,
             threads=_THREADS,
-            asyncore_loop_timeout=0.05,
+            asyncore_loop_timeout=_LOOP_WAIT,
+            channel_timeout=channel_timeout,
+            # How often the loop looks for connections idle too long.
+            cleanup_interval=max(1, min(channel_timeout // 2, 10)),
+            # Larger bodies get waitress's 413 before they are read in.
+            max_request_body_size=MAX_BODY_BYTES + 1,
         )
         if not isinstance(server, BaseWSGIServer) or server.socket is None:
             raise RuntimeError(f"expected one listening socket on {host}:{port}")
@@ -60,12 +82,17 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
-        if self._thread is None:  # serve_forever has returned: no loop is running
-            self._close_channels()
+        if self._thread is None or not self._thread.is_alive():
+            self._close_channels()  # no loop is running (serve_forever has returned, or stopped)
         else:
-            # Closing sockets under a running select() breaks it; let the loop close them.
-            # (waitress's stubs type the trigger as int.)
-            self._server.trigger.pull_trigger(self._close_channels)  # type: ignore[attr-defined]
+            # Closing sockets under a running select() breaks it; let the loop close them. It
+            # runs the trigger's callbacks under the trigger's lock, and a worker thread's pull
+            # can wake it at any time: hold the lock until the pull is written, or the loop may
+            # have closed the trigger (and its file descriptor be reused) before the write.
+            trigger: Any = self._server.trigger  # waitress's stubs type it as int
+            with trigger.lock:
+                trigger.thunks.append(self._close_channels)
+                trigger.pull_trigger()
             self._thread.join(timeout=5)
         self._server.task_dispatcher.shutdown()
 

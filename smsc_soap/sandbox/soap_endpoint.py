@@ -10,26 +10,27 @@ from typing import TYPE_CHECKING, cast
 
 from lxml import etree
 
-from ..envelope import SOAP_ENVELOPE_NS, parse_xml
-from ..errors import MalformedResponseError
 from ..hosts import service_namespace
 from .fields import SOAP_ORDER
 from .reply import Reply
+from .request_reader import UnreadableRequest, read_request
 
 if TYPE_CHECKING:
     from .app import Fields, SandboxApp
 
-__all__ = ["answer_soap"]
+__all__ = ["SOAP_ENVELOPE_NS", "answer_soap", "fault_reply"]
+
+SOAP_ENVELOPE_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 
 _REPLY_ELEMENTS = {"status": "StatusResponse", "status2": "Status2Response"}
 _ALL = {"": 0, "0": 0, "1": 1, "2": 2}
 
 
-def answer_soap(app: SandboxApp, body: bytes) -> Reply:
+def answer_soap(app: SandboxApp, body: bytes, content_type: str | None = None) -> Reply:
     try:
-        root = parse_xml(body)
-    except MalformedResponseError:
-        return fault_reply("SOAP-ENV:Client", "Bad Request")
+        root = read_request(body, content_type)
+    except UnreadableRequest as error:
+        return fault_reply("SOAP-ENV:Client", f"Bad Request: {error}")
     found = root.find(f"{{{SOAP_ENVELOPE_NS}}}Body")
     operation = None if found is None else next(found.iterchildren(tag=etree.Element), None)
     name = "" if operation is None else etree.QName(operation).localname
