@@ -137,14 +137,21 @@ def test_options_after_the_credentials_are_keyword_only() -> None:
 
 
 def test_building_a_client_touches_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[tuple[object, ...]] = []
+
     def no_network(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a client under construction opened a socket")
+        # Recorded as well as raised, in case the code under test swallows the error.
+        opened.append(args)
+        raise OSError("a client under construction opened a socket")
 
     monkeypatch.setattr(socket, "socket", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
 
     for host in HOSTS:
         StatusClient("demo", PASSWORD, host=host).close()
+        StatusClient("demo", PASSWORD, host=host, transport="http").close()
+
+    assert opened == []
 
 
 def test_the_manifest_matches_the_shipped_wsdl() -> None:
