@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pytest
 
@@ -15,6 +15,7 @@ from smsc_soap import (
     MessageNotFoundError,
     StatusClient,
 )
+from smsc_soap.request import Credentials, StatusRequest
 
 from manual_clock import ManualClock
 
@@ -63,22 +64,56 @@ def test_every_ref_gets_exactly_one_result() -> None:
     assert sum(isinstance(r.error, InvalidParametersError) for r in results) == 2
 
 
-def test_lookups_run_on_several_threads() -> None:
-    clock = InstantClock()
-    seen: set[str] = set()
+class MeetingTransport:
+    """Answers every lookup, but only once four of them are in flight together.
 
-    class Recording(FakeTransport):
-        def fetch(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-            seen.add(threading.current_thread().name)
-            return super().fetch(*args, **kwargs)  # type: ignore[arg-type]
+    Each fetch waits on a barrier of four (for at most ``WAIT`` seconds, so that a batch run on
+    fewer threads fails instead of hanging), and the most fetches ever in flight at once is
+    recorded.
+    """
 
-    fake = Recording(clock=clock, delay=0.0)
-    for n in range(40):
-        fake.add(PHONE, str(n))
-    client = StatusClient("demo", "pw", transport=fake, clock=clock)
+    WAIT = 10.0
 
-    assert all(r.ok for r in client.get_statuses((PHONE, str(n)) for n in range(40)))
-    assert all(name.startswith("smsc-soap") for name in seen)
+    def __init__(self, parties: int = 4) -> None:
+        self.barrier = threading.Barrier(parties, timeout=self.WAIT)
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.threads: set[str] = set()
+        self._lock = threading.Lock()
+
+    def fetch(
+        self, credentials: Credentials, request: StatusRequest, *, timeout: float
+    ) -> Mapping[str, str]:
+        with self._lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            self.threads.add(threading.current_thread().name)
+        try:
+            self.barrier.wait()
+            return {"status": "1", "err": "0"}
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def close(self) -> None:
+        self.barrier.abort()  # nothing waits on a closed transport
+
+
+def test_lookups_run_four_at_a_time() -> None:
+    """Four lookups at once, the client's in-flight limit (fewer than the service's five)."""
+    transport = MeetingTransport(parties=4)
+    client = StatusClient("demo", "pw", transport=transport, clock=InstantClock())
+
+    try:
+        results = list(client.get_statuses((PHONE, str(n)) for n in range(12)))
+    finally:
+        transport.close()
+
+    assert [r.error for r in results] == [None] * 12
+    assert sorted(r.message_id for r in results) == sorted(str(n) for n in range(12))
+    assert transport.most_in_flight == 4
+    assert len(transport.threads) == 4
+    assert all(name.startswith("smsc-soap") for name in transport.threads)
 
 
 def test_an_ip_block_ends_the_batch_at_once() -> None:

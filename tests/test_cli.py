@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import signal
 import subprocess
@@ -70,6 +72,9 @@ def test_show_book_prints_the_default_book_as_csv() -> None:
 
     assert result.exit_code == 0
     assert result.output == default_book().to_csv()
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [row["id"] for row in rows] == [message.id for message in default_book()]
+    assert {row["status"] for row in rows} >= {"-2", "-1", "0", "1", "20", "25"}
 
 
 def test_a_bad_book_is_a_usage_error(tmp_path: Path) -> None:

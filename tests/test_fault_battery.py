@@ -56,10 +56,13 @@ def run(
     answers: Sequence[Answer],
     caplog: pytest.LogCaptureFixture,
     *,
+    raises: type[SmscError] | None = None,
     timeout: tuple[float, float] = (2.0, 2.0),
     deadline: float = 10.0,
 ) -> Outcome:
-    """One get_status against the fault server, with instant back-off and DEBUG logging."""
+    """One get_status against the fault server, with instant back-off and DEBUG logging.
+
+    The call must raise ``raises`` if given, else return a status."""
     caplog.set_level(logging.DEBUG)
     clock = InstantClock()
     with FaultServer(answers) as server:
@@ -78,9 +81,12 @@ def run(
         tracemalloc.start()
         started = time.monotonic()
         try:
-            result = client.get_status(PHONE, "1")
-        except SmscError as exc:
-            error = exc
+            if raises is None:
+                result = client.get_status(PHONE, "1")
+            else:
+                with pytest.raises(raises) as caught:
+                    client.get_status(PHONE, "1")
+                error = caught.value
         finally:
             seconds = time.monotonic() - started
             peak_bytes = tracemalloc.get_traced_memory()[1]
@@ -92,7 +98,8 @@ def run(
     while cause is not None:
         texts += [str(cause), repr(cause)]
         cause = cause.__cause__ or cause.__context__
-    assert error is None or error.attempts == sent
+    if error is not None:
+        assert error.attempts == sent
     for text in texts:
         assert PASSWORD not in text
     return Outcome(result, error, sent, seconds, peak_bytes, clock, texts)
@@ -100,7 +107,9 @@ def run(
 
 def test_http_500_with_html_is_retried_then_typed(caplog: pytest.LogCaptureFixture) -> None:
     page = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
-    outcome = run([respond(page, "500 Internal Server Error", "text/html")], caplog)
+    outcome = run(
+        [respond(page, "500 Internal Server Error", "text/html")], caplog, raises=HTTPStatusError
+    )
 
     assert isinstance(outcome.error, HTTPStatusError)
     assert outcome.error.status_code == 500
@@ -110,7 +119,7 @@ def test_http_500_with_html_is_retried_then_typed(caplog: pytest.LogCaptureFixtu
 
 
 def test_empty_200_is_malformed_and_not_retried(caplog: pytest.LogCaptureFixture) -> None:
-    outcome = run([respond(b"")], caplog)
+    outcome = run([respond(b"")], caplog, raises=MalformedResponseError)
 
     assert isinstance(outcome.error, MalformedResponseError)
     assert "empty" in str(outcome.error)
@@ -121,7 +130,7 @@ def test_empty_200_is_malformed_and_not_retried(caplog: pytest.LogCaptureFixture
 def test_a_body_cut_short_is_a_broken_connection_and_retried(
     caplog: pytest.LogCaptureFixture, reset: bool
 ) -> None:
-    outcome = run([truncated(REPLY, reset=reset)], caplog)
+    outcome = run([truncated(REPLY, reset=reset)], caplog, raises=ConnectionFailedError)
 
     assert isinstance(outcome.error, ConnectionFailedError)
     assert outcome.attempts == ATTEMPTS
@@ -139,7 +148,7 @@ def test_a_cut_body_then_a_good_one_succeeds(caplog: pytest.LogCaptureFixture) -
 def test_a_server_that_never_answers_times_out_each_attempt(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    outcome = run([never_answers], caplog, timeout=(1.0, 0.3))
+    outcome = run([never_answers], caplog, raises=RequestTimeoutError, timeout=(1.0, 0.3))
 
     assert isinstance(outcome.error, RequestTimeoutError)
     assert outcome.attempts == ATTEMPTS
@@ -148,7 +157,13 @@ def test_a_server_that_never_answers_times_out_each_attempt(
 
 def test_a_slow_drip_is_cut_off_at_the_deadline(caplog: pytest.LogCaptureFixture) -> None:
     # Each byte comes well within the read timeout; only the deadline can stop it.
-    outcome = run([drip(REPLY, every=0.05)], caplog, timeout=(1.0, 1.0), deadline=1.0)
+    outcome = run(
+        [drip(REPLY, every=0.05)],
+        caplog,
+        raises=RequestTimeoutError,
+        timeout=(1.0, 1.0),
+        deadline=1.0,
+    )
 
     assert isinstance(outcome.error, RequestTimeoutError)
     assert "deadline" in str(outcome.error)
@@ -157,7 +172,7 @@ def test_a_slow_drip_is_cut_off_at_the_deadline(caplog: pytest.LogCaptureFixture
 
 
 def test_a_50_mb_body_is_refused_by_its_length(caplog: pytest.LogCaptureFixture) -> None:
-    outcome = run([respond(b"x" * (50 * 1024 * 1024))], caplog)
+    outcome = run([respond(b"x" * (50 * 1024 * 1024))], caplog, raises=MalformedResponseError)
 
     assert isinstance(outcome.error, MalformedResponseError)
     assert "Content-Length 52428800" in str(outcome.error)
@@ -167,7 +182,9 @@ def test_a_50_mb_body_is_refused_by_its_length(caplog: pytest.LogCaptureFixture)
 def test_a_50_mb_body_without_a_length_is_cut_at_the_cap(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    outcome = run([endless(b"<a>" + b"x" * 65533, 50 * 1024 * 1024)], caplog)
+    outcome = run(
+        [endless(b"<a>" + b"x" * 65533, 50 * 1024 * 1024)], caplog, raises=MalformedResponseError
+    )
 
     assert isinstance(outcome.error, MalformedResponseError)
     assert "1048576-byte cap" in str(outcome.error)
@@ -182,7 +199,7 @@ def test_a_gzip_bomb_is_cut_at_the_cap_after_decompression(
     bomb = gzip.compress(b"<" + b"a" * (50 * 1024 * 1024), compresslevel=9)
     assert len(bomb) < 100_000
 
-    outcome = run([respond(bomb, Content_Encoding="gzip")], caplog)
+    outcome = run([respond(bomb, Content_Encoding="gzip")], caplog, raises=MalformedResponseError)
 
     assert isinstance(outcome.error, MalformedResponseError)
     assert "cap" in str(outcome.error)
@@ -236,7 +253,7 @@ EXTERNAL_DTD = b"""<?xml version="1.0"?>
     ids=["billion-laughs", "quadratic-blowup", "external-entity", "external-dtd"],
 )
 def test_dtds_and_entities_are_refused_fast(caplog: pytest.LogCaptureFixture, body: bytes) -> None:
-    outcome = run([respond(body)], caplog)
+    outcome = run([respond(body)], caplog, raises=MalformedResponseError)
 
     assert isinstance(outcome.error, MalformedResponseError)
     assert outcome.attempts == 1
@@ -262,7 +279,7 @@ def test_an_html_page_with_200_is_malformed_and_not_retried(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     page = b"<!DOCTYPE html><html><body>Proxy login required</body></html>"
-    outcome = run([respond(page, content_type="text/html")], caplog)
+    outcome = run([respond(page, content_type="text/html")], caplog, raises=MalformedResponseError)
 
     assert isinstance(outcome.error, MalformedResponseError)
     assert outcome.attempts == 1
@@ -282,7 +299,7 @@ def test_a_fault_that_echoes_the_password_never_shows_it(
 ) -> None:
     echo = f"bad request: login=demo psw={PASSWORD}"
     body = soap_fault("SOAP-ENV:Client", echo, detail=f"<psw>{PASSWORD}</psw>")
-    outcome = run([respond(body, "500 Internal Server Error")], caplog)
+    outcome = run([respond(body, "500 Internal Server Error")], caplog, raises=SoapFaultError)
 
     assert isinstance(outcome.error, SoapFaultError)
     assert outcome.error.faultstring == "bad request: login=demo psw=[redacted]"

@@ -4,7 +4,6 @@ after the service refuses its credentials or blocks its IP."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
@@ -85,35 +84,58 @@ def test_a_wait_past_the_deadline_is_refused_at_once(
     assert len(fake.requests) == 5
 
 
-class HeldTransport:
-    """Holds every request until released, counting how many are in flight at once."""
+WAIT = 10.0
+"""The longest any test here waits for another thread: a safety net, never reached when the
+client behaves."""
 
-    def __init__(self) -> None:
+
+class HeldTransport:
+    """Holds the first ``hold`` requests until ``release`` is set and answers later ones at
+    once, counting requests in flight, the most ever in flight, and those that arrived before
+    the release."""
+
+    def __init__(self, hold: int = 4) -> None:
+        self.hold = hold
         self.release = threading.Event()
+        self.arrived = 0
+        self.arrived_before_release = 0
         self.in_flight = 0
         self.most_in_flight = 0
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
 
     def fetch(
         self, credentials: Credentials, request: StatusRequest, *, timeout: float
     ) -> Mapping[str, str]:
-        with self._lock:
+        with self._changed:
+            self.arrived += 1
+            held = self.arrived <= self.hold
+            self.arrived_before_release += not self.release.is_set()
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            self._changed.notify_all()
         try:
-            assert self.release.wait(timeout=10)
+            if held and not self.release.wait(timeout=WAIT):
+                raise AssertionError("the test never released the held requests")
             return {"status": "1", "err": "0"}
         finally:
-            with self._lock:
+            with self._changed:
                 self.in_flight -= 1
+                self._changed.notify_all()
 
     def close(self) -> None:
         self.release.set()
 
-    def wait_for(self, in_flight: int) -> None:
-        give_up = time.monotonic() + 10
-        while self.in_flight < in_flight and time.monotonic() < give_up:
-            time.sleep(0.005)
+    def __enter__(self) -> HeldTransport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Let held requests go, so that a failing test does not wait for them."""
+        self.release.set()
+
+    def wait_for_in_flight(self, count: int) -> None:
+        with self._changed:
+            reached = self._changed.wait_for(lambda: self.in_flight >= count, timeout=WAIT)
+        assert reached, f"{self.in_flight} requests in flight, never {count}"
 
 
 @pytest.fixture
@@ -123,31 +145,62 @@ def held() -> Iterator[HeldTransport]:
     transport.release.set()
 
 
-def test_fewer_than_five_requests_are_in_flight_across_threads(held: HeldTransport) -> None:
-    client = StatusClient("demo", PASSWORD, transport=held)
+def test_no_fifth_request_gets_in_while_four_are_in_flight(
+    held: HeldTransport, clock: ManualClock
+) -> None:
+    """Four requests are held in flight; six more, from other threads, wait for a place until
+    their deadline and give up unsent. Were a fifth let in, it would be answered at once."""
+    # The manual clock never moves, so each waiting call waits for a place for the 0.2 s of
+    # its deadline (on the real clock) and then gives up.
+    client = StatusClient(
+        "demo", PASSWORD, transport=held, clock=clock, deadline=0.2, retry=RetryPolicy.disabled()
+    )
 
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        results = [pool.submit(client.get_status, PHONE, str(n)) for n in range(10)]
-        held.wait_for(4)
-        time.sleep(0.05)  # room for a fifth to slip through, if the client let it
-        assert held.in_flight == 4
+    with ThreadPoolExecutor(max_workers=10) as pool, held:
+        first = [pool.submit(client.get_status, PHONE, str(n)) for n in range(4)]
+        held.wait_for_in_flight(4)
+        waiting = [pool.submit(client.get_status, PHONE, str(n)) for n in range(4, 10)]
+        for future in waiting:
+            with pytest.raises(RateLimitError, match="already in flight"):
+                future.result(timeout=WAIT)
+        assert held.arrived == 4
         held.release.set()
-        statuses = [result.result(timeout=10) for result in results]
+        statuses = [future.result(timeout=WAIT) for future in first]
 
     assert held.most_in_flight == 4
+    assert [status.message_id for status in statuses] == ["0", "1", "2", "3"]
+
+
+def test_requests_waiting_for_a_place_take_the_places_freed(
+    held: HeldTransport, clock: ManualClock
+) -> None:
+    client = StatusClient("demo", PASSWORD, transport=held, clock=clock)
+
+    with ThreadPoolExecutor(max_workers=10) as pool, held:
+        results = [pool.submit(client.get_status, PHONE, str(n)) for n in range(4)]
+        held.wait_for_in_flight(4)
+        results += [pool.submit(client.get_status, PHONE, str(n)) for n in range(4, 10)]
+        held.release.set()
+        statuses = [result.result(timeout=WAIT) for result in results]
+
     assert [status.message_id for status in statuses] == [str(n) for n in range(10)]
+    assert held.arrived == 10
+    assert held.arrived_before_release == 4  # the other six only once a place was freed
+    assert held.most_in_flight == 4
 
 
 def test_without_waiting_a_fifth_request_in_flight_is_refused(held: HeldTransport) -> None:
     client = StatusClient("demo", PASSWORD, transport=held, wait_for_limits=False)
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=4) as pool, held:
         results = [pool.submit(client.get_status, PHONE, str(n)) for n in range(4)]
-        held.wait_for(4)
+        held.wait_for_in_flight(4)
         with pytest.raises(RateLimitError, match="4 requests already in flight"):
             client.get_status(PHONE, "5")
         held.release.set()
-        assert all(result.result(timeout=10).is_delivered for result in results)
+        assert all(result.result(timeout=WAIT).is_delivered for result in results)
+
+    assert held.arrived == 4
 
 
 def test_one_client_shared_by_many_threads_never_draws_error_9() -> None:
@@ -218,14 +271,14 @@ def test_a_misconfigured_batch_sends_one_bad_login_not_five(clock: ManualClock) 
         fake.add(PHONE, str(n))
     client = StatusClient("demo", "wrong", transport=fake, clock=clock)
 
-    failures = 0
-    for n in range(50):
-        try:
+    with pytest.raises(AuthenticationError) as first:
+        client.get_status(PHONE, "0")
+    assert first.value.from_service
+    for n in range(1, 50):
+        with pytest.raises(AuthenticationError, match="not sent") as refused:
             client.get_status(PHONE, str(n))
-        except AuthenticationError:
-            failures += 1
+        assert not refused.value.from_service
 
-    assert failures == 50
     assert len(fake.requests) == 1
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from smsc_soap import (
@@ -20,7 +20,7 @@ from smsc_soap import (
     StatusCode,
     parse_receipt,
 )
-from smsc_soap.receipts import RECEIPT_STATES, TLV_MESSAGE_STATES, ReceiptParts
+from smsc_soap.receipts import ReceiptParts
 
 SEED_EXAMPLE = (
     "id:854019 sub:001 dlvrd:001 submit date:1108202241 done date:1108202241 stat:DELIVRD err:000"
@@ -41,36 +41,49 @@ def test_the_seeds_example() -> None:
     assert status.is_delivered
 
 
+# Receipt states and the status codes of the service's status page (0 transferred to the
+# operator, 1 delivered, 3 expired, 20 unable to deliver) each is read as.
 @pytest.mark.parametrize(
     ("state", "expected", "outcome"),
     [
-        ("DELIVRD", StatusCode.DELIVERED, "delivered"),
-        ("EXPIRED", StatusCode.EXPIRED, "failed"),
-        ("UNDELIV", StatusCode.UNDELIVERABLE, "failed"),
-        ("REJECTD", StatusCode.UNDELIVERABLE, "failed"),
-        ("DELETED", StatusCode.UNDELIVERABLE, "failed"),
-        ("ACCEPTD", StatusCode.TRANSFERRED, "pending"),
-        ("ENROUTE", StatusCode.TRANSFERRED, "pending"),
-        ("UNKNOWN", StatusCode.TRANSFERRED, "pending"),
+        ("DELIVRD", 1, "delivered"),
+        ("EXPIRED", 3, "failed"),
+        ("UNDELIV", 20, "failed"),
+        ("REJECTD", 20, "failed"),
+        ("DELETED", 20, "failed"),
+        ("ACCEPTD", 0, "pending"),
+        ("ENROUTE", 0, "pending"),
+        ("UNKNOWN", 0, "pending"),
     ],
 )
-def test_every_documented_state(state: str, expected: StatusCode, outcome: str) -> None:
+def test_every_documented_state(state: str, expected: int, outcome: str) -> None:
     status = parse_receipt(SEED_EXAMPLE.replace("DELIVRD", state))
 
-    assert status.status is expected
+    assert status.status == expected
+    assert isinstance(status.status, StatusCode)
     assert status.outcome.value == outcome
 
 
-def test_the_mapping_covers_every_state_and_every_message_state_number() -> None:
-    assert set(TLV_MESSAGE_STATES.values()) == set(RECEIPT_STATES)
-    assert sorted(TLV_MESSAGE_STATES) == list(range(1, 9))
+# SMPP 3.4 message_state numbers (1 ENROUTE, 2 DELIVERED, 3 EXPIRED, 4 DELETED,
+# 5 UNDELIVERABLE, 6 ACCEPTED, 7 UNKNOWN, 8 REJECTED) and the status each must give,
+# the same as the receipt state of that name.
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [(1, 0), (2, 1), (3, 3), (4, 20), (5, 20), (6, 0), (7, 0), (8, 20)],
+)
+def test_every_smpp_message_state_number(number: int, expected: int) -> None:
+    from_tlv = parse_receipt("id:1", {0x0427: bytes([number])})
+
+    assert from_tlv.status == expected
+    assert isinstance(from_tlv.status, StatusCode)
 
 
-@pytest.mark.parametrize(("number", "state"), sorted(TLV_MESSAGE_STATES.items()))
-def test_message_state_numbers_map_like_their_names(number: int, state: str) -> None:
-    from_tlv = parse_receipt("id:1 stat:DELIVRD", {0x0427: bytes([number])})
+@pytest.mark.parametrize("number", [0, 9, 255])
+def test_numbers_that_are_no_smpp_message_state_are_refused(number: int) -> None:
+    with pytest.raises(ReceiptError) as caught:
+        parse_receipt("id:1 stat:DELIVRD", {0x0427: bytes([number])})
 
-    assert from_tlv.status is RECEIPT_STATES[state]
+    assert caught.value.field == "message_state"
 
 
 def test_the_services_tlvs() -> None:
@@ -186,13 +199,48 @@ TLVS = st.dictionaries(
 )
 
 
+# What a ReceiptError may name: a field of the text, a standard TLV, or a TLV tag given.
+RECEIPT_FIELDS = {
+    "id",
+    "stat",
+    "err",
+    "sub",
+    "submit date",
+    "done date",
+    "message_state",
+    "network_error_code",
+    "cost (0x2000)",
+}
+# Every status a receipt can report: transferred, delivered, read, expired, clicked,
+# unable to deliver.
+RECEIPT_STATUSES = {0, 1, 2, 3, 4, 20}
+
+
+def parsed_or_refused(
+    text: str, tlvs: dict[int, bytes | int | str]
+) -> MessageStatus | ReceiptError:
+    try:
+        return parse_receipt(text, tlvs)
+    except ReceiptError as error:
+        return error
+
+
 @given(text=RECEIPT_TEXT, tlvs=TLVS)
+@example(text="", tlvs={})
+@example(text="stat:DELIVRD err:000", tlvs={})  # no id anywhere
+@example(text="id:1 stat:GONE", tlvs={})
+@example(text="id:1", tlvs={0x0427: 0})
+@example(text="id:1 stat:DELIVRD", tlvs={0x2004: b"\x00\x04", 0x0423: b"\x00"})
+@example(text="id:1 stat:DELIVRD", tlvs={0x2004: b"\x00\x04"})
 def test_any_receipt_gives_a_status_or_a_receipt_error(
     text: str, tlvs: dict[int, bytes | int | str]
 ) -> None:
-    try:
-        result: object = parse_receipt(text, tlvs)
-    except ReceiptError as error:
-        result = error
-    assert isinstance(result, MessageStatus | ReceiptError)
-    assert not isinstance(result, ReceiptError) or result.field
+    result = parsed_or_refused(text, tlvs)  # any other exception fails the test
+
+    if isinstance(result, ReceiptError):
+        assert result.field in RECEIPT_FIELDS | {f"0x{tag:04x}" for tag in tlvs}
+    else:
+        assert type(result) is MessageStatus
+        assert result.message_id
+        assert result.status in RECEIPT_STATUSES
+        assert isinstance(result.status, StatusCode)

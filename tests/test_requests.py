@@ -20,6 +20,8 @@ from soap_replies import PASSWORD, reply_with, soap_reply
 
 WSDL_CACHE = Path(__file__).parent.parent / "wsdl_cache"
 SOAP_ENV = "{http://schemas.xmlsoap.org/soap/envelope/}"
+# The regional hosts the service runs on, each publishing the interface in its own namespace.
+HOSTS = ["smsc.ru", "smscentre.com", "smsc.kz", "smsc.ua"]
 
 
 def sent_element(service: requests_mock.Mocker) -> etree._Element:
@@ -43,7 +45,11 @@ def test_default_endpoint_is_https_whatever_the_wsdl_says(
     assert b"http://smsc.ru/sys/soap.php" in (WSDL_CACHE / "soap.wsdl").read_bytes()
 
 
-@pytest.mark.parametrize("host", KNOWN_HOSTS)
+def test_the_known_hosts_are_the_regional_hosts() -> None:
+    assert sorted(KNOWN_HOSTS) == sorted(HOSTS)
+
+
+@pytest.mark.parametrize("host", HOSTS)
 def test_each_host_is_spoken_to_in_its_own_namespace(
     service: requests_mock.Mocker, host: str
 ) -> None:
@@ -131,14 +137,21 @@ def test_options_after_the_credentials_are_keyword_only() -> None:
 
 
 def test_building_a_client_touches_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[tuple[object, ...]] = []
+
     def no_network(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a client under construction opened a socket")
+        # Recorded as well as raised, in case the code under test swallows the error.
+        opened.append(args)
+        raise OSError("a client under construction opened a socket")
 
     monkeypatch.setattr(socket, "socket", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
 
-    for host in KNOWN_HOSTS:
+    for host in HOSTS:
         StatusClient("demo", PASSWORD, host=host).close()
+        StatusClient("demo", PASSWORD, host=host, transport="http").close()
+
+    assert opened == []
 
 
 def test_the_manifest_matches_the_shipped_wsdl() -> None:

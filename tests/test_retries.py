@@ -26,7 +26,6 @@ from smsc_soap import (
     StatusCode,
     TLSError,
 )
-from smsc_soap.retries import DEFAULT_DEADLINE, RETRIED_HTTP_STATUSES
 
 from manual_clock import ManualClock
 from soap_replies import ENDPOINT, PASSWORD, soap_fault
@@ -38,10 +37,12 @@ def fake_client(fake: FakeTransport, clock: ManualClock, **options: object) -> S
     return StatusClient("demo", PASSWORD, transport=fake, clock=clock, **options)  # type: ignore[arg-type]
 
 
+DEFAULT_DEADLINE = 120.0  # the README's promise for one call, retries and waits included
+
 RETRIED: list[SmscError] = [
     RequestTimeoutError("read timed out"),
     ConnectionFailedError("connection reset by peer"),
-    *(HTTPStatusError(code, "busy") for code in sorted(RETRIED_HTTP_STATUSES)),
+    *(HTTPStatusError(code, "busy") for code in (408, 429, 500, 502, 503, 504)),
     SoapFaultError("SOAP-ENV:Server", "database is down"),
     SoapFaultError("soap:Server.Busy", "try later"),
 ]
@@ -203,7 +204,6 @@ def test_no_retry_starts_that_would_end_after_the_deadline(
 
 def test_worst_case_duration_with_the_default_policy(clock: ManualClock) -> None:
     """The README's promise: no call takes longer than the deadline, 120 s by default."""
-    assert DEFAULT_DEADLINE == 120.0
     started = clock.monotonic()
     never_answers = FakeTransport(clock=clock, delay=10_000)  # every request times out
     client = StatusClient("demo", PASSWORD, transport=never_answers, clock=clock)
