@@ -111,15 +111,16 @@ class Limiter:
             )
             if isinstance(answer, Granted):
                 return answer.lease
-            if not self.wait or answer.retry_in >= time_left:
+            window = answer.reason == "window"
+            if not self.wait or time_left <= 0 or (window and answer.retry_in >= time_left):
                 raise RateLimitError(_held_back(answer.reason, limit, waiting=self.wait))
-            if answer.reason == "window":
+            if window:
                 self._clock.sleep(answer.retry_in)  # only time frees a place in a window
                 continue
             # A place freed in this process wakes the wait; one freed elsewhere is seen at
             # the next ask.
             with self._released:
-                self._clock.wait(self._released, answer.retry_in)
+                self._clock.wait(self._released, min(answer.retry_in, time_left))
 
 
 def _held_back(reason: str, limit: str, *, waiting: bool) -> str:

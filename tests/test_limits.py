@@ -22,6 +22,7 @@ from smsc_soap.credentials import Credentials
 from smsc_soap.request import StatusRequest
 from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
 
+from accepted import accepted_store
 from manual_clock import ManualClock
 from soap_replies import PASSWORD
 
@@ -153,7 +154,13 @@ def test_no_fifth_request_gets_in_while_four_are_in_flight(
     # The manual clock never moves, so each waiting call waits for a place for the 0.2 s of
     # its deadline (on the real clock) and then gives up.
     client = StatusClient(
-        "demo", PASSWORD, transport=held, clock=clock, deadline=0.2, retry=RetryPolicy.disabled()
+        "demo",
+        PASSWORD,
+        transport=held,
+        clock=clock,
+        deadline=0.2,
+        retry=RetryPolicy.disabled(),
+        limits=accepted_store(),
     )
 
     with ThreadPoolExecutor(max_workers=10) as pool, held:
@@ -174,7 +181,7 @@ def test_no_fifth_request_gets_in_while_four_are_in_flight(
 def test_requests_waiting_for_a_place_take_the_places_freed(
     held: HeldTransport, clock: ManualClock
 ) -> None:
-    client = StatusClient("demo", PASSWORD, transport=held, clock=clock)
+    client = StatusClient("demo", PASSWORD, transport=held, clock=clock, limits=accepted_store())
 
     with ThreadPoolExecutor(max_workers=10) as pool, held:
         results = [pool.submit(client.get_status, PHONE, str(n)) for n in range(4)]
@@ -190,7 +197,9 @@ def test_requests_waiting_for_a_place_take_the_places_freed(
 
 
 def test_without_waiting_a_fifth_request_in_flight_is_refused(held: HeldTransport) -> None:
-    client = StatusClient("demo", PASSWORD, transport=held, wait_for_limits=False)
+    client = StatusClient(
+        "demo", PASSWORD, transport=held, wait_for_limits=False, limits=accepted_store()
+    )
 
     with ThreadPoolExecutor(max_workers=4) as pool, held:
         results = [pool.submit(client.get_status, PHONE, str(n)) for n in range(4)]
@@ -275,7 +284,7 @@ def test_a_misconfigured_batch_sends_one_bad_login_not_five(clock: ManualClock) 
         client.get_status(PHONE, "0")
     assert first.value.from_service
     for n in range(1, 50):
-        with pytest.raises(AuthenticationError, match="not sent") as refused:
+        with pytest.raises(AuthenticationError, match="nothing was sent") as refused:
             client.get_status(PHONE, str(n))
         assert not refused.value.from_service
 
@@ -291,3 +300,38 @@ def test_the_windows_forget_messages_outside_the_minute(clock: ManualClock) -> N
         clock.advance(0.0125)  # 80 lookups a second, the most the limits allow
 
     assert len(window) < 2 * 60 * 80 + 1024
+
+
+def test_a_wrong_password_costs_one_bad_login_across_threads() -> None:
+    """Credentials never accepted go one request at a time: four batch threads, one failure."""
+    fake = FakeTransport(login="demo", password="right", delay=0.02)
+    for n in range(40):
+        fake.add(PHONE, str(n))
+    client = StatusClient("demo", "wrong", transport=fake)
+
+    with pytest.raises(AuthenticationError):
+        list(client.get_statuses((PHONE, str(n)) for n in range(40)))
+
+    assert len(fake.requests) == 1
+
+
+def test_accepted_credentials_go_four_at_a_time(held: HeldTransport) -> None:
+    client = StatusClient("demo", PASSWORD, transport=held, limits=accepted_store())
+
+    with ThreadPoolExecutor(max_workers=4) as pool, held:
+        results = [pool.submit(client.get_status, PHONE, str(n)) for n in range(4)]
+        held.wait_for_in_flight(4)
+        held.release.set()
+        assert all(result.result(timeout=WAIT).is_delivered for result in results)
+
+
+def test_credentials_never_accepted_go_one_at_a_time(held: HeldTransport) -> None:
+    client = StatusClient("demo", PASSWORD, transport=held, wait_for_limits=False)
+
+    with ThreadPoolExecutor(max_workers=1) as pool, held:
+        first = pool.submit(client.get_status, PHONE, "1")
+        held.wait_for_in_flight(1)
+        with pytest.raises(RateLimitError, match="not been accepted"):
+            client.get_status(PHONE, "2")
+        held.release.set()
+        assert first.result(timeout=WAIT).is_delivered

@@ -27,6 +27,7 @@ from smsc_soap import (
 from smsc_soap.cli import main
 from smsc_soap.transports.base import Fields
 
+from accepted import accepted_store
 from soap_replies import ENDPOINT, PASSWORD, soap_reply
 
 PHONE = "79991234567"
@@ -128,7 +129,9 @@ def test_with_an_instant_clock_the_wait_for_an_in_flight_place_is_instant(
     """Four requests that never end hold every place: a fifth reaches its deadline at once,
     not after the two minutes of real time its deadline would take."""
     clock = InstantClock()
-    client = StatusClient("demo", PASSWORD, transport=blocked, clock=clock)
+    client = StatusClient(
+        "demo", PASSWORD, transport=blocked, clock=clock, limits=accepted_store()
+    )
     holders = [
         threading.Thread(target=client.get_status, args=(PHONE, str(n)), daemon=True)
         for n in range(4)
@@ -151,7 +154,9 @@ def test_with_an_instant_clock_the_wait_for_an_in_flight_place_is_instant(
 
 
 def test_with_an_instant_clock_a_place_freed_in_time_is_taken(blocked: Blocked) -> None:
-    client = StatusClient("demo", PASSWORD, transport=blocked, clock=InstantClock(grace=5))
+    client = StatusClient(
+        "demo", PASSWORD, transport=blocked, clock=InstantClock(grace=5), limits=accepted_store()
+    )
     holders = [
         threading.Thread(target=client.get_status, args=(PHONE, str(n)), daemon=True)
         for n in range(4)

@@ -12,9 +12,6 @@ from .base import Ask, Granted, Refused
 
 __all__ = ["MemoryLimitStore"]
 
-POLL = 0.05
-"""Seconds between asks while places are held; local releases wake waiters sooner."""
-
 _FIRST_SWEEP = 1024
 
 
@@ -38,10 +35,13 @@ class MemoryLimitStore:
             for lease, (expires, _) in list(leases.items()):
                 if expires <= now:
                     del leases[lease]
+            # Every lease here is this process's: a release wakes waiters at once, so the
+            # wait is until the first lease would end by itself.
             if len(leases) >= ask.in_flight:
-                return Refused("in_flight", POLL)
-            if ask.probe and any(probe for _, probe in leases.values()):
-                return Refused("probe", POLL)
+                return Refused("in_flight", min(expires for expires, _ in leases.values()) - now)
+            probes = [expires for expires, probe in leases.values() if probe]
+            if ask.probe and probes:
+                return Refused("probe", min(probes) - now)
             events = self._recent(ask.scope, ask.bucket, ask.window, now)
             if len(events) >= ask.allowed:
                 return Refused("window", events[-ask.allowed] + ask.window - now)
