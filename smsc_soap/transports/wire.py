@@ -131,8 +131,10 @@ class Wire:
                         hooks={"response": _unredirectable},
                     )
                     watch_reply(watch, response.raw)
+                    match = _CHARSET.search(response.headers.get("Content-Type", ""))
+                    charset = match.group(1) if match else None
                     try:
-                        content = redacted(self._body(response, deadline), secret)
+                        content = redacted(self._body(response, deadline), secret, charset)
                     finally:
                         response.close()
             except SmscError as error:
@@ -144,10 +146,9 @@ class Wire:
         logger.debug("HTTP %s from %s, %d bytes", response.status_code, url, len(content))
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("reply from %s\n%s", url, _shown(content))
-        match = _CHARSET.search(response.headers.get("Content-Type", ""))
         return WireReply(
             status_code=response.status_code,
-            charset=match.group(1) if match else None,
+            charset=charset,
             content=content,
             retry_after=_retry_after(response.headers.get("Retry-After")),
         )
