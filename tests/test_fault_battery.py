@@ -374,16 +374,22 @@ def tls_server(
 
 
 @pytest.mark.parametrize("transport", ["soap", "http"])
-def test_headers_dripped_over_tls_are_cut_at_the_deadline(
-    caplog: pytest.LogCaptureFixture, tls_server: ssl.SSLContext, transport: str
+@pytest.mark.parametrize("shape", ["handshake", "headers"])
+def test_drips_over_tls_are_cut_at_the_deadline(
+    caplog: pytest.LogCaptureFixture, tls_server: ssl.SSLContext, shape: str, transport: str
 ) -> None:
+    """A handshake record a byte at a time; headers a byte at a time after a real handshake."""
+    if shape == "handshake":
+        answer, server = drip_tls_handshake(every=0.05), {"reads_requests": False}
+    else:
+        answer, server = drip_head(every=0.05), {"tls": tls_server}
     outcome = run(
-        [drip_head(every=0.05)],
+        [answer],
         caplog,
         timeout=PATIENT,
         deadline=DRIP_DEADLINE,
         transport=transport,
-        server={"tls": tls_server},
+        server=server,
         https=True,
     )
 
@@ -397,23 +403,6 @@ def test_a_good_reply_over_tls_is_read(
 
     assert outcome.result is not None
     assert outcome.result.is_delivered
-
-
-@pytest.mark.parametrize("transport", ["soap", "http"])
-def test_a_dripped_tls_handshake_is_cut_at_the_deadline(
-    caplog: pytest.LogCaptureFixture, transport: str
-) -> None:
-    outcome = run(
-        [drip_tls_handshake(every=0.05)],
-        caplog,
-        timeout=PATIENT,
-        deadline=DRIP_DEADLINE,
-        transport=transport,
-        server={"reads_requests": False},
-        https=True,
-    )
-
-    assert_cut_at_the_deadline(outcome)
 
 
 def test_a_kept_alive_connection_is_cut_at_the_deadline_when_reused(

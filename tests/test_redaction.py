@@ -301,24 +301,21 @@ def check_never_echoed(
     assert not leaks(password, texts)
 
 
-@settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(data=st.data())
-def test_an_echo_over_soap_never_shows_the_password(
-    transports: dict[str, SoapStatusTransport | HttpStatusTransport], data: st.DataObject
-) -> None:
-    check_never_echoed(transports, data, "soap", SOAP_PLACES, SOAP_URL)
+WIRES = {"soap": (SOAP_PLACES, SOAP_URL), "http": (HTTP_PLACES, HTTP_URL)}
 
 
+@pytest.mark.parametrize("which", sorted(WIRES))
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
-def test_an_echo_over_http_never_shows_the_password(
-    transports: dict[str, SoapStatusTransport | HttpStatusTransport], data: st.DataObject
+def test_an_echo_never_shows_the_password(
+    transports: dict[str, SoapStatusTransport | HttpStatusTransport],
+    which: str,
+    data: st.DataObject,
 ) -> None:
-    check_never_echoed(transports, data, "http", HTTP_PLACES, HTTP_URL)
+    places, url = WIRES[which]
+    check_never_echoed(transports, data, which, places, url)
 
 
 @pytest.mark.parametrize(
