@@ -31,7 +31,7 @@ QueryValue = str | int | float | Decimal | bool
 _UNSENDABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # How many times a key is percent-decoded in looking for a reserved name: once by the
-# service's own form parsing, once more should it decode the query again.
+# service's form parsing, once should it decode the query again, once more for margin.
 _DECODINGS = 3
 
 
