@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 
 from .errors import InvalidParametersError
-from .query import reject_control_characters
+from .query import reject_unsendable
 
 __all__ = ["Credentials"]
 
@@ -33,7 +33,7 @@ class Credentials:
             raise InvalidParametersError(
                 "login must be a non-empty string (or give an API key)", option="login"
             )
-        reject_control_characters("login", self.login)
+        reject_unsendable("login", self.login)
         if self.password is None:
             raise InvalidParametersError("password must be given with the login", option="password")
         _check_secret("password", self.password.get_secret_value())
@@ -73,4 +73,4 @@ def _secret(value: str | SecretStr | None) -> SecretStr | None:
 def _check_secret(name: str, value: object) -> None:
     if not isinstance(value, str) or not value:
         raise InvalidParametersError(f"{name} must not be empty", option=name)
-    reject_control_characters(name, value)
+    reject_unsendable(name, value)

@@ -32,7 +32,7 @@ from .errors import (
     TransportError,
 )
 
-__all__ = ["THIRD_PARTY_ERRORS", "Step", "mapped", "translated"]
+__all__ = ["THIRD_PARTY_ERRORS", "Step", "mapped", "never_connected", "translated"]
 
 
 class Step(enum.Enum):
@@ -134,6 +134,22 @@ def translated(exc: Exception, step: Step) -> SmscError:
         # The socket's own: a reset, a refusal, an unreachable network.
         return ConnectionFailedError(f"the connection to the service failed: {_describe(exc)}")
     return TransportError(f"{step.value} failed: {_describe(exc)}")
+
+
+_NO_CONNECTION = (
+    urllib3.exceptions.NewConnectionError,  # refused, unreachable, a name that does not resolve
+    urllib3.exceptions.ConnectTimeoutError,
+)
+
+
+def never_connected(error: BaseException) -> bool:
+    """Whether the error a ``mapped`` block raised says no connection was made (refused, the
+    name did not resolve, the connect timed out): the request cannot have been sent."""
+    cause = error.__cause__
+    if isinstance(cause, requests.exceptions.ConnectTimeout):
+        return True
+    reason = cause.args[0] if isinstance(cause, requests.ConnectionError) and cause.args else cause
+    return isinstance(getattr(reason, "reason", reason), _NO_CONNECTION)
 
 
 def _timed_out(exc: Exception) -> bool:

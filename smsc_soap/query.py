@@ -3,7 +3,9 @@
 The service reads ``query`` as ``name=value&name=value`` and merges it into the request. A key
 that names one of the request's own parameters would replace the credentials, the message asked
 about or the shape of the reply, so such keys are refused, also in the spellings PHP reads as
-them (`` login``, ``login[]``, ``LOGIN`` to be safe).
+them: `` login``, ``login[]``, ``id%00`` (percent-decoded, then cut at the NUL as PHP cuts
+names), ``LOGIN`` to be safe. Keys hold no control characters nor characters XML 1.0 cannot
+carry; values, percent-encoded in UTF-8, no lone surrogates.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ import math
 import re
 from collections.abc import Mapping
 from decimal import Decimal
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, unquote_plus
 
 from .errors import InvalidParametersError
 
-__all__ = ["RESERVED_QUERY_KEYS", "build_query", "checked_query", "reject_control_characters"]
+__all__ = ["RESERVED_QUERY_KEYS", "build_query", "checked_query", "reject_unsendable"]
 
 RESERVED_QUERY_KEYS = frozenset(
     {"login", "psw", "apikey", "phone", "id", "all", "fmt", "charset", "del"}
@@ -24,13 +26,23 @@ RESERVED_QUERY_KEYS = frozenset(
 
 QueryValue = str | int | float | Decimal | bool
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters, which no identifier, credential or key holds; characters XML 1.0
+# cannot carry (U+FFFE, U+FFFF); lone surrogates, which UTF-8 cannot.
+_UNSENDABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# How many times a key is percent-decoded in looking for a reserved name: once by the
+# service's form parsing, once should it decode the query again, once more for margin.
+_DECODINGS = 3
 
 
-def reject_control_characters(field: str, value: str) -> str:
-    """``value`` unchanged, or ``InvalidParametersError`` if it holds a control character."""
-    if _CONTROL_CHARACTERS.search(value):
-        raise InvalidParametersError(f"{field} contains a control character", option=field)
+def reject_unsendable(field: str, value: str) -> str:
+    """``value`` unchanged, or ``InvalidParametersError`` if it holds a control character
+    or a character XML 1.0 or UTF-8 cannot carry."""
+    if _UNSENDABLE.search(value):
+        raise InvalidParametersError(
+            f"{field} contains a control character or one XML or UTF-8 cannot carry",
+            option=field,
+        )
     return value
 
 
@@ -53,15 +65,16 @@ def build_query(params: Mapping[str, QueryValue]) -> str:
 
 def checked_query(query: str) -> str:
     """A caller's ready ``query`` string, refused if it would replace a request parameter."""
-    reject_control_characters("query", query)
-    for key, _ in parse_qsl(query, keep_blank_values=True):
-        _checked_key(key)
+    reject_unsendable("query", query)
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        _checked_value(_checked_key(key), value)
     return query
 
 
 def _checked_key(key: object) -> str:
     if not isinstance(key, str) or not key.strip():
         raise InvalidParametersError(f"query keys must be non-empty strings, got {key!r}")
+    reject_unsendable("query key", key)
     if _php_parameter_name(key) in RESERVED_QUERY_KEYS:
         raise InvalidParametersError(
             f"query key {key!r} would replace the request's own parameter;"
@@ -71,8 +84,11 @@ def _checked_key(key: object) -> str:
 
 
 def _php_parameter_name(key: str) -> str:
-    # PHP drops leading spaces and reads "name[...]" as the array "name".
-    return key.lstrip(" ").split("[", 1)[0].lower()
+    # PHP percent-decodes a name, cuts it at a NUL, drops leading spaces and reads
+    # "name[...]" as the array "name".
+    for _ in range(_DECODINGS):
+        key = unquote_plus(key)
+    return key.split("\0", 1)[0].lstrip(" ").split("[", 1)[0].lower()
 
 
 def _scalar_text(key: str, value: object) -> str:
@@ -80,8 +96,19 @@ def _scalar_text(key: str, value: object) -> str:
         return "1" if value else "0"
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidParametersError(f"query value for {key!r} is not a finite number")
-    if isinstance(value, str | int | float | Decimal):
+    if isinstance(value, str):
+        return _checked_value(key, value)
+    if isinstance(value, int | float | Decimal):
         return str(value)
     raise InvalidParametersError(
         f"query value for {key!r} must be a string or a number, not {type(value).__name__}"
     )
+
+
+def _checked_value(key: str, value: str) -> str:
+    # A value goes percent-encoded, in UTF-8: anything is carried but a lone surrogate.
+    if _SURROGATE.search(value):
+        raise InvalidParametersError(
+            f"query value for {key!r} contains a lone surrogate, which UTF-8 cannot carry"
+        )
+    return value

@@ -11,16 +11,23 @@ the service writes.
 
 from __future__ import annotations
 
+import logging
+import math
 import re
-from collections.abc import Iterable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from .clock import SYSTEM_CLOCK, Clock
 from .codes import EmailError, MessageType, SmsError, StatusCode, known_or_number
-from .errors import ReceiptError
+from .errors import InvalidParametersError, ReceiptError
 from .models import MOSCOW_TIME, MessageFlag, MessageStatus
+from .moments import plausible
 
 __all__ = [
+    "MAX_PARTS",
     "RECEIPT_STATES",
     "TLV_MESSAGE_STATES",
     "ReceiptParts",
@@ -28,6 +35,8 @@ __all__ = [
 ]
 
 TlvValue = bytes | int | str
+
+logger = logging.getLogger("smsc_soap.receipts")
 
 
 RECEIPT_STATES: Mapping[str, StatusCode] = {
@@ -190,6 +199,8 @@ def _date(fields: dict[str, str], name: str) -> datetime | None:
         moment = datetime.strptime(text, "%y%m%d%H%M%S" if len(text) == 12 else "%y%m%d%H%M")
     except ValueError as exc:
         raise ReceiptError(name, f"not a date: {text!r}") from exc
+    if not plausible(moment):
+        raise ReceiptError(name, f"out of range: {text!r}")
     return moment.replace(tzinfo=MOSCOW_TIME)
 
 
@@ -234,23 +245,86 @@ def _hex(value: TlvValue) -> str:
     return value.hex() if isinstance(value, bytes) else str(value)
 
 
+MAX_PARTS = 255
+"""The most parts one message can have: concatenated SMS number their parts in one byte."""
+DEFAULT_MAX_WAITING = 10_000
+DEFAULT_MAX_AGE = 24 * 3600.0
+"""A day: a message's parts are delivered within its validity period, at most that."""
+
+
+@dataclass
+class _Waiting:
+    since: float
+    parts: list[MessageStatus]
+
+
 class ReceiptParts:
     """Per-part receipts (``system-type = "SINGLE"``) gathered by message id.
 
     ``add`` returns every part of a message once as many have arrived as it has parts (from
-    0x2002 or ``sub``), else None; a receipt that does not say how many parts there are
-    stands alone.
+    0x2002 or ``sub``), else None; a receipt that does not say how many parts there are, or
+    claims more than ``MAX_PARTS``, stands alone. At most ``max_waiting`` messages wait, for
+    at most ``max_age`` seconds of ``clock`` from their first part: past either, the oldest
+    is given up, its parts handed to ``on_expired`` (or, without one, a warning logged), so
+    receipts that claim parts that never come cannot fill the memory.
     """
 
-    def __init__(self) -> None:
-        self._waiting: dict[str, list[MessageStatus]] = {}
+    def __init__(
+        self,
+        *,
+        max_waiting: int = DEFAULT_MAX_WAITING,
+        max_age: float = DEFAULT_MAX_AGE,
+        clock: Clock = SYSTEM_CLOCK,
+        on_expired: Callable[[tuple[MessageStatus, ...]], object] | None = None,
+    ) -> None:
+        if isinstance(max_waiting, bool) or not isinstance(max_waiting, int) or max_waiting < 1:
+            raise InvalidParametersError("max_waiting must be a whole number of at least 1")
+        if not isinstance(max_age, int | float) or not 0 < max_age < math.inf:
+            raise InvalidParametersError("max_age must be a positive, finite number of seconds")
+        self.max_waiting = max_waiting
+        self.max_age = max_age
+        self._clock = clock
+        self._on_expired = on_expired
+        self._waiting: OrderedDict[str, _Waiting] = OrderedDict()
 
     def add(self, status: MessageStatus) -> tuple[MessageStatus, ...] | None:
-        parts = self._waiting.setdefault(status.message_id, [])
-        parts.append(status)
-        if status.sms_cnt is not None and len(parts) < status.sms_cnt:
+        now = self._clock.monotonic()
+        self._expire(now)
+        waiting = self._waiting.get(status.message_id)
+        if waiting is None:
+            waiting = self._waiting[status.message_id] = _Waiting(now, [])
+        waiting.parts.append(status)
+        expected = status.sms_cnt
+        if expected is not None and expected <= MAX_PARTS and len(waiting.parts) < expected:
+            self._make_room()
             return None
-        return tuple(self._waiting.pop(status.message_id))
+        return tuple(self._waiting.pop(status.message_id).parts)
+
+    def _expire(self, now: float) -> None:
+        while self._waiting:
+            oldest = next(iter(self._waiting.values()))
+            if now - oldest.since < self.max_age:
+                return
+            self._give_up("waited too long")
+
+    def _make_room(self) -> None:
+        while len(self._waiting) > self.max_waiting:
+            self._give_up(f"more than {self.max_waiting} messages waited")
+
+    def _give_up(self, why: str) -> None:
+        message_id, waiting = self._waiting.popitem(last=False)
+        parts = tuple(waiting.parts)
+        if self._on_expired is not None:
+            self._on_expired(parts)
+            return
+        logger.warning(
+            "gave up waiting for the other parts of message %s (%d arrived, %s parts claimed):"
+            " %s",
+            message_id,
+            len(parts),
+            parts[-1].sms_cnt,
+            why,
+        )
 
     @staticmethod
     def group(statuses: Iterable[MessageStatus]) -> dict[str, tuple[MessageStatus, ...]]:

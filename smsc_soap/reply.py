@@ -15,6 +15,7 @@ from decimal import Decimal
 from .codes import EmailError, MessageType, SmsError, StatusCode, known_or_number
 from .errors import MalformedResponseError, api_error
 from .models import MOSCOW_TIME, HlrInfo, MessageFlag, MessageStatus
+from .moments import plausible, plausible_timestamp
 from .request import StatusRequest
 
 __all__ = ["DECLARED_FIELDS", "check_deleted", "raise_for_error", "status_from_reply"]
@@ -133,20 +134,22 @@ def _moment(fields: Mapping[str, str], date_name: str, timestamp_name: str) -> d
     # both come, the timestamp decides, so the two always agree in the result.
     timestamp = _optional_integer(fields, timestamp_name)
     if timestamp is not None:
-        try:
-            return datetime.fromtimestamp(timestamp, MOSCOW_TIME)
-        except (OverflowError, OSError, ValueError) as exc:
+        if not plausible_timestamp(timestamp):
             raise MalformedResponseError(
                 f"reply field {timestamp_name!r} is out of range: {timestamp}"
-            ) from exc
+            )
+        return datetime.fromtimestamp(timestamp, MOSCOW_TIME)
     text = _text(fields, date_name)
     if text is None:
         return None
     for date_format in _DATE_FORMATS:
         try:
-            return datetime.strptime(text, date_format).replace(tzinfo=MOSCOW_TIME)
+            wall_time = datetime.strptime(text, date_format)
         except ValueError:
             continue
+        if not plausible(wall_time):
+            raise MalformedResponseError(f"reply field {date_name!r} is out of range: {text!r}")
+        return wall_time.replace(tzinfo=MOSCOW_TIME)
     raise MalformedResponseError(
         f"reply field {date_name!r} is not a DD.MM.YYYY hh:mm:ss date: {text[:40]!r}"
     )

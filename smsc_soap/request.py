@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .errors import InvalidParametersError
-from .query import QueryValue, build_query, checked_query, reject_control_characters
+from .query import QueryValue, build_query, checked_query, reject_unsendable
 
 __all__ = ["StatusRequest"]
 
@@ -53,7 +53,7 @@ class StatusRequest:
 def _checked_phone(phone: object) -> str:
     if not isinstance(phone, str) or not phone:
         raise InvalidParametersError("phone must be a non-empty string")
-    reject_control_characters("phone", phone)
+    reject_unsendable("phone", phone)
     if not (_PHONE.fullmatch(phone) or _EMAIL.fullmatch(phone)):
         raise InvalidParametersError(
             f"phone {phone!r} must be digits with an optional leading + (or an e-mail address)"
@@ -66,7 +66,7 @@ def _checked_message_id(message_id: object) -> str:
         message_id = str(message_id)
     if not isinstance(message_id, str) or not message_id:
         raise InvalidParametersError("message_id must be a non-empty string or an integer")
-    reject_control_characters("message_id", message_id)
+    reject_unsendable("message_id", message_id)
     if not _MESSAGE_ID.fullmatch(message_id):
         raise InvalidParametersError(
             f"message_id {message_id!r} must be one id: up to 64 characters, no commas or spaces"

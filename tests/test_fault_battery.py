@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import gzip
 import logging
+import ssl
 import time
 import tracemalloc
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+import requests
+import trustme
 
 from smsc_soap import (
     ConnectionFailedError,
@@ -29,7 +33,12 @@ from fault_server import (
     Answer,
     FaultServer,
     drip,
+    drip_chunk_size,
+    drip_head,
+    drip_tls_handshake,
+    drip_trailers,
     endless,
+    gzip_padding,
     never_answers,
     respond,
     truncated,
@@ -59,22 +68,28 @@ def run(
     raises: type[SmscError] | None = None,
     timeout: tuple[float, float] = (2.0, 2.0),
     deadline: float = 10.0,
+    transport: str = "soap",
+    server: dict[str, Any] | None = None,
+    https: bool = False,
+    **options: Any,
 ) -> Outcome:
-    """One get_status against the fault server, with instant back-off and DEBUG logging.
-
-    The call must raise ``raises`` if given, else return a status."""
+    """One get_status against a fault server (built with ``server``; at its https address
+    with ``https``), with instant back-off and DEBUG logging. The call must raise ``raises``
+    if given, else return a status."""
     caplog.set_level(logging.DEBUG)
     clock = InstantClock()
-    with FaultServer(answers) as server:
+    with FaultServer(answers, **(server or {})) as fault_server:
         client = StatusClient(
             "demo",
             PASSWORD,
-            endpoint=server.url,
+            endpoint=fault_server.tls_url if https else fault_server.url,
             allow_insecure_http=True,
             timeout=timeout,
             deadline=deadline,
             retry=RetryPolicy(attempts=ATTEMPTS),
             clock=clock,
+            transport=transport,
+            **options,
         )
         result: MessageStatus | None = None
         error: SmscError | None = None
@@ -92,7 +107,7 @@ def run(
             peak_bytes = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
         client.close()
-        sent = len(server.requests)
+        sent = len(fault_server.requests)
     texts = [caplog.text, repr(client), repr(result)]
     cause: BaseException | None = error
     while cause is not None:
@@ -319,3 +334,136 @@ def test_retry_after_on_503_is_waited_for_then_the_call_succeeds(
     assert outcome.attempts == 2
     assert outcome.clock.waits == [2.0]
     assert outcome.seconds < 1  # the clock's waits are instant; nothing slept
+
+
+# Each byte comes well within the read timeout; only the deadline can stop these.
+DRIP_DEADLINE = 0.6
+DEADLINE_MARGIN = 0.5  # the margin the README promises
+PATIENT = (5.0, 5.0)
+DRIP_SHAPES = {
+    "headers": drip_head(every=0.05),
+    "chunk-size-line": drip_chunk_size(every=0.05),
+    "trailers": drip_trailers(b"{}", every=0.05),
+    "gzip-padding": gzip_padding(every=0.05),
+    "body": drip(REPLY, every=0.05),
+}
+
+
+def assert_cut_at_the_deadline(outcome: Outcome) -> None:
+    assert isinstance(outcome.error, RequestTimeoutError), outcome.error
+    assert "deadline" in str(outcome.error)
+    assert outcome.attempts == 1  # no time is left for another
+    assert DRIP_DEADLINE * 0.9 <= outcome.seconds < DRIP_DEADLINE + DEADLINE_MARGIN
+
+
+@pytest.mark.parametrize("transport", ["soap", "http"])
+@pytest.mark.parametrize("shape", sorted(DRIP_SHAPES))
+def test_every_drip_shape_is_cut_at_the_deadline(
+    caplog: pytest.LogCaptureFixture, shape: str, transport: str
+) -> None:
+    outcome = run(
+        [DRIP_SHAPES[shape]],
+        caplog,
+        raises=RequestTimeoutError,
+        timeout=PATIENT,
+        deadline=DRIP_DEADLINE,
+        transport=transport,
+    )
+
+    assert_cut_at_the_deadline(outcome)
+
+
+@pytest.fixture(scope="module")
+def certificate_authority() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def tls_server(
+    certificate_authority: trustme.CA, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ssl.SSLContext]:
+    """A server context for 127.0.0.1, its CA trusted by the sessions the client makes."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificate_authority.issue_cert("127.0.0.1").configure_cert(context)
+    with certificate_authority.cert_pem.tempfile() as bundle:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", bundle)
+        yield context
+
+
+@pytest.mark.parametrize("transport", ["soap", "http"])
+@pytest.mark.parametrize("shape", ["handshake", "headers"])
+def test_drips_over_tls_are_cut_at_the_deadline(
+    caplog: pytest.LogCaptureFixture, tls_server: ssl.SSLContext, shape: str, transport: str
+) -> None:
+    """A handshake record a byte at a time; headers a byte at a time after a real handshake."""
+    if shape == "handshake":
+        answer, server = drip_tls_handshake(every=0.05), {"reads_requests": False}
+    else:
+        answer, server = drip_head(every=0.05), {"tls": tls_server}
+    outcome = run(
+        [answer],
+        caplog,
+        raises=RequestTimeoutError,
+        timeout=PATIENT,
+        deadline=DRIP_DEADLINE,
+        transport=transport,
+        server=server,
+        https=True,
+    )
+
+    assert_cut_at_the_deadline(outcome)
+
+
+def test_a_good_reply_over_tls_is_read(
+    caplog: pytest.LogCaptureFixture, tls_server: ssl.SSLContext
+) -> None:
+    outcome = run([respond(REPLY)], caplog, server={"tls": tls_server}, https=True)
+
+    assert outcome.result is not None
+    assert outcome.result.is_delivered
+
+
+def test_a_kept_alive_connection_is_cut_at_the_deadline_when_reused(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    answers = [respond(REPLY, Connection="keep-alive"), drip_head(every=0.05)]
+    with FaultServer(answers, keep_alive=True) as server:
+        client = StatusClient(
+            "demo",
+            PASSWORD,
+            endpoint=server.url,
+            allow_insecure_http=True,
+            timeout=PATIENT,
+            deadline=DRIP_DEADLINE,
+            clock=InstantClock(),
+        )
+        assert client.get_status(PHONE, "1").is_delivered
+        started = time.monotonic()
+        with pytest.raises(RequestTimeoutError, match="deadline"):
+            client.get_status(PHONE, "2")
+        seconds = time.monotonic() - started
+        client.close()
+        connections = server.connections
+
+    assert connections == 1  # the second lookup went over the first one's connection
+    assert seconds < DRIP_DEADLINE + DEADLINE_MARGIN
+
+
+@pytest.mark.parametrize("shape", ["gzip-padding", "chunk-size-line"])
+def test_a_callers_session_has_its_reply_cut_at_the_deadline(
+    caplog: pytest.LogCaptureFixture, shape: str
+) -> None:
+    """A session of the caller's makes its own connections; once the headers are in, the
+    reply is shut at the deadline all the same."""
+    with requests.Session() as session:
+        outcome = run(
+            [DRIP_SHAPES[shape]],
+            caplog,
+            raises=RequestTimeoutError,
+            timeout=PATIENT,
+            deadline=DRIP_DEADLINE,
+            session=session,
+        )
+
+    assert_cut_at_the_deadline(outcome)

@@ -106,6 +106,7 @@ def test_a_transport_object_with_wire_options_is_refused(option: str) -> None:
     values: dict[str, object] = {
         "host": "smsc.ua",
         "endpoint": "https://smsc.kz/sys/status.php",
+        "backup_hosts": ("www2.smsc.ru",),
         "allow_insecure_http": True,
         "timeout": 5.0,
         "max_response_bytes": 100,

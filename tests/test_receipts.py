@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from smsc_soap import (
     MOSCOW_TIME,
     EmailError,
+    InvalidParametersError,
     MessageStatus,
     MessageType,
     ReceiptError,
@@ -21,6 +22,8 @@ from smsc_soap import (
     parse_receipt,
 )
 from smsc_soap.receipts import ReceiptParts
+
+from manual_clock import ManualClock
 
 SEED_EXAMPLE = (
     "id:854019 sub:001 dlvrd:001 submit date:1108202241 done date:1108202241 stat:DELIVRD err:000"
@@ -244,3 +247,62 @@ def test_any_receipt_gives_a_status_or_a_receipt_error(
         assert result.message_id
         assert result.status in RECEIPT_STATUSES
         assert isinstance(result.status, StatusCode)
+
+
+@pytest.mark.parametrize("done", ["9912312359", f"{(datetime.now().year + 7) % 100:02d}01010000"])
+def test_a_receipt_date_outside_the_services_lifetime_is_refused(done: str) -> None:
+    with pytest.raises(ReceiptError, match="out of range") as caught:
+        parse_receipt(f"id:1 stat:DELIVRD done date:{done}")
+
+    assert caught.value.field == "done date"
+
+
+def test_a_receipt_dated_at_the_first_moment_of_2000_is_read() -> None:
+    status = parse_receipt("id:1 stat:DELIVRD done date:0001010000")
+
+    assert status.last_date == datetime(2000, 1, 1, tzinfo=MOSCOW_TIME)
+
+
+def test_a_receipt_claiming_more_parts_than_a_message_can_have_stands_alone() -> None:
+    parts = ReceiptParts()
+
+    alone = parts.add(parse_receipt("id:9 sub:9999999999 stat:DELIVRD"))
+
+    assert alone is not None
+    assert len(alone) == 1
+    assert parts.waiting == 0
+
+
+def test_at_most_max_waiting_messages_wait_the_oldest_given_up(clock: ManualClock) -> None:
+    given_up: list[tuple[MessageStatus, ...]] = []
+    parts = ReceiptParts(max_waiting=2, clock=clock, on_expired=given_up.append)
+    for message_id in ("1", "2", "3"):
+        assert parts.add(parse_receipt(f"id:{message_id} sub:2 stat:DELIVRD")) is None
+
+    assert parts.waiting == 2
+    assert [[part.message_id for part in group] for group in given_up] == [["1"]]
+    assert parts.add(parse_receipt("id:2 sub:2 stat:DELIVRD")) is not None
+
+
+def test_a_message_whose_parts_wait_longer_than_max_age_is_given_up(
+    clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    parts = ReceiptParts(max_age=60, clock=clock)
+    assert parts.add(parse_receipt("id:1 sub:3 stat:DELIVRD")) is None
+    clock.advance(30)
+    assert parts.add(parse_receipt("id:2 sub:3 stat:DELIVRD")) is None
+    clock.advance(30)
+
+    assert parts.add(parse_receipt("id:3 stat:DELIVRD")) is not None
+
+    assert parts.waiting == 1  # message 2, 30 s in
+    assert "message 1 (1 arrived, 3 parts claimed)" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"max_waiting": 0}, {"max_waiting": True}, {"max_age": 0}, {"max_age": float("inf")}],
+)
+def test_bad_bounds_are_refused(options: dict[str, object]) -> None:
+    with pytest.raises(InvalidParametersError):
+        ReceiptParts(**options)  # type: ignore[arg-type]

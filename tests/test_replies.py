@@ -316,3 +316,43 @@ def test_results_are_frozen(service: requests_mock.Mocker, client: StatusClient)
     with pytest.raises(TypeError):
         result.extra["flag"] = "1"  # type: ignore[index]
     assert result.model_dump()["extra"] == {"sms_cnt": "2", "flag": "0"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("last_date", "01.01.0001 00:00:00"),
+        ("last_date", "31.12.1999 23:59:59"),
+        ("send_date", f"01.01.{datetime.now(MOSCOW_TIME).year + 7} 00:00:00"),
+        ("last_timestamp", "0"),
+        ("last_timestamp", "-62135596800"),
+        ("send_timestamp", "99999999999999999"),
+        ("send_timestamp", str(int(datetime.now(timezone.utc).timestamp()) + 7 * 366 * 86400)),
+    ],
+)
+def test_a_date_outside_the_services_lifetime_is_malformed(
+    service: requests_mock.Mocker, client: StatusClient, field: str, value: str
+) -> None:
+    reply_with(service, [("status", "1"), (field, value)])
+
+    with pytest.raises(MalformedResponseError, match=f"'{field}' is out of range"):
+        client.get_status("79991234567", "1")
+
+
+def test_the_first_moment_of_2000_and_a_send_a_year_ahead_are_read(
+    service: requests_mock.Mocker, client: StatusClient
+) -> None:
+    ahead = datetime.now(MOSCOW_TIME).replace(microsecond=0) + timedelta(days=366)
+    reply_with(
+        service,
+        [
+            ("status", "1"),
+            ("last_date", "01.01.2000 00:00:00"),
+            ("send_timestamp", str(int(ahead.timestamp()))),
+        ],
+    )
+
+    status = client.get_status("79991234567", "1")
+
+    assert status.last_date == datetime(2000, 1, 1, tzinfo=MOSCOW_TIME)
+    assert status.send_date == ahead

@@ -95,7 +95,7 @@ class HttpStatusTransport(WireTransport):
                 {**form, "fmt": "3", "charset": "utf-8", **_credential_fields(credentials)}
             ).encode("ascii")
         reply = self._wire.post(
-            self.endpoint,
+            self.endpoints,
             body,
             {"Content-Type": "application/x-www-form-urlencoded"},
             time_left=timeout,

@@ -15,7 +15,7 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationError, field_validator
 
 from ..errors import InvalidParametersError
-from ..hosts import KNOWN_HOSTS, endpoint_url
+from ..hosts import DEFAULT_BACKUP_HOSTS, KNOWN_HOSTS, backup_url, endpoint_url
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -77,6 +77,10 @@ class Options(BaseModel):
 class WireOptions(Options):
     host: str = "smsc.ru"
     endpoint: str | None = None
+    backup_hosts: tuple[str, ...] | None = None
+    """Host names (``www2.smsc.ru``) or whole URLs, tried in turn when no connection to the
+    main one can be made; ``None``: ``("www2.smsc.ru",)`` for smsc.ru, none for the other
+    hosts or with ``endpoint``."""
     allow_insecure_http: bool = False
     timeout: Seconds | tuple[Seconds, Seconds] = DEFAULT_TIMEOUT
     max_response_bytes: int = Field(default=DEFAULT_MAX_RESPONSE_BYTES, ge=1)
@@ -92,12 +96,25 @@ class WireOptions(Options):
         return host
 
     def check(self) -> None:
-        self.url("/")  # refuses a bad endpoint now, not at the first lookup
+        self.urls("/")  # refuses a bad endpoint or backup now, not at the first lookup
 
     def url(self, path: str) -> str:
         """Where requests for ``path`` go: ``endpoint``, or ``https://{host}{path}``."""
         return endpoint_url(
             self.host, path, self.endpoint, allow_insecure_http=self.allow_insecure_http
+        )
+
+    def urls(self, path: str) -> tuple[str, ...]:
+        """``url(path)``, then the backups' URLs for ``path``, in the order they are tried."""
+        backups = self.backup_hosts
+        if backups is None:
+            backups = DEFAULT_BACKUP_HOSTS.get(self.host, ()) if self.endpoint is None else ()
+        return (
+            self.url(path),
+            *(
+                backup_url(backup, path, allow_insecure_http=self.allow_insecure_http)
+                for backup in backups
+            ),
         )
 
     @property
@@ -125,6 +142,7 @@ WIRE_OPTIONS = frozenset(SoapOptions.model_fields)
 class WireOptionArgs(TypedDict, total=False):
     host: str
     endpoint: str | None
+    backup_hosts: tuple[str, ...] | None
     allow_insecure_http: bool
     timeout: Timeout
     max_response_bytes: int

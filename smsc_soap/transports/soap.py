@@ -70,7 +70,7 @@ class SoapStatusTransport(WireTransport):
             body = etree.tostring(message.content, xml_declaration=True, encoding="utf-8")
         headers = {**message.headers, "Content-Type": "text/xml; charset=utf-8"}
         reply = self._wire.post(
-            self.endpoint, body, headers, time_left=timeout, secret=credentials.secret
+            self.endpoints, body, headers, time_left=timeout, secret=credentials.secret
         )
         if reply.status_code != 200:
             raise _error_reply(reply)

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import codecs
 import email.utils
+import functools
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import ClassVar, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -27,10 +29,13 @@ from ..errors import (
     HTTPStatusError,
     MalformedResponseError,
     RequestTimeoutError,
+    SmscError,
+    TransportError,
 )
-from ..failures import Step, mapped
+from ..failures import Step, mapped, never_connected
 from ..redaction import redacted
 from .options import WireOptions
+from .watchdog import WatchedAdapter, watch_reply, watching
 
 __all__ = ["HTTP_BODY_KEPT", "Wire", "WireReply", "WireTransport"]
 
@@ -71,39 +76,79 @@ class Wire:
         self.session = session
         self.connect_timeout, self.read_timeout = options.connect_and_read_timeouts
         self.max_response_bytes = options.max_response_bytes
+        if options.session is None:
+            # A session of the transport's own: its sockets are shut at the deadline, from
+            # the connection on. A caller's session is used as the caller set it up.
+            for prefix in ("https://", "http://"):
+                session.mount(prefix, WatchedAdapter())
 
     def post(
-        self, url: str, body: bytes, headers: dict[str, str], *, time_left: float, secret: str
+        self,
+        urls: Sequence[str],
+        body: bytes,
+        headers: dict[str, str],
+        *,
+        time_left: float,
+        secret: str,
     ) -> WireReply:
-        """Send ``body`` and read the whole reply within ``time_left`` seconds; ``secret`` is
-        taken out of the reply before it is returned."""
+        """Send ``body`` to the first of ``urls`` that takes a connection, and read the whole
+        reply within ``time_left`` seconds; ``secret`` is taken out of the reply before it is
+        returned. The next URL is tried only when no connection to one could be made, so a
+        request is never sent twice."""
+        deadline = time.monotonic() + time_left
+        *tried_first, tried_last = urls
+        for url in tried_first:
+            try:
+                reply = self._post(url, body, headers, deadline=deadline, secret=secret)
+            except TransportError as error:
+                if not never_connected(error):
+                    raise
+                logger.info("no connection to %s (%s); trying the next host", _host(url), error)
+                continue
+            return _answered(reply, url, urls[0])
+        reply = self._post(tried_last, body, headers, deadline=deadline, secret=secret)
+        return _answered(reply, tried_last, urls[0])
+
+    def _post(
+        self, url: str, body: bytes, headers: dict[str, str], *, deadline: float, secret: str
+    ) -> WireReply:
+        time_left = deadline - time.monotonic()
         if time_left <= 0:
             raise RequestTimeoutError("the call's deadline passed before the request was sent")
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("POST %s\n%s", url, _shown(redacted(body, secret)))
-        deadline = time.monotonic() + time_left
         timeouts = (min(self.connect_timeout, time_left), min(self.read_timeout, time_left))
-        with mapped(Step.SEND):
-            response = self.session.post(
-                url,
-                data=body,
-                headers=headers,
-                timeout=timeouts,
-                allow_redirects=False,
-                stream=True,
-                hooks={"response": _unredirectable},
-            )
+        with watching(deadline) as watch:
             try:
-                content = redacted(self._body(response, deadline), secret)
-            finally:
-                response.close()
+                with mapped(Step.SEND):
+                    response = self.session.post(
+                        url,
+                        data=body,
+                        headers=headers,
+                        timeout=timeouts,
+                        allow_redirects=False,
+                        stream=True,
+                        hooks={"response": _unredirectable},
+                    )
+                    watch_reply(watch, response.raw)
+                    match = _CHARSET.search(response.headers.get("Content-Type", ""))
+                    charset = match.group(1) if match else None
+                    try:
+                        content = redacted(self._body(response, deadline), secret, charset)
+                    finally:
+                        response.close()
+            except SmscError as error:
+                if watch.fired:
+                    raise _cut_off() from error
+                raise
+            if watch.fired:  # the shut socket may have read as the end of the reply
+                raise _cut_off()
         logger.debug("HTTP %s from %s, %d bytes", response.status_code, url, len(content))
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("reply from %s\n%s", url, _shown(content))
-        match = _CHARSET.search(response.headers.get("Content-Type", ""))
         return WireReply(
             status_code=response.status_code,
-            charset=match.group(1) if match else None,
+            charset=charset,
             content=content,
             retry_after=_retry_after(response.headers.get("Retry-After")),
         )
@@ -137,6 +182,23 @@ class Wire:
         )
 
 
+def _answered(reply: WireReply, url: str, main: str) -> WireReply:
+    if url != main:
+        logger.info("%s answered in place of %s", _host(url), _host(main))
+    return reply
+
+
+def _cut_off() -> RequestTimeoutError:
+    return RequestTimeoutError(
+        "the call's deadline passed before the reply was complete; the connection was closed"
+    )
+
+
+def _host(url: str) -> str:
+    # The host alone: the rest of an endpoint may carry a secret.
+    return urlsplit(url).netloc.rpartition("@")[2] or "the endpoint"
+
+
 def _pieces(response: requests.Response) -> Iterator[bytes]:
     raw = response.raw
     if isinstance(raw, urllib3.BaseHTTPResponse):
@@ -152,7 +214,8 @@ _Transport = TypeVar("_Transport", bound="WireTransport")
 
 class WireTransport:
     """What the built-in transports share: their options, the service URL (``https://{host}
-    {path}`` or ``endpoint``), a session of their own or the caller's, and the ``Wire``."""
+    {path}`` or ``endpoint``) and its backups, a session of their own or the caller's, and
+    the ``Wire``."""
 
     path: ClassVar[str]
 
@@ -165,6 +228,11 @@ class WireTransport:
             session = requests.Session()
             session.headers["User-Agent"] = "smsc-soap"  # a caller's session keeps its own
         self._wire = Wire(session, options)
+
+    @functools.cached_property
+    def endpoints(self) -> tuple[str, ...]:
+        """``endpoint``, then the backups tried when no connection to it can be made."""
+        return self.options.urls(self.path)
 
     def close(self) -> None:
         """Close the session, if the transport made it."""
