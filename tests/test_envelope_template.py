@@ -147,16 +147,26 @@ def test_the_headers_are_zeeps_with_the_content_type(service: requests_mock.Mock
     assert sent["Content-Type"] == "text/xml; charset=utf-8"
 
 
-def test_a_wsdl_whose_values_zeep_rewrites_is_refused_when_the_transport_is_built(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("declared", "redeclared"),
+    [
+        # zeep writes an xsd:boolean "0" as "false": the value is not where the client puts it.
+        (b'name="all" type="xsd:string"', b'name="all" type="xsd:boolean"'),
+        # In an attribute the value is there, escaped otherwise than element text.
+        (
+            b'<xsd:element name="all" type="xsd:string" minOccurs="0"/>\n          </xsd:sequence>',
+            b'</xsd:sequence><xsd:attribute name="all" type="xsd:string"/>',
+        ),
+    ],
+    ids=["rewritten", "an attribute"],
+)
+def test_a_wsdl_whose_values_are_not_plain_element_text_is_refused_when_built(
+    tmp_path: Path, declared: bytes, redeclared: bytes
 ) -> None:
-    # zeep writes an xsd:boolean "0" as "false": the client could not send what zeep would.
+    shipped = shipped_wsdl("smsc.ru")
+    assert declared in shipped
     wsdl = tmp_path / "soap.wsdl"
-    wsdl.write_bytes(
-        shipped_wsdl("smsc.ru").replace(
-            b'name="all" type="xsd:string"', b'name="all" type="xsd:boolean"'
-        )
-    )
+    wsdl.write_bytes(shipped.replace(declared, redeclared, 1))
 
     with pytest.raises(InvalidParametersError, match="cannot be filled in"):
         SoapStatusTransport(wsdl=str(wsdl))
