@@ -1,10 +1,15 @@
-"""A requests adapter that answers every request with one canned SOAP reply: no network."""
+"""One canned SOAP reply, answered by a requests adapter (no sockets) or a local HTTP server."""
 
 from __future__ import annotations
 
 import io
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
+import requests.sessions
 import urllib3
 from requests.adapters import HTTPAdapter
 
@@ -20,6 +25,8 @@ HEADERS = {"Content-Type": "text/xml; charset=utf-8", "Content-Length": str(len(
 
 
 class CannedAdapter(HTTPAdapter):
+    """Every request answered with ``REPLY``, after requests has done all of its own work."""
+
     def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
         raw = urllib3.HTTPResponse(
             body=io.BytesIO(REPLY), headers=HEADERS, status=200, preload_content=False
@@ -27,7 +34,39 @@ class CannedAdapter(HTTPAdapter):
         return self.build_response(request, raw)
 
 
-def canned_session() -> requests.Session:
-    session = requests.Session()
-    session.mount("https://", CannedAdapter())
-    return session
+def answer_every_session() -> None:
+    """From now on every ``requests.Session`` made in this process, the client's own and
+    zeep's included, mounts ``CannedAdapter`` where it would mount ``HTTPAdapter``; the
+    adapter the client's own sessions mount (which shuts sockets at the deadline) answers
+    the same way."""
+    from smsc_soap.transports import watchdog
+
+    requests.sessions.HTTPAdapter = CannedAdapter
+    watchdog.WatchedAdapter.send = CannedAdapter.send  # type: ignore[method-assign]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        for name, value in HEADERS.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(REPLY)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def canned_server() -> Iterator[str]:
+    """A local HTTP server answering every POST with ``REPLY``; yields its SOAP URL. Its
+    thread sleeps in select() between requests, so it costs nothing while idle."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sys/soap.php"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,78 +1,60 @@
-"""The CPU cost of one lookup with no network in the way: the client, raw zeep, and a floor."""
+"""CPU per lookup with no network in the way: the client against raw zeep and two floors."""
 
 from __future__ import annotations
 
-import io
-import time
-from collections.abc import Callable
+import json
+import subprocess
+import sys
+from pathlib import Path
 
-import zeep
-from lxml import etree
+from .stats import Figure, Section, Spread
 
-from smsc_soap import InstantClock, StatusClient
-from smsc_soap.wsdl.shipped import shipped_wsdl
-
-from .canned import REPLY, canned_session
-from .stats import Figure, Spread
-
-PHONE = "79991234567"
-ENDPOINT = "https://smsc.ru/sys/soap.php"
-FLOOR_ENVELOPE = (
-    '<?xml version="1.0" encoding="utf-8"?><soap-env:Envelope'
-    ' xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/"><soap-env:Body>'
-    '<ns0:status xmlns:ns0="http://smsc.ru/sys/soap.php"><login>demo</login><psw>pw</psw>'
-    "<phone>{phone}</phone><id>{id}</id><all>0</all></ns0:status></soap-env:Body>"
-    "</soap-env:Envelope>"
-)
+ROOT = Path(__file__).resolve().parent.parent
+GOAL = 0.75
 
 
-def approaches() -> dict[str, Callable[[int], object]]:
-    # A clock whose waits are instant: the per-message limit must not turn this into a
-    # benchmark of sleeping; every id is new anyway.
-    client = StatusClient("demo", "pw", session=canned_session(), clock=InstantClock())
-    transport = zeep.Transport(session=canned_session())
-    raw = zeep.Client(io.BytesIO(shipped_wsdl("smsc.ru")), transport=transport)
-    service = raw.create_service("{http://smsc.ru/sys/soap.php}ServiceSoap", ENDPOINT)
-
-    def with_client(n: int) -> object:
-        return client.get_status(PHONE, str(n))
-
-    def with_zeep(n: int) -> object:
-        return service.get_status(login="demo", psw="pw", phone=PHONE, id=str(n), all="0")
-
-    def floor(n: int) -> object:
-        FLOOR_ENVELOPE.format(phone=PHONE, id=n).encode()
-        return etree.fromstring(REPLY)
-
-    return {"client": with_client, "zeep": with_zeep, "floor": floor}
-
-
-def measure(rounds: int, lookups: int) -> list[Figure]:
-    runs = approaches()
-    per_lookup: dict[str, list[float]] = {name: [] for name in runs}
-    offset = 0
-    for _ in range(rounds + 1):  # the first round warms up and is not counted
-        for name, run in runs.items():
-            started = time.process_time()
-            for n in range(offset, offset + lookups):
-                run(n)
-            per_lookup[name].append((time.process_time() - started) / lookups * 1e6)
-            offset += lookups
-    for values in per_lookup.values():
-        del values[0]
-    wrapper = [c / z for c, z in zip(per_lookup["client"], per_lookup["zeep"], strict=True)]
-    zeep_over_floor = [z / f for z, f in zip(per_lookup["zeep"], per_lookup["floor"], strict=True)]
-    wrapper_spread = Spread.of(wrapper)
-    return [
-        Figure("CPU per lookup: StatusClient.get_status", Spread.of(per_lookup["client"]), "µs"),
-        Figure("CPU per lookup: raw zeep service call", Spread.of(per_lookup["zeep"]), "µs"),
-        Figure(
-            "CPU per lookup: floor (f-string envelope, bare lxml parse)",
-            Spread.of(per_lookup["floor"]),
-            "µs",
-        ),
-        Figure(
-            "wrapper CPU / raw zeep", wrapper_spread, "x", "≤ 1.15x", wrapper_spread.median <= 1.15
-        ),
-        Figure("raw zeep / floor", Spread.of(zeep_over_floor), "x"),
+def measure(rounds: int, lookups: int) -> Section:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.lookups", str(rounds), str(lookups)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    µs = json.loads(done.stdout)
+    zeep = µs["raw zeep"]
+    ratio = Spread.of_ratios(µs["client"], zeep)
+    figures = [
+        Figure(f"CPU per lookup: {name}", Spread.of(values), "µs") for name, values in µs.items()
     ]
+    figures += [
+        Figure("client / raw zeep", ratio, "x", f"≤ {GOAL}x", ratio.median <= GOAL),
+        Figure(
+            "client with the caller's session (environment read per call) / raw zeep",
+            Spread.of_ratios(µs["client, caller's session"], zeep),
+            "x",
+        ),
+        Figure(
+            "floor through requests / raw zeep",
+            Spread.of_ratios(µs["floor through requests"], zeep),
+            "x",
+        ),
+        Figure(
+            "client / floor through requests",
+            Spread.of_ratios(µs["client"], µs["floor through requests"]),
+            "x",
+        ),
+        Figure("bare floor / raw zeep", Spread.of_ratios(µs["bare floor"], zeep), "x"),
+    ]
+    method = f"""\
+Process time of {lookups:,} lookups per approach and round, in one process of its own where
+every `requests.Session` (the client's own, zeep's, the floors') mounts an adapter that answers
+one canned SOAP reply after requests has done all of its own work: no sockets. The approaches
+run in a new random order each round; {rounds} rounds are counted after one that warms up, and
+every ratio is taken within a round. *client* is `StatusClient.get_status` over SOAP with the
+session it makes itself; *client, caller's session* is the same with `session=requests.Session()`
+(requests reads the environment on every call); *raw zeep* is a `zeep.Client` service call on
+the shipped WSDL; *floor through requests* posts an f-string envelope through a session that
+does not read the environment, and reads every field of the reply with lxml; *bare floor* does
+the same without requests."""
+    return Section("CPU per lookup", method, figures)

@@ -1,44 +1,51 @@
-"""smsc-soap: typed delivery-status lookups against SMS Center (SMSC) over SOAP."""
+"""smsc-soap: typed delivery-status lookups against SMS Center (SMSC) over SOAP.
+
+Every public name is loaded when it is first used (PEP 562), so that a process pays only for
+what it uses: ``import smsc_soap`` loads nothing heavy, the client loads requests and pydantic,
+and zeep comes only with the SOAP transport.
+"""
 
 import logging
+import typing
 
-from .client import StatusClient
-from .clock import Clock, InstantClock, SystemClock
-from .codes import EmailError, MessageType, Outcome, SmsError, StatusCode, TemplateKind
-from .credentials import Credentials
-from .errors import (
-    ApiError,
-    AuthenticationError,
-    ConnectionFailedError,
-    DeleteError,
-    HTTPStatusError,
-    InvalidParametersError,
-    IPBlockedError,
-    MalformedResponseError,
-    MessageNotFoundError,
-    RateLimitError,
-    ReceiptError,
-    RequestTimeoutError,
-    SmscError,
-    SoapFaultError,
-    TLSError,
-    TransportError,
-    UnsupportedOperationError,
-)
-from .hosts import KNOWN_HOSTS
-from .models import MOSCOW_TIME, HlrInfo, LookupResult, MessageFlag, MessageStatus
-from .options import ClientOptions
-from .query import build_query
-from .receipts import parse_receipt
-from .request import StatusRequest
-from .retries import RetryPolicy
-from .transports import (
-    FakeTransport,
-    HttpStatusTransport,
-    SoapStatusTransport,
-    StatusTransport,
-)
-from .transports.options import SoapOptions, WireOptions
+from . import lazy
+
+if typing.TYPE_CHECKING:
+    from .client import StatusClient
+    from .clock import Clock, InstantClock, SystemClock
+    from .codes import EmailError, MessageType, Outcome, SmsError, StatusCode, TemplateKind
+    from .credentials import Credentials
+    from .errors import (
+        ApiError,
+        AuthenticationError,
+        ConnectionFailedError,
+        DeleteError,
+        HTTPStatusError,
+        InvalidParametersError,
+        IPBlockedError,
+        MalformedResponseError,
+        MessageNotFoundError,
+        RateLimitError,
+        ReceiptError,
+        RequestTimeoutError,
+        SmscError,
+        SoapFaultError,
+        TLSError,
+        TransportError,
+        UnsupportedOperationError,
+    )
+    from .hosts import KNOWN_HOSTS
+    from .models import MOSCOW_TIME, HlrInfo, LookupResult, MessageFlag, MessageStatus
+    from .options import ClientOptions
+    from .query import build_query
+    from .receipts import parse_receipt
+    from .request import StatusRequest
+    from .retries import RetryPolicy
+    from .transports.base import StatusTransport
+    from .transports.fake import FakeTransport
+    from .transports.http import HttpStatusTransport
+    from .transports.options import SoapOptions, WireOptions
+    from .transports.soap import SoapStatusTransport
 
 # Records go wherever the application sends them; with no handlers configured, nowhere
 # (rather than to stderr through logging's last resort).
@@ -91,3 +98,43 @@ __all__ = [
     "build_query",
     "parse_receipt",
 ]
+
+_MODULES = {
+    "client": ("StatusClient",),
+    "clock": ("Clock", "InstantClock", "SystemClock"),
+    "codes": ("EmailError", "MessageType", "Outcome", "SmsError", "StatusCode", "TemplateKind"),
+    "credentials": ("Credentials",),
+    "errors": (
+        "ApiError",
+        "AuthenticationError",
+        "ConnectionFailedError",
+        "DeleteError",
+        "HTTPStatusError",
+        "IPBlockedError",
+        "InvalidParametersError",
+        "MalformedResponseError",
+        "MessageNotFoundError",
+        "RateLimitError",
+        "ReceiptError",
+        "RequestTimeoutError",
+        "SmscError",
+        "SoapFaultError",
+        "TLSError",
+        "TransportError",
+        "UnsupportedOperationError",
+    ),
+    "hosts": ("KNOWN_HOSTS",),
+    "models": ("MOSCOW_TIME", "HlrInfo", "LookupResult", "MessageFlag", "MessageStatus"),
+    "options": ("ClientOptions",),
+    "query": ("build_query",),
+    "receipts": ("parse_receipt",),
+    "request": ("StatusRequest",),
+    "retries": ("RetryPolicy",),
+    "transports.base": ("StatusTransport",),
+    "transports.fake": ("FakeTransport",),
+    "transports.http": ("HttpStatusTransport",),
+    "transports.options": ("SoapOptions", "WireOptions"),
+    "transports.soap": ("SoapStatusTransport",),
+}
+
+__getattr__, __dir__ = lazy.lazy_names(__name__, _MODULES)

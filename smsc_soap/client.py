@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol, TypeVar
@@ -32,7 +33,6 @@ from .request import StatusRequest
 from .retries import RetryPolicy, call_with_retries
 from .transports.base import DeletingTransport, Fields, MassLookupTransport, StatusTransport
 from .transports.http import HttpStatusTransport
-from .transports.soap import SoapStatusTransport
 
 __all__ = ["StatusClient"]
 
@@ -86,7 +86,7 @@ class StatusClient:
         self.options = ClientOptions.of(options)
         """Every option, checked, with its default where none was given."""
         self._transport = _transport_for(self.options)
-        if api_key is not None and isinstance(self._transport, SoapStatusTransport):
+        if api_key is not None and _speaks_soap(self._transport):
             raise InvalidParametersError(
                 "the SOAP interface takes a login and password; use transport='http'"
                 " for an API key",
@@ -288,7 +288,16 @@ def _host_of(transport: StatusTransport, options: ClientOptions) -> str:
 
 def _transport_for(options: ClientOptions) -> StatusTransport:
     if options.transport == "soap":
+        from .transports.soap import SoapStatusTransport  # zeep with it: only when asked for
+
         return SoapStatusTransport(options)
     if options.transport == "http":
         return HttpStatusTransport(options)
     return options.transport
+
+
+def _speaks_soap(transport: StatusTransport) -> bool:
+    # Until its module is loaded no SoapStatusTransport exists; importing it to ask would load
+    # zeep into every client.
+    soap = sys.modules.get("smsc_soap.transports.soap")
+    return soap is not None and isinstance(transport, soap.SoapStatusTransport)

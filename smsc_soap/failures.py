@@ -11,13 +11,13 @@ module catches a third-party exception.
 from __future__ import annotations
 
 import enum
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import requests
 import urllib3.exceptions
-import zeep.exceptions
-from lxml import etree
 
 from .errors import (
     ConnectionFailedError,
@@ -32,7 +32,10 @@ from .errors import (
     TransportError,
 )
 
-__all__ = ["THIRD_PARTY_ERRORS", "Step", "mapped", "never_connected", "translated"]
+if TYPE_CHECKING:
+    import zeep.exceptions
+
+__all__ = ["Step", "mapped", "never_connected", "third_party_errors", "translated"]
 
 
 class Step(enum.Enum):
@@ -46,17 +49,14 @@ class Step(enum.Enum):
     LIMITS = "using the limit store"
 
 
-THIRD_PARTY_ERRORS: tuple[type[Exception], ...] = (
+_ALWAYS_LOADED: tuple[type[Exception], ...] = (
     requests.RequestException,
     urllib3.exceptions.HTTPError,
-    zeep.exceptions.Error,
-    etree.LxmlError,
     OSError,
     ValueError,  # UnicodeError and json's JSONDecodeError among them
     LookupError,  # an unknown codec; KeyError from a WSDL without the service
     TypeError,  # zeep, given a value its schema type cannot take
 )
-"""What the code under the transports and the WSDL tools raises; ``translated`` maps it all."""
 
 _TIMEOUTS = (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
 _TLS = (requests.exceptions.SSLError, urllib3.exceptions.SSLError)
@@ -70,20 +70,51 @@ _BROKEN = (
     urllib3.exceptions.NewConnectionError,
     urllib3.exceptions.MaxRetryError,
 )
-_UNREADABLE = (
+_UNREADABLE: tuple[type[Exception], ...] = (
     requests.exceptions.ContentDecodingError,
     requests.exceptions.InvalidJSONError,
     urllib3.exceptions.DecodeError,
-    zeep.exceptions.XMLSyntaxError,
-    zeep.exceptions.XMLParseError,
-    zeep.exceptions.UnexpectedElementError,
-    zeep.exceptions.DTDForbidden,
-    zeep.exceptions.EntitiesForbidden,
-    etree.LxmlError,
     ValueError,
     LookupError,
     TypeError,
 )
+
+
+def third_party_errors() -> tuple[type[Exception], ...]:
+    """What the code under the transports and the WSDL tools raises; ``translated`` maps it all.
+
+    lxml and zeep are imported only with the SOAP transport and the WSDL tools. Until they are
+    loaded none of their exceptions can have been raised, and naming them would load them.
+    """
+    errors = _ALWAYS_LOADED
+    if "lxml.etree" in sys.modules:
+        from lxml import etree
+
+        errors += (etree.LxmlError,)
+    if "zeep.exceptions" in sys.modules:
+        import zeep.exceptions
+
+        errors += (zeep.exceptions.Error,)
+    return errors
+
+
+def _unreadable() -> tuple[type[Exception], ...]:
+    unreadable = _UNREADABLE
+    if "lxml.etree" in sys.modules:
+        from lxml import etree
+
+        unreadable += (etree.LxmlError,)
+    if "zeep.exceptions" in sys.modules:
+        import zeep.exceptions
+
+        unreadable += (
+            zeep.exceptions.XMLSyntaxError,
+            zeep.exceptions.XMLParseError,
+            zeep.exceptions.UnexpectedElementError,
+            zeep.exceptions.DTDForbidden,
+            zeep.exceptions.EntitiesForbidden,
+        )
+    return unreadable
 
 
 @contextmanager
@@ -95,7 +126,7 @@ def mapped(step: Step) -> Iterator[None]:
         raise
     except Exception as exc:
         # A limit store fails closed, whatever its driver raised (sqlite3, redis-py).
-        if not (step is Step.LIMITS or isinstance(exc, THIRD_PARTY_ERRORS)):
+        if not (step is Step.LIMITS or isinstance(exc, third_party_errors())):
             raise
         _forget_request(exc)
         raise translated(exc, step) from exc
@@ -113,7 +144,7 @@ def translated(exc: Exception, step: Step) -> SmscError:
         return InvalidParametersError(f"the request cannot be built: {_describe(exc)}")
     if step is Step.LOAD_WSDL and not isinstance(exc, requests.RequestException):
         return InvalidParametersError(f"the WSDL could not be loaded: {_describe(exc)}")
-    if step is Step.CHECK_WSDL and isinstance(exc, _UNREADABLE):
+    if step is Step.CHECK_WSDL and isinstance(exc, _unreadable()):
         return MalformedResponseError(f"not a WSDL of the status service: {_describe(exc)}")
     if isinstance(exc, urllib3.exceptions.NewConnectionError):
         # urllib3 derives it from ConnectTimeoutError for old callers; it is a refusal.
@@ -122,13 +153,12 @@ def translated(exc: Exception, step: Step) -> SmscError:
         return RequestTimeoutError(f"the service did not answer in time: {_reason(exc)}")
     if isinstance(exc, _TLS):
         return TLSError(f"the TLS connection to the service failed: {_reason(exc)}")
-    if isinstance(exc, zeep.exceptions.Fault):
-        return SoapFaultError(str(exc.code or ""), exc.message or "", _fault_detail(exc))
-    if isinstance(exc, zeep.exceptions.TransportError):
-        return HTTPStatusError(exc.status_code, _text(exc.content))
+    from_zeep = _zeep_reply(exc)
+    if from_zeep is not None:
+        return from_zeep
     if isinstance(exc, _BROKEN):
         return ConnectionFailedError(f"the connection to the service failed: {_reason(exc)}")
-    if isinstance(exc, _UNREADABLE) and not isinstance(exc, requests.exceptions.InvalidURL):
+    if isinstance(exc, _unreadable()) and not isinstance(exc, requests.exceptions.InvalidURL):
         return MalformedResponseError(f"the reply could not be read: {_describe(exc)}")
     if isinstance(exc, OSError) and not isinstance(exc, requests.RequestException):
         # The socket's own: a reset, a refusal, an unreachable network.
@@ -150,6 +180,19 @@ def never_connected(error: BaseException) -> bool:
         return True
     reason = cause.args[0] if isinstance(cause, requests.ConnectionError) and cause.args else cause
     return isinstance(getattr(reason, "reason", reason), _NO_CONNECTION)
+
+
+def _zeep_reply(exc: Exception) -> SmscError | None:
+    """A SOAP fault or an HTTP error status, as zeep reports them (fetching a WSDL)."""
+    if "zeep.exceptions" not in sys.modules:
+        return None
+    import zeep.exceptions
+
+    if isinstance(exc, zeep.exceptions.Fault):
+        return SoapFaultError(str(exc.code or ""), exc.message or "", _fault_detail(exc))
+    if isinstance(exc, zeep.exceptions.TransportError):
+        return HTTPStatusError(exc.status_code, _text(exc.content))
+    return None
 
 
 def _timed_out(exc: Exception) -> bool:
@@ -184,6 +227,8 @@ def _describe(exc: BaseException) -> str:
 
 
 def _fault_detail(fault: zeep.exceptions.Fault) -> str | None:
+    from lxml import etree  # loaded with zeep, which raised the fault
+
     detail = fault.detail
     if detail is None:
         return None

@@ -30,7 +30,7 @@ from smsc_soap import (
     TLSError,
     TransportError,
 )
-from smsc_soap.failures import THIRD_PARTY_ERRORS, Step, mapped, translated
+from smsc_soap.failures import Step, mapped, third_party_errors, translated
 
 from soap_replies import ENDPOINT, PASSWORD, soap_reply
 
@@ -89,7 +89,7 @@ def test_every_library_exception_is_translated(
     service: requests_mock.Mocker, cls: type[Exception]
 ) -> None:
     raised = instance_of(cls)
-    assert isinstance(raised, THIRD_PARTY_ERRORS)
+    assert isinstance(raised, third_party_errors())
     # A failure to connect to smsc.ru sends the request to its backup host: it fails there too.
     for url in (ENDPOINT, "https://www2.smsc.ru/sys/soap.php"):
         service.post(url, exc=raised)

@@ -1,9 +1,17 @@
-"""Transports: how a status request reaches the service and its reply fields come back."""
+"""Transports: how a status request reaches the service and its reply fields come back.
 
-from .base import DeletingTransport, MassLookupTransport, StatusTransport
-from .fake import FakeTransport
-from .http import HttpStatusTransport
-from .soap import SoapStatusTransport
+Each name is loaded when first used (PEP 562): the SOAP transport brings zeep with it.
+"""
+
+import typing
+
+from .. import lazy
+
+if typing.TYPE_CHECKING:
+    from .base import DeletingTransport, MassLookupTransport, StatusTransport
+    from .fake import FakeTransport
+    from .http import HttpStatusTransport
+    from .soap import SoapStatusTransport
 
 __all__ = [
     "DeletingTransport",
@@ -13,3 +21,13 @@ __all__ = [
     "SoapStatusTransport",
     "StatusTransport",
 ]
+
+__getattr__, __dir__ = lazy.lazy_names(
+    __name__,
+    {
+        "base": ("DeletingTransport", "MassLookupTransport", "StatusTransport"),
+        "fake": ("FakeTransport",),
+        "http": ("HttpStatusTransport",),
+        "soap": ("SoapStatusTransport",),
+    },
+)

@@ -1,4 +1,4 @@
-"""The SOAP transport: zeep builds the request from the WSDL, the reply is read by ``envelope``."""
+"""The SOAP transport: requests written as zeep writes them, the reply read by ``envelope``."""
 
 from __future__ import annotations
 
@@ -15,16 +15,20 @@ from ..request import StatusRequest
 from ..wsdl.loader import STATUS_OPERATIONS, load_wsdl, status_binding
 from ..wsdl.shipped import shipped_wsdl
 from .base import Fields
+from .envelope_template import EnvelopeTemplate
 from .options import SoapOptionArgs, SoapOptions
 from .wire import WireReply, WireTransport
 
 __all__ = ["SoapStatusTransport"]
 
 _FAULT_PATH = f"{{{SOAP_ENVELOPE_NS}}}Body/{{{SOAP_ENVELOPE_NS}}}Fault"
+_COMMON = ("login", "psw", "phone", "id", "all")
+_ARGUMENTS = {"get_status": _COMMON, "get_status2": (*_COMMON, "query")}
 
 
 class SoapStatusTransport(WireTransport):
-    """Status lookups over ``soap.php``: zeep builds each envelope from the WSDL.
+    """Status lookups over ``soap.php``: zeep writes each operation's envelope from the WSDL
+    once, when the transport is built, and every call fills in its values.
 
     The WSDL comes from the package (the host's namespace put in) unless ``wsdl`` names a copy
     of the caller's. Requests go to ``https://{host}/sys/soap.php`` or to ``endpoint``, sent
@@ -44,10 +48,15 @@ class SoapStatusTransport(WireTransport):
         # zeep's transport only fetches a caller's WSDL (and its imports) by URL.
         loader = zeep.Transport(session=self._wire.session, timeout=resolved.timeout)
         source = shipped_wsdl(resolved.host) if resolved.wsdl is None else resolved.wsdl
-        self._binding = status_binding(load_wsdl(source, transport=loader))
+        binding = status_binding(load_wsdl(source, transport=loader))
+        self._requests: dict[str, EnvelopeTemplate] = {}
         self._replies: dict[str, tuple[str, frozenset[str]]] = {}
         for operation in STATUS_OPERATIONS:
-            reply = etree.QName(self._binding.get(operation).output.body.qname)
+            with mapped(Step.LOAD_WSDL):
+                self._requests[operation] = EnvelopeTemplate.compile(
+                    binding.get(operation).input.serialize, _ARGUMENTS[operation]
+                )
+            reply = etree.QName(binding.get(operation).output.body.qname)
             self._replies[operation] = (reply.localname, _scheme_variants(reply.namespace))
 
     def fetch(self, credentials: Credentials, request: StatusRequest, *, timeout: float) -> Fields:
@@ -65,12 +74,13 @@ class SoapStatusTransport(WireTransport):
         }
         if request.query is not None:
             arguments["query"] = request.query
-        with mapped(Step.BUILD):
-            message = self._binding.get(request.operation).input.serialize(**arguments)
-            body = etree.tostring(message.content, xml_declaration=True, encoding="utf-8")
-        headers = {**message.headers, "Content-Type": "text/xml; charset=utf-8"}
+        template = self._requests[request.operation]
         reply = self._wire.post(
-            self.endpoints, body, headers, time_left=timeout, secret=credentials.secret
+            self.endpoints,
+            template.fill(arguments),
+            dict(template.headers),
+            time_left=timeout,
+            secret=credentials.secret,
         )
         if reply.status_code != 200:
             raise _error_reply(reply)

@@ -35,6 +35,7 @@ from ..errors import (
 from ..failures import Step, mapped, never_connected
 from ..redaction import redacted
 from .options import WireOptions
+from .session import own_session
 from .watchdog import WatchedAdapter, watch_reply, watching
 
 __all__ = ["HTTP_BODY_KEPT", "Wire", "WireReply", "WireTransport"]
@@ -224,9 +225,8 @@ class WireTransport:
         self.endpoint = options.url(self.path)
         self._owns_session = options.session is None
         session = options.session
-        if session is None:
-            session = requests.Session()
-            session.headers["User-Agent"] = "smsc-soap"  # a caller's session keeps its own
+        if session is None:  # a caller's session is used as the caller set it up
+            session = own_session(self.endpoint)
         self._wire = Wire(session, options)
 
     @functools.cached_property
