@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TypeVar
@@ -161,7 +162,6 @@ class StatusClient:
         self._lockout.reset()
 
     def _lookup(self, request: StatusRequest) -> MessageStatus:
-        logger.debug("%s id=%s all=%d", request.operation, request.message_id, request.all)
         return self._call(
             f"{request.operation} id={request.message_id}",
             self._admission(request),
@@ -177,8 +177,6 @@ class StatusClient:
     def _lookup_many(
         self, transport: MassLookupTransport, requests: list[StatusRequest]
     ) -> Sequence[Fields | SmscError]:
-        logger.debug("mass lookup of %d messages", len(requests))
-
         def send(time_left: float) -> Sequence[Fields | SmscError]:
             answer = transport.fetch_many(self._credentials, requests, timeout=time_left)
             if isinstance(answer, Mapping):  # the answer of the whole request: an error
@@ -212,7 +210,7 @@ class StatusClient:
                         "the call's deadline passed before the request could be sent"
                     )
                 sent += 1
-                return send(time_left)
+                return _logged(describe, sent, send, time_left)
 
         try:
             return call_with_retries(
@@ -239,6 +237,23 @@ class StatusClient:
 
     def __repr__(self) -> str:
         return f"StatusClient(transport={self._transport!r})"
+
+
+def _logged(describe: str, attempt: int, send: Callable[[float], T], time_left: float) -> T:
+    """``send(time_left)``, with a DEBUG line of its outcome and how long it took."""
+    started = time.perf_counter()
+    outcome = "stopped"
+    try:
+        result = send(time_left)
+        outcome = f"status {int(result.status)}" if isinstance(result, MessageStatus) else "ok"
+        return result
+    except SmscError as error:
+        outcome = type(error).__name__
+        raise
+    finally:
+        logger.debug(
+            "%s attempt %d: %s in %.3f s", describe, attempt, outcome, time.perf_counter() - started
+        )
 
 
 def _transport_for(options: ClientOptions) -> StatusTransport:
