@@ -40,6 +40,16 @@ from .transports import (
 )
 from .transports.options import SoapOptions, WireOptions
 
+
+def __getattr__(name: str) -> str:
+    # The version is read from the installed package's metadata when asked for, not at import.
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("smsc-soap")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # Records go wherever the application sends them; with no handlers configured, nowhere
 # (rather than to stderr through logging's last resort).
 logging.getLogger("smsc_soap").addHandler(logging.NullHandler())
