@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 from collections import Counter
 from pathlib import Path
@@ -70,6 +71,8 @@ def sandbox(host: str, port: int, book_file: Path | None, latency: float, show_b
         raise click.UsageError(str(error)) from error
     options = SandboxOptions(latency_ms=latency)
     try:
+        # Resolved here first: waitress reports a name that does not resolve as a ValueError.
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         server = Sandbox(SandboxApp(book, options), host=host, port=port)
     except OSError as error:
         click.echo(f"error: {os_error_text(error, f'cannot listen on {host}:{port}')}", err=True)
