@@ -188,7 +188,8 @@ _TIMEOUT_GIVEN = re.compile(r"timeout=([0-9]+(?:\.[0-9]+)?)")
 
 def _address(exc: BaseException) -> str:
     """``host:port`` of the connection or pool the error names, else "the service"."""
-    holder = getattr(exc, "conn", None) or getattr(exc, "pool", None)
+    is_pool_error = isinstance(exc, urllib3.exceptions.PoolError)
+    holder = getattr(exc, "pool", None) if is_pool_error else getattr(exc, "conn", None)
     host, port = getattr(holder, "host", None), getattr(holder, "port", None)
     if not isinstance(host, str):
         return "the service"
