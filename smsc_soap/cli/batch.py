@@ -150,8 +150,7 @@ def batch(
         {
             "delimiter": delimiter,
             "encoding": codecs.lookup(encoding).name,
-            "phone_column": phone_column,
-            "id_column": id_column,
+            "columns": table.phone_and_id_at,
             "all": level,
             "format": output_format,
         },

@@ -88,6 +88,8 @@ class InputTable:
     """SHA-256 of the file's bytes: which input the results belong to."""
     byte_order_mark: bytes
     """The mark the file began with, if any."""
+    phone_and_id_at: tuple[int, int]
+    """Where the phone and the id were found, counted from 0."""
     carried_names: tuple[str, ...]
     rows: tuple[InputRow, ...]
 
@@ -130,6 +132,7 @@ def read_input(
     return InputTable(
         digest=hashlib.sha256(content).hexdigest(),
         byte_order_mark=mark,
+        phone_and_id_at=(phone_at, id_at),
         carried_names=_carried_names(header or [], carried_at),
         rows=rows,
     )
