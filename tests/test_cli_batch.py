@@ -457,3 +457,24 @@ def test_the_readme_1c_round_trip_runs_as_written(tmp_path: Path) -> None:
         ("РТУ-000123", "delivered", "NO_ERROR"),
         ("РТУ-000124", "failed", "SUBSCRIBER_OFFLINE"),
     ]
+
+
+def test_excels_unicode_text_is_read_and_resumed_in_utf16(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Excel's "Unicode Text": UTF-16 with a byte-order mark, cells separated by tabs."""
+    source, output = tmp_path / "export.txt", tmp_path / "out.txt"
+    lines = ["Телефон\tID\tКлиент", *(f"{PHONE}\t{n}\tООО «Ромашка»" for n in range(1, 7))]
+    write_lines(source, lines, encoding="utf-16-le", bom=b"\xff\xfe")
+    arguments = ["batch", str(source), "-o", str(output), "--delimiter", "\\t"]
+    arguments += ["--encoding", "utf-16"]
+    assert run(arguments, sandbox.soap_endpoint)[0] == ExitCode.OK
+    content = output.read_bytes()
+    cut = content.index("\n".encode("utf-16-le"), len(content) // 2) + 2
+    output.write_bytes(content[: cut + 5])  # a kill in the middle of a character
+
+    code, _, err = run(arguments, sandbox.soap_endpoint)
+
+    assert code == ExitCode.OK, err
+    assert output.read_bytes().startswith(b"\xff\xfe")
+    rows = results(output, "utf-16", delimiter="\t")
+    assert [row["id"] for row in rows] == [str(n) for n in range(1, 7)]
+    assert {row["Клиент"] for row in rows} == {"ООО «Ромашка»"}

@@ -147,6 +147,7 @@ def batch(
     )
     run = run_of(
         table.digest,
+        # What shapes the rows; not the endpoint or the credentials, which may change.
         {
             "delimiter": delimiter,
             "encoding": codecs.lookup(encoding).name,

@@ -105,11 +105,10 @@ def read_journal(path: Path, layout: JournalFormat, run: str) -> list[dict[str, 
         content = path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):  # none yet; writing it will tell why
         return []
-    content = content.removeprefix(layout.byte_order_mark)
-    content = content[: content.rfind(b"\n") + 1]  # a kill can cut the last line short
-    if not content:
+    text = content.removeprefix(layout.byte_order_mark).decode(layout.codec, errors="replace")
+    text = text[: text.rfind("\n") + 1]  # a kill can cut the last line short
+    if not text:
         return []
-    text = content.decode(layout.codec, errors="replace")
     rows = _csv_rows(text, layout) if layout.kind == "csv" else _json_rows(text, layout)
     for row in rows:
         if row.get("run") != run:
