@@ -140,7 +140,7 @@ def test_2000_rows_with_a_dead_endpoint_for_the_first_half_then_a_rerun(tmp_path
         code, _, err = run(arguments, alive.soap_endpoint)
 
     assert code == ExitCode.FAILED_ROWS, err
-    assert f"({len(dead)} of these lines retried)" in err
+    assert f"{len(dead)} of them looked up again after failing in passing" in err
     assert f"{2000 - len(dead)} from an earlier run" in err
     rows = results(output, "cp1251")
     assert [int(row["line"]) for row in rows] == list(range(2, 2002))  # in the input's order

@@ -329,17 +329,15 @@ class _Summary:
 
     def _say(self, state: str) -> None:
         counts = self._counts
-        parts = [f"{counts['found']} found", f"{counts['failed']} failed"]
+        parts = [f"{counts['found']} found, {counts['failed']} failed"]
         if counts["retried"]:
-            parts[-1] += f" ({counts['retried']} of these lines retried)"
+            parts.append(f"{counts['retried']} of them looked up again after failing in passing")
         if counts["earlier"]:
             parts.append(f"{counts['earlier']} from an earlier run")
         if counts["shared"]:
             lines = "line" if counts["shared"] == 1 else "lines"
             parts.append(f"{counts['shared']} repeated {lines} answered by the same lookup")
-        advice = ""
         if counts["passing"]:
-            advice = f"; {counts['passing']} failed in passing: run the same command again"
-        click.echo(
-            f"batch {state}: {', '.join(parts)}{advice}; results in {self._output}", err=True
-        )
+            parts.append(f"{counts['passing']} failed in passing: run the same command again")
+        parts.append(f"results in {self._output}")
+        click.echo(f"batch {state}: {'; '.join(parts)}", err=True)
