@@ -5,6 +5,8 @@ handler instead), and every DELIVER_SM receipt reaches on_status:
 
 SMSC_SMPP_HOST=... SMSC_SMPP_PORT=... SMSC_LOGIN=... SMSC_PASSWORD=... \\
     python examples/smpp_receipts.py [PHONE-TO-SEND-A-TEST-MESSAGE-TO]
+
+Without those four variables (the port a number) it prints this usage and exits 2.
 """
 
 from __future__ import annotations
@@ -52,7 +54,12 @@ def main(
         client.disconnect()
 
 
+SETTINGS = ("SMSC_SMPP_HOST", "SMSC_SMPP_PORT", "SMSC_LOGIN", "SMSC_PASSWORD")
+
 if __name__ == "__main__":
+    if not set(SETTINGS) <= os.environ.keys() or not os.environ["SMSC_SMPP_PORT"].isdigit():
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
     main(
         os.environ["SMSC_SMPP_HOST"],
         int(os.environ["SMSC_SMPP_PORT"]),

@@ -20,9 +20,11 @@ if typing.TYPE_CHECKING:
         AuthenticationError,
         ConnectionFailedError,
         DeleteError,
+        HostNotFoundError,
         HTTPStatusError,
         InvalidParametersError,
         IPBlockedError,
+        LimitStoreError,
         MalformedResponseError,
         MessageNotFoundError,
         RateLimitError,
@@ -47,6 +49,7 @@ if typing.TYPE_CHECKING:
     from .transports.options import SoapOptions, WireOptions
     from .transports.soap import SoapStatusTransport
 
+
 # Records go wherever the application sends them; with no handlers configured, nowhere
 # (rather than to stderr through logging's last resort).
 logging.getLogger("smsc_soap").addHandler(logging.NullHandler())
@@ -65,10 +68,12 @@ __all__ = [
     "FakeTransport",
     "HTTPStatusError",
     "HlrInfo",
+    "HostNotFoundError",
     "HttpStatusTransport",
     "IPBlockedError",
     "InstantClock",
     "InvalidParametersError",
+    "LimitStoreError",
     "LookupResult",
     "MalformedResponseError",
     "MessageFlag",
@@ -110,8 +115,10 @@ _MODULES = {
         "ConnectionFailedError",
         "DeleteError",
         "HTTPStatusError",
+        "HostNotFoundError",
         "IPBlockedError",
         "InvalidParametersError",
+        "LimitStoreError",
         "MalformedResponseError",
         "MessageNotFoundError",
         "RateLimitError",
@@ -137,4 +144,13 @@ _MODULES = {
     "transports.soap": ("SoapStatusTransport",),
 }
 
-__getattr__, __dir__ = lazy.lazy_names(__name__, _MODULES)
+_public_name, __dir__ = lazy.lazy_names(__name__, _MODULES)
+
+
+def __getattr__(name: str) -> object:
+    # The version is read from the installed package's metadata when asked for, not at import.
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("smsc-soap")
+    return _public_name(name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol, TypeVar
@@ -189,7 +190,6 @@ class StatusClient:
         self._lockout.reset()
 
     def _lookup(self, request: StatusRequest) -> MessageStatus:
-        logger.debug("%s id=%s all=%d", request.operation, request.message_id, request.all)
         return self._call(
             f"{request.operation} id={request.message_id}",
             self._admission(request),
@@ -205,8 +205,6 @@ class StatusClient:
     def _lookup_many(
         self, transport: MassLookupTransport, requests: list[StatusRequest]
     ) -> Sequence[Fields | SmscError]:
-        logger.debug("mass lookup of %d messages", len(requests))
-
         def send(time_left: float) -> Sequence[Fields | SmscError]:
             answer = transport.fetch_many(self._credentials, requests, timeout=time_left)
             if isinstance(answer, Mapping):  # the answer of the whole request: an error
@@ -243,7 +241,7 @@ class StatusClient:
                     )
                 sent += 1
                 try:
-                    result = send(time_left)
+                    result = _logged(describe, sent, send, time_left)
                 except SmscError as error:
                     self._lockout.record(error)  # before the place is given back
                     raise
@@ -284,6 +282,23 @@ def _host_of(transport: StatusTransport, options: ClientOptions) -> str:
     endpoint = getattr(transport, "endpoint", None)
     host = urlsplit(endpoint).hostname if isinstance(endpoint, str) else None
     return host or options.host
+
+
+def _logged(describe: str, attempt: int, send: Callable[[float], T], time_left: float) -> T:
+    """``send(time_left)``, with a DEBUG line of its outcome and how long it took."""
+    started = time.perf_counter()
+    outcome = "stopped"
+    try:
+        result = send(time_left)
+        outcome = f"status {int(result.status)}" if isinstance(result, MessageStatus) else "ok"
+        return result
+    except SmscError as error:
+        outcome = type(error).__name__
+        raise
+    finally:
+        logger.debug(
+            "%s attempt %d: %s in %.3f s", describe, attempt, outcome, time.perf_counter() - started
+        )
 
 
 def _transport_for(options: ClientOptions) -> StatusTransport:

@@ -12,6 +12,7 @@
     ├── TransportError                no usable answer came back
     │   ├── RequestTimeoutError       connect or read timed out, or the call's deadline passed
     │   ├── ConnectionFailedError     no connection, or it broke before the answer was complete
+    │   │   ├── HostNotFoundError     the host name does not resolve
     │   │   └── TLSError              the TLS handshake or certificate check failed
     │   ├── HTTPStatusError           an HTTP error status, no SOAP answer
     │   │                             (.status_code, .body, .retry_after)
@@ -41,6 +42,7 @@ __all__ = [
     "ConnectionFailedError",
     "DeleteError",
     "HTTPStatusError",
+    "HostNotFoundError",
     "IPBlockedError",
     "InvalidParametersError",
     "LimitStoreError",
@@ -211,6 +213,10 @@ class RequestTimeoutError(TransportError):
 
 class ConnectionFailedError(TransportError):
     """The connection could not be made, or broke before the answer was complete."""
+
+
+class HostNotFoundError(ConnectionFailedError):
+    """The service's host name does not resolve (DNS); trying again at once will not help."""
 
 
 class TLSError(ConnectionFailedError):

@@ -11,6 +11,7 @@ module catches a third-party exception.
 from __future__ import annotations
 
 import enum
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ import urllib3.exceptions
 
 from .errors import (
     ConnectionFailedError,
+    HostNotFoundError,
     HTTPStatusError,
     InvalidParametersError,
     LimitStoreError,
@@ -146,18 +148,20 @@ def translated(exc: Exception, step: Step) -> SmscError:
         return InvalidParametersError(f"the WSDL could not be loaded: {_describe(exc)}")
     if step is Step.CHECK_WSDL and isinstance(exc, _unreadable()):
         return MalformedResponseError(f"not a WSDL of the status service: {_describe(exc)}")
+    if isinstance(_underlying(exc), urllib3.exceptions.NameResolutionError):
+        return HostNotFoundError(_unresolved(_underlying(exc)))
     if isinstance(exc, urllib3.exceptions.NewConnectionError):
         # urllib3 derives it from ConnectTimeoutError for old callers; it is a refusal.
-        return ConnectionFailedError(f"the connection to the service failed: {_reason(exc)}")
+        return ConnectionFailedError(_not_connected(exc))
     if _timed_out(exc):
-        return RequestTimeoutError(f"the service did not answer in time: {_reason(exc)}")
+        return RequestTimeoutError(_too_slow(_underlying(exc)))
     if isinstance(exc, _TLS):
-        return TLSError(f"the TLS connection to the service failed: {_reason(exc)}")
+        return TLSError(f"the TLS connection to the service failed: {_describe(_underlying(exc))}")
     from_zeep = _zeep_reply(exc)
     if from_zeep is not None:
         return from_zeep
     if isinstance(exc, _BROKEN):
-        return ConnectionFailedError(f"the connection to the service failed: {_reason(exc)}")
+        return ConnectionFailedError(_not_connected(_underlying(exc)))
     if isinstance(exc, _unreadable()) and not isinstance(exc, requests.exceptions.InvalidURL):
         return MalformedResponseError(f"the reply could not be read: {_describe(exc)}")
     if isinstance(exc, OSError) and not isinstance(exc, requests.RequestException):
@@ -212,13 +216,62 @@ def _forget_request(exc: Exception) -> None:
         exc.response = None
 
 
-def _reason(exc: Exception) -> str:
-    """What went wrong, without urllib3's pool and retry wording."""
-    reason = getattr(exc, "reason", None)
+def _underlying(exc: Exception) -> BaseException:
+    """The urllib3 error under requests' wrapping and urllib3's MaxRetryError, if any."""
+    inner: BaseException = exc
     if isinstance(exc, requests.RequestException) and exc.args:
-        inner = exc.args[0]
-        reason = getattr(inner, "reason", inner)
-    return _describe(reason) if isinstance(reason, BaseException) else _describe(exc)
+        inner = exc.args[0] if isinstance(exc.args[0], BaseException) else exc
+    if isinstance(inner, urllib3.exceptions.MaxRetryError) and inner.reason is not None:
+        inner = inner.reason
+    return inner
+
+
+# Error texts are sentences: the address and the operating system's reason, not urllib3's
+# pool and retry wording, and times rounded.
+
+
+def _unresolved(exc: BaseException) -> str:
+    host = getattr(getattr(exc, "conn", None), "host", None) or "the service's host"
+    return f"{host} could not be found: its name does not resolve ({_os_reason(exc)})"
+
+
+def _not_connected(exc: BaseException) -> str:
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):
+        return f"the connection to {_address(exc)} could not be made: {_os_reason(exc)}"
+    if isinstance(exc, urllib3.exceptions.ProtocolError):
+        return f"the connection to {_address(exc)} broke: {_os_reason(exc)}"
+    return f"the connection to the service failed: {_describe(exc)}"
+
+
+def _too_slow(exc: BaseException) -> str:
+    waited = _TIMEOUT_GIVEN.search(str(exc))
+    within = f" within {float(waited[1]):.3g} s" if waited else " in time"
+    if isinstance(exc, urllib3.exceptions.ConnectTimeoutError):
+        return f"the connection to {_address(exc)} was not made{within}"
+    return f"{_address(exc)} did not answer{within}"
+
+
+_TIMEOUT_GIVEN = re.compile(r"timeout=([0-9]+(?:\.[0-9]+)?)")
+
+
+def _address(exc: BaseException) -> str:
+    """``host:port`` of the connection or pool the error names, else "the service"."""
+    is_pool_error = isinstance(exc, urllib3.exceptions.PoolError)
+    holder = getattr(exc, "pool", None) if is_pool_error else getattr(exc, "conn", None)
+    host, port = getattr(holder, "host", None), getattr(holder, "port", None)
+    if not isinstance(host, str):
+        return "the service"
+    return f"{host}:{port}" if isinstance(port, int) else host
+
+
+def _os_reason(exc: BaseException) -> str:
+    """The operating system's words (``connection refused``), found down the cause chain."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror[:1].lower() + seen.strerror[1:]
+        seen = next((arg for arg in seen.args if isinstance(arg, OSError)), seen.__cause__)
+    return _describe(exc)
 
 
 def _describe(exc: BaseException) -> str:

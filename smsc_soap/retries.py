@@ -5,7 +5,8 @@ bodies, HTTP 408, 429, 500, 502, 503 and 504 (after the server's ``Retry-After``
 gives one no longer than ``retry_after_cap``), SOAP faults whose code is ``Server``, and the
 service's error 9 (after ``rate_limited_wait``: it counts requests per minute).
 
-Never retried: errors 1, 2, 3, 4 and 5, TLS failures, client (``Client``) faults, redirects
+Never retried: errors 1, 2, 3, 4 and 5, TLS failures, a host name that does not resolve (a
+misspelt host or endpoint stays misspelt), client (``Client``) faults, redirects
 and other HTTP statuses, malformed replies, and refusals of the client's own limits. Error 4
 is not retried because the block outlasts any call: the client refuses calls instead.
 """
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .clock import Clock
 from .errors import (
     ConnectionFailedError,
+    HostNotFoundError,
     HTTPStatusError,
     RateLimitError,
     RequestTimeoutError,
@@ -72,7 +74,7 @@ class RetryPolicy(BaseModel):
         """Whether a call that failed with ``error`` may try again."""
         if isinstance(error, RateLimitError):
             return error.from_service
-        if isinstance(error, TLSError):
+        if isinstance(error, TLSError | HostNotFoundError):
             return False
         if isinstance(error, RequestTimeoutError | ConnectionFailedError):
             return True

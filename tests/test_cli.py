@@ -34,10 +34,11 @@ def test_demo_prints_the_table_and_a_summary() -> None:
         "send_date",
         "last_date",
         "cost",
+        "error_type",
     ]
     for label in ("1 +Delivered", "0 +Transferred to the operator", "25 +Unavailable number"):
         assert re.search(label, result.output)
-    assert re.search(r"^999999 +79990000000 +error 3: MessageNotFoundError$", result.output, re.M)
+    assert re.search(r"^999999 +79990000000 +MessageNotFoundError$", result.output, re.M)
     lookups = len(default_book()) + 1
     assert lines[-1].startswith(f"{lookups} lookups over SOAP at http://127.0.0.1:")
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import runpy
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from smsc_soap.sandbox import Sandbox, SandboxApp, default_book
 
 from smpp_peer import SmppPeer, deliver_sm
 
@@ -46,3 +49,40 @@ def test_the_smpp_example_prints_each_receipt(capsys: pytest.CaptureFixture[str]
     assert capsys.readouterr().out == (
         "854019 to 79991234567: Delivered (delivered), err 0, cost None\n"
     )
+
+
+def run_example(name: str, *arguments: str, **env: str) -> subprocess.CompletedProcess[str]:
+    quiet = {key: value for key, value in os.environ.items() if not key.startswith("SMSC_")}
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / name), *arguments],
+        env={**quiet, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("name", ["first_lookup.py", "smpp_receipts.py"])
+def test_the_examples_print_their_usage_when_not_told_enough(name: str) -> None:
+    done = run_example(name)
+
+    assert done.returncode == 2
+    assert f"python examples/{name}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_first_lookup_runs_as_its_docstring_says_against_a_sandbox() -> None:
+    with Sandbox(SandboxApp(default_book())) as sandbox:
+        done = run_example(
+            "first_lookup.py",
+            "79990001004",
+            "1004",
+            SMSC_LOGIN="demo",
+            SMSC_PASSWORD="demo",
+            SMSC_ENDPOINT=sandbox.soap_endpoint,
+            SMSC_INSECURE_HTTP="1",
+        )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("status 1 (delivered), err 0, changed 20")

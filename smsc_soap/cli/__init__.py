@@ -6,11 +6,14 @@ A command's module is imported only when that command runs, so ``smsc-soap --hel
 
 from __future__ import annotations
 
+import errno
 import importlib
+from typing import Any
 
 import click
 
-from .exit_codes import EXIT_CODES_HELP
+from .exit_codes import EXIT_CODES_HELP, ExitCode
+from .os_errors import os_error_text
 
 __all__ = ["main"]
 
@@ -18,7 +21,7 @@ __all__ = ["main"]
 COMMANDS = {
     "batch": (
         ".batch",
-        "Look up every (phone, id) row of INPUT.csv and write one result row per input line.",
+        "Look up the message of every row of INPUT.csv and write one result row per line.",
     ),
     "demo": (
         ".sandbox_commands",
@@ -37,6 +40,18 @@ COMMANDS = {
 
 
 class _LazyGroup(click.Group):
+    """The commands, each imported when it is run, with any operating-system error they
+    meet told in one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as error:
+            if error.errno == errno.EPIPE:
+                raise  # a reader that went away: click ends quietly
+            click.echo(f"error: {os_error_text(error)}", err=True)
+            ctx.exit(ExitCode.SYSTEM)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
@@ -67,4 +82,5 @@ def main() -> None:
 
     Credentials come from flags, then the environment (SMSC_LOGIN, SMSC_PASSWORD or
     SMSC_API_KEY, SMSC_HOST, SMSC_ENDPOINT, SMSC_TRANSPORT), then a .env file.
+    Also run as ``python -m smsc_soap``.
     """

@@ -1,19 +1,20 @@
-"""``smsc-soap batch``: a CSV of (phone, id) rows looked up into a CSV of results, resumably.
+"""``smsc-soap batch``: a CSV of (phone, id) rows looked up into results, resumably.
 
-The output is a journal: each result is appended and flushed as it arrives, under the input
-line it answers. Run again after a crash or Ctrl-C, the command reads the lines already
-answered (dropping a half-written last row) and looks up only the others, so nothing is lost
-and nothing is written twice.
+The output is a journal (``journal``): each result is written as it arrives, keyed by the
+input line and the (phone, id) it answers, and every row names the run it belongs to. Run
+again, the command keeps the final answers, looks up again the rows that failed in passing
+and the rows not answered yet, and refuses an output of another input or other options.
 """
 
 from __future__ import annotations
 
-import csv
+import codecs
 import os
 import sys
-from collections import Counter, defaultdict, deque
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal, NoReturn
 
 import click
 from rich.console import Console
@@ -28,60 +29,27 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from ..errors import InvalidParametersError, SmscError
+from ..errors import SmscError
 from ..models import LookupResult
+from .batch_input import InputRow, InputTable, read_input
+from .batch_plan import plan_batch, worth_retrying
 from .exit_codes import ExitCode, exit_code_for
-from .output import RESULT_COLUMNS, result_cells
+from .journal import (
+    Journal,
+    JournalFormat,
+    JournalMismatchError,
+    read_journal,
+    run_of,
+    write_journal,
+)
+from .os_errors import os_error_text
+from .output import Cell, result_columns, result_fields
 from .settings import ConnectionSettings, connection_options
 from .wording import for_the_shell
 
-__all__ = ["ResultJournal", "batch"]
+__all__ = ["batch"]
 
-JOURNAL_COLUMNS = ("line", *RESULT_COLUMNS)
-_HEADER_NAMES = {"phone", "id", "message_id", "телефон", "номер"}
-
-
-class ResultJournal:
-    """The output CSV, one row per input line, appended and flushed row by row.
-
-    Opening it drops a half-written last row and reads which input lines are ``done``.
-    """
-
-    def __init__(self, path: Path, *, delimiter: str, encoding: str) -> None:
-        self.path = path
-        self.done: set[int] = set()
-        if path.exists():
-            self._drop_partial_row()
-            with path.open(encoding=encoding, errors="replace", newline="") as file:
-                for row in csv.reader(file, delimiter=delimiter):
-                    if row and row[0].isdigit():
-                        self.done.add(int(row[0]))
-        fresh = not path.exists() or path.stat().st_size == 0
-        self._file = path.open("a", encoding=encoding, errors="replace", newline="")
-        self._writer = csv.DictWriter(
-            self._file, fieldnames=JOURNAL_COLUMNS, delimiter=delimiter, lineterminator="\n"
-        )
-        if fresh:
-            self._writer.writeheader()
-
-    def _drop_partial_row(self) -> None:
-        # A kill can land mid-write: the last row is then cut short of its newline.
-        content = self.path.read_bytes()
-        if content and not content.endswith(b"\n"):
-            with self.path.open("r+b") as file:
-                file.truncate(content.rfind(b"\n") + 1)
-
-    def write(self, line: int, cells: dict[str, str]) -> None:
-        # One physical line per row, so a cut row is always the last line alone.
-        flat = {name: " ".join(value.splitlines()) for name, value in cells.items()}
-        self._writer.writerow({"line": str(line), **flat})
-        self._file.flush()
-
-    def close(self) -> None:
-        if not self._file.closed:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
+_DELIMITER_NAMES = {"\\t": "\t", "tab": "\t"}
 
 
 class _RowsPerSecond(ProgressColumn):
@@ -98,15 +66,37 @@ class _RowsPerSecond(ProgressColumn):
     "--output",
     "output_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Results CSV [default: INPUT.results.csv]; rerun with it to resume.",
+    help="Results [default: INPUT.results.csv or .jsonl]; rerun with it to resume.",
 )
-@click.option("--all", "level", type=click.IntRange(0, 2), default=0, show_default=True)
-@click.option("--delimiter", default=",", show_default=True, help="Of both CSV files.")
+@click.option(
+    "--all",
+    "level",
+    type=click.IntRange(0, 2),
+    default=0,
+    show_default=True,
+    help="0 usual, 1 full (sender, text, ...), 2 with country, operator and region.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="Of the results: CSV, or JSON lines (one object per row).",
+)
+@click.option("--delimiter", default=",", show_default=True, help="Of both CSV files; tab: \\t.")
 @click.option(
     "--encoding",
     default="utf-8",
     show_default=True,
-    help="Of both CSV files, e.g. cp1251 for Windows exports.",
+    help="Of both files, e.g. cp1251 for Windows exports; a byte-order mark overrides it.",
+)
+@click.option("--phone-column", metavar="NAME|N", help="The phone column's header or number.")
+@click.option("--id-column", metavar="NAME|N", help="The message id column's header or number.")
+@click.option(
+    "--restart",
+    is_flag=True,
+    help="Replace the output with a new run instead of resuming it.",
 )
 @click.option(
     "--progress/--no-progress",
@@ -119,78 +109,197 @@ def batch(
     input_path: Path,
     output_path: Path | None,
     level: int,
+    output_format: Literal["csv", "jsonl"],
     delimiter: str,
     encoding: str,
+    phone_column: str | None,
+    id_column: str | None,
+    restart: bool,
     progress: bool | None,
 ) -> None:
-    """Look up every (phone, id) row of INPUT.csv and write one result row per input line.
+    """Look up the message of every row of INPUT.csv and write one result row per line.
 
-    The first two columns are the phone and the message id; a first row naming them is
-    skipped. Results are appended as they arrive (line, status and its name, err, dates in
-    ISO 8601, cost, or the error); a bad row gets an error row and the batch goes on. Stopped
-    by a crash or Ctrl-C, the same command resumes: only lines not yet in the output are
-    looked up.
+    The header (Russian or English names such as "Телефон", "phone", "msisdn", "ID
+    сообщения", "message_id", in any case) or --phone-column and --id-column say where the
+    phone and the message id are; without a header they are the first two columns. Every
+    other column is carried into the results. Rows asking for the same message share one
+    lookup.
+
+    Results are written as they arrive: line, phone, id, status and its name, outcome, err,
+    dates in ISO 8601, cost, more with --all, error_type and error for a row that failed, the
+    carried columns, and run (which input and options the row belongs to). Run the same
+    command again after a failure, a crash or Ctrl-C: rows that failed in passing (no answer,
+    the service's limits) are looked up again, the rest are kept. An output of another input
+    or other options is refused unless --restart.
     """
-    if len(delimiter) != 1:
-        raise click.BadParameter("must be one character", param_hint="--delimiter")
-    output_path = output_path or input_path.with_suffix(".results.csv")
-    rows = list(_data_rows(input_path, delimiter, encoding))
-    journal = ResultJournal(output_path, delimiter=delimiter, encoding=encoding)
-    done = journal.done
-    console = Console(stderr=True, force_terminal=progress)
-    counts: Counter[str] = Counter(resumed=len(done & {line for line, _ in rows}))
+    delimiter = _one_character(_DELIMITER_NAMES.get(delimiter, delimiter))
+    _check_encoding(encoding)
+    output_path = output_path or input_path.with_suffix(f".results.{output_format}")
+    if _same_file(input_path, output_path):
+        raise click.BadParameter("is the input itself; name another file", param_hint="--output")
+    table = _read(input_path, delimiter, encoding, phone_column, id_column)
+    layout = JournalFormat.of(
+        output_format,
+        ("line", *result_columns(level), *table.carried_names, "run"),
+        delimiter=delimiter,
+        encoding=encoding,
+        input_mark=table.byte_order_mark,
+    )
+    run = run_of(
+        table.digest,
+        # What shapes the rows; not the endpoint or the credentials, which may change.
+        {
+            "delimiter": delimiter,
+            "encoding": codecs.lookup(encoding).name,
+            "columns": table.phone_and_id_at,
+            "all": level,
+            "format": output_format,
+        },
+    )
+
+    def row_for(input_row: InputRow, fields: Mapping[str, Cell]) -> dict[str, Cell]:
+        carried = dict(zip(table.carried_names, input_row.carried, strict=True))
+        return {"line": input_row.line, **fields, **carried, "run": run}
+
+    earlier = [] if restart else _earlier(output_path, layout, run)
+    plan = plan_batch(
+        table.rows,
+        earlier,
+        lambda input_row, answer: row_for(
+            input_row, {name: answer[name] for name in result_columns(level)}
+        ),
+    )
     try:
-        with settings.client() as client, _progress(console, progress) as bar:
-            task = bar.add_task("lookups", total=len(rows), completed=counts["resumed"])
-            pending: defaultdict[tuple[str, str], deque[int]] = defaultdict(deque)
-
-            def refs() -> Iterator[tuple[str, str]]:
-                for line, row in rows:
-                    if line not in done:
-                        # A short row is passed on with its missing cells empty: the client
-                        # checks it like any other and answers it with its error.
-                        phone, message_id = (cell.strip() for cell in [*row, "", ""][:2])
-                        pending[(phone, message_id)].append(line)
-                        yield phone, message_id
-
-            def record(line: int, result: LookupResult) -> None:
-                journal.write(
-                    line, result_cells(result.phone, result.message_id, result.status, result.error)
+        client = settings.client()
+    except SmscError as error:
+        _stop(for_the_shell(error), exit_code_for(error))
+    try:
+        journal = Journal(output_path, layout, plan.kept)
+    except OSError as error:
+        client.close()
+        _stop(os_error_text(error, f"cannot write the results to {output_path}"), ExitCode.SYSTEM)
+    console = Console(stderr=True, force_terminal=progress)
+    counts: Counter[str] = Counter(
+        earlier=len(plan.kept), earlier_failed=plan.kept_failures, retried=plan.retried
+    )
+    counts["shared"] = sum(len(lines) - 1 for lines in plan.pending.values())
+    summary = _Summary(counts, output_path)
+    try:
+        with client, _progress(console, progress) as bar:
+            task = bar.add_task("lookups", total=len(table.rows), completed=len(plan.kept))
+            for result in client.get_statuses(iter(plan.pending), all=level):
+                fields = result_fields(
+                    result.phone, result.message_id, result.status, result.error, level
                 )
-                counts["found" if result.ok else "failed"] += 1
-                if isinstance(result.error, InvalidParametersError):
-                    click.echo(f"line {line}: {for_the_shell(result.error)}", err=True)
-                bar.advance(task)
-
-            for result in client.get_statuses(refs(), all=level):
-                record(pending[(result.phone, result.message_id)].popleft(), result)
+                for input_row in plan.pending[(result.phone, result.message_id)]:
+                    journal.write(row_for(input_row, fields))
+                    _count(counts, result, input_row, console)
+                    bar.advance(task)
     except KeyboardInterrupt:
-        _summary(counts, output_path, interrupted=True)
+        summary.stopped()
         sys.exit(ExitCode.INTERRUPTED)
     except SmscError as error:
         click.echo(f"error: {for_the_shell(error)}", err=True)
-        _summary(counts, output_path, interrupted=True)
+        summary.stopped()
         sys.exit(exit_code_for(error))
+    except OSError as error:
+        click.echo(f"error: {os_error_text(error, f'cannot write to {output_path}')}", err=True)
+        summary.stopped()
+        sys.exit(ExitCode.SYSTEM)
     finally:
-        journal.close()
-    _summary(counts, output_path, interrupted=False)
-    sys.exit(ExitCode.FAILED_ROWS if counts["failed"] else ExitCode.OK)
+        _close(journal)
+    _in_input_order(output_path, layout, run)
+    summary.finished()
+    sys.exit(ExitCode.FAILED_ROWS if counts["failed"] + counts["earlier_failed"] else ExitCode.OK)
 
 
-def _data_rows(path: Path, delimiter: str, encoding: str) -> Iterator[tuple[int, list[str]]]:
-    try:
-        with path.open(encoding=encoding, newline="") as file:
-            reader = csv.reader(file, delimiter=delimiter)
-            for row in reader:
-                if not any(cell.strip() for cell in row):
-                    continue  # blank lines, as exports often end with
-                if reader.line_num == 1 and row[0].strip().lower() in _HEADER_NAMES:
-                    continue
-                yield reader.line_num, row
-    except (UnicodeDecodeError, LookupError) as error:
+def _one_character(delimiter: str) -> str:
+    if len(delimiter) != 1 or delimiter in '"\r\n':
         raise click.BadParameter(
-            f"cannot be read as {encoding}: {error}", param_hint="--encoding"
+            "must be one character, not a quote or a line break", param_hint="--delimiter"
+        )
+    return delimiter
+
+
+def _check_encoding(encoding: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise click.BadParameter(
+            f"{encoding!r} is not an encoding", param_hint="--encoding"
         ) from None
+
+
+def _same_file(input_path: Path, output_path: Path) -> bool:
+    if output_path.exists():
+        return os.path.samefile(input_path, output_path)
+    return input_path.resolve() == output_path.resolve()
+
+
+def _read(
+    path: Path, delimiter: str, encoding: str, phone_column: str | None, id_column: str | None
+) -> InputTable:
+    try:
+        table = read_input(
+            path,
+            delimiter=delimiter,
+            encoding=encoding,
+            phone_column=phone_column,
+            id_column=id_column,
+        )
+    except OSError as error:
+        _stop(os_error_text(error, f"cannot read {path}"), ExitCode.SYSTEM)
+    if not table.rows:
+        raise click.UsageError(f"{path} has no rows to look up")
+    return table
+
+
+def _earlier(path: Path, layout: JournalFormat, run: str) -> list[dict[str, Cell]]:
+    try:
+        return read_journal(path, layout, run)
+    except JournalMismatchError as error:
+        raise click.UsageError(
+            f"{path} cannot be resumed: {error}. A batch resumes only the output of the same"
+            " input file with the same --delimiter, --encoding, columns, --all and --format;"
+            " run with --restart to replace it, or name another --output."
+        ) from None
+    except OSError as error:
+        _stop(os_error_text(error, f"cannot read {path}"), ExitCode.SYSTEM)
+
+
+def _in_input_order(path: Path, layout: JournalFormat, run: str) -> None:
+    """The finished journal, its rows sorted by line (they were written as answers came)."""
+    try:
+        rows = read_journal(path, layout, run)
+        write_journal(path, layout, sorted(rows, key=lambda row: int(str(row["line"]))))
+    except OSError as error:
+        _stop(os_error_text(error, f"cannot write to {path}"), ExitCode.SYSTEM)
+
+
+def _count(counts: Counter[str], result: LookupResult, row: InputRow, console: Console) -> None:
+    if result.error is None:
+        counts["found"] += 1
+        return
+    counts["failed"] += 1
+    counts["passing"] += worth_retrying(result.error)
+    console.print(
+        f"line {row.line}: {for_the_shell(result.error)}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _close(journal: Journal) -> None:
+    try:
+        journal.close()
+    except OSError as error:
+        _stop(os_error_text(error, f"cannot write to {journal.path}"), ExitCode.SYSTEM)
+
+
+def _stop(message: str, code: ExitCode) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
 
 
 def _progress(console: Console, wanted: bool | None) -> Progress:
@@ -205,8 +314,30 @@ def _progress(console: Console, wanted: bool | None) -> Progress:
     )
 
 
-def _summary(counts: Counter[str], output: Path, *, interrupted: bool) -> None:
-    done = f"{counts['found']} found, {counts['failed']} failed"
-    resumed = f", {counts['resumed']} from an earlier run" if counts["resumed"] else ""
-    state = "stopped; run the same command again to resume" if interrupted else "finished"
-    click.echo(f"batch {state}: {done}{resumed}; results in {output}", err=True)
+class _Summary:
+    """The last line on stderr: what this run did, and what to do next."""
+
+    def __init__(self, counts: Counter[str], output: Path) -> None:
+        self._counts = counts
+        self._output = output
+
+    def finished(self) -> None:
+        self._say("finished")
+
+    def stopped(self) -> None:
+        self._say("stopped; run the same command again to resume")
+
+    def _say(self, state: str) -> None:
+        counts = self._counts
+        parts = [f"{counts['found']} found, {counts['failed']} failed"]
+        if counts["retried"]:
+            parts.append(f"{counts['retried']} of them looked up again after failing in passing")
+        if counts["earlier"]:
+            parts.append(f"{counts['earlier']} from an earlier run")
+        if counts["shared"]:
+            lines = "line" if counts["shared"] == 1 else "lines"
+            parts.append(f"{counts['shared']} repeated {lines} answered by the same lookup")
+        if counts["passing"]:
+            parts.append(f"{counts['passing']} failed in passing: run the same command again")
+        parts.append(f"results in {self._output}")
+        click.echo(f"batch {state}: {'; '.join(parts)}", err=True)

@@ -26,6 +26,7 @@ class ExitCode(IntEnum):
     TRANSPORT = 5
     NOT_FOUND = 6
     FAILED_ROWS = 7
+    SYSTEM = 8
     INTERRUPTED = 130
 
 
@@ -38,6 +39,7 @@ MEANINGS = {
     ExitCode.TRANSPORT: "no usable answer: timeout, connection, HTTP error, fault, bad reply",
     ExitCode.NOT_FOUND: "the message was not found (error 3)",
     ExitCode.FAILED_ROWS: "a batch finished, and some rows carry an error instead of a status",
+    ExitCode.SYSTEM: "a file or address could not be used: missing, read-only, in use, not here",
     ExitCode.INTERRUPTED: "stopped by Ctrl-C; run the batch again to resume it",
 }
 

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import csv
 import sys
+from typing import NoReturn
 
 import click
 from rich.console import Console
 
 from ..errors import SmscError
 from .exit_codes import exit_code_for
-from .output import RESULT_COLUMNS, as_json, print_table, result_cells
+from .output import (
+    ERROR_COLUMNS,
+    Cell,
+    as_json,
+    as_text,
+    print_table,
+    result_columns,
+    result_fields,
+)
+from .phones import without_formatting
 from .settings import ConnectionSettings, connection_options
 from .wording import for_the_shell
 
@@ -50,27 +60,45 @@ def status(
     query: tuple[str, ...],
     output_format: str,
 ) -> None:
-    """Look up the status of the message ID sent to PHONE."""
+    """Look up the status of the message ID sent to PHONE.
+
+    PHONE may be written with spaces, parentheses and dashes. In CSV and JSON a failed
+    lookup is also a row, its error in the error column; the exit code tells what failed.
+    """
     extra = dict(_pair(item) for item in query)
+    phone = without_formatting(phone)
     try:
-        with settings.client() as client:
+        client = settings.client()
+    except SmscError as error:
+        _fail(error)
+    with client:
+        try:
             if extra:
                 result = client.get_status2(phone, message_id, level, query=extra)
             else:
                 result = client.get_status(phone, message_id, level)
-    except SmscError as error:
-        click.echo(f"error: {for_the_shell(error)}", err=True)
-        sys.exit(exit_code_for(error))
-    cells = result_cells(result.phone, result.message_id, result, None)
+        except SmscError as error:
+            if output_format != "table":
+                _show(output_format, result_fields(phone, message_id, None, error, level), level)
+            _fail(error)
+    _show(output_format, result_fields(phone, message_id, result, None, level), level)
+
+
+def _show(output_format: str, fields: dict[str, Cell], level: int) -> None:
     if output_format == "json":
-        click.echo(as_json(result))
+        click.echo(as_json(fields, indent=2))
     elif output_format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=RESULT_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerow(cells)
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(fields)
+        writer.writerow(as_text(cell) for cell in fields.values())
     else:
-        columns = [column for column in RESULT_COLUMNS if column != "error"]
-        print_table(Console(), columns, [cells])
+        columns = [name for name in result_columns(level) if name not in ERROR_COLUMNS]
+        print_table(Console(), columns, [fields])
+
+
+def _fail(error: SmscError) -> NoReturn:
+    click.echo(f"error: {for_the_shell(error)}", err=True)
+    sys.exit(exit_code_for(error))
 
 
 def _pair(item: str) -> tuple[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +13,9 @@ from rich.console import Console
 from ..client import StatusClient
 from ..errors import ApiError, SmscError
 from ..sandbox import BookError, MessageBook, Sandbox, SandboxApp, SandboxOptions, default_book
-from .output import print_table, result_cells
+from .exit_codes import ExitCode
+from .os_errors import os_error_text
+from .output import Cell, print_table, result_fields
 
 __all__ = ["demo", "sandbox"]
 
@@ -26,19 +30,31 @@ _DEMO_COLUMNS = (
     "send_date",
     "last_date",
     "cost",
+    "error_type",
 )
+_MAX_LATENCY_MS = 60_000.0  # a minute: longer is a hung server, which a test makes otherwise
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=0, help="Port to listen on (default: a free one).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    help="Port to listen on (default: a free one).",
+)
 @click.option(
     "--book",
     "book_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A CSV message book (see --show-book for the columns).",
 )
-@click.option("--latency", type=float, default=0.0, help="Milliseconds added to each request.")
+@click.option(
+    "--latency",
+    type=click.FloatRange(0, _MAX_LATENCY_MS),
+    default=0.0,
+    help="Milliseconds added to each request, up to 60000.",
+)
 @click.option(
     "--idle-timeout",
     type=click.IntRange(min=1),
@@ -68,7 +84,15 @@ def sandbox(
     except BookError as error:
         raise click.UsageError(str(error)) from error
     options = SandboxOptions(latency_ms=latency)
-    server = Sandbox(SandboxApp(book, options), host=host, port=port, channel_timeout=idle_timeout)
+    try:
+        # Resolved here first: waitress reports a name that does not resolve as a ValueError.
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        server = Sandbox(
+            SandboxApp(book, options), host=host, port=port, channel_timeout=idle_timeout
+        )
+    except OSError as error:
+        click.echo(f"error: {os_error_text(error, f'cannot listen on {host}:{port}')}", err=True)
+        sys.exit(ExitCode.SYSTEM)
     click.echo(server.url)
     click.echo(
         f"{len(book)} messages; login {options.login}, password {options.password};"
@@ -89,7 +113,7 @@ def demo() -> None:
     """Start the sandbox, check its messages over SOAP with the client, and print a table."""
     book = default_book()
     options = SandboxOptions()
-    rows: list[dict[str, str]] = []
+    rows: list[dict[str, Cell]] = []
     outcomes: Counter[str] = Counter()
     with (
         Sandbox(SandboxApp(book, options)) as server,
@@ -101,13 +125,12 @@ def demo() -> None:
             try:
                 result = client.get_status(phone, message_id, all=1)
             except ApiError as error:  # the unknown id: error 3, as the service answers
-                rows.append(result_cells(phone, message_id, None, error))
-                rows[-1]["status_name"] = f"error {error.code}: {type(error).__name__}"
+                rows.append(result_fields(phone, message_id, None, error, level=1))
                 outcomes[type(error).__name__] += 1
             except SmscError as error:
                 raise click.ClickException(f"lookup of {message_id} failed: {error}") from error
             else:
-                rows.append(result_cells(result.phone, result.message_id, result, None))
+                rows.append(result_fields(phone, message_id, result, None, level=1))
                 outcomes[result.outcome.value] += 1
     print_table(Console(), _DEMO_COLUMNS, rows)
     summary = ", ".join(f"{count} {name}" for name, count in sorted(outcomes.items()))

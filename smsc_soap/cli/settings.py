@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -16,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ..client import StatusClient
 from ..retries import RetryPolicy
+from .verbosity import configure_logging
 
 __all__ = ["ConnectionSettings", "connection_options"]
 
@@ -66,15 +66,18 @@ def connection_options(command: F) -> F:
     )
     @click.option(
         "--env-file",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=Path(".env"),
-        show_default=True,
-        help="Settings file read after the environment.",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Settings file read after the environment [default: .env, if there is one].",
     )
     @click.option(
         "--retries", type=click.IntRange(min=0), help="Retries of a failed lookup [default 3]."
     )
-    @click.option("--verbose", "-v", is_flag=True, help="Log requests (passwords redacted).")
+    @click.option(
+        "--verbose",
+        "-v",
+        count=True,
+        help="-v: a line per request on stderr; -vv: every log line (passwords redacted).",
+    )
     @functools.wraps(command)
     def wrapper(**options: Any) -> Any:
         flags = {
@@ -82,9 +85,8 @@ def connection_options(command: F) -> F:
             for name in ("login", "password", "api_key", "host", "endpoint", "transport", "retries")
         }
         flags["insecure_http"] = options.pop("insecure_http")
-        env_file = options.pop("env_file")
-        if options.pop("verbose"):
-            logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+        env_file = options.pop("env_file") or Path(".env")  # a missing .env is no error
+        configure_logging(options.pop("verbose"))
         try:
             settings = ConnectionSettings(
                 _env_file=env_file,  # type: ignore[call-arg]

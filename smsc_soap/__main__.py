@@ -1,0 +1,5 @@
+"""``python -m smsc_soap``: the command line, where the console script is not on PATH."""
+
+from .cli import main
+
+main()
