@@ -15,6 +15,16 @@ from soap_replies import PASSWORD
 PHONE = "79991234567"
 
 
+@pytest.fixture(autouse=True)
+def own_state_directory(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test's commands keep their limits in a state directory of the test's own (the
+    command line's default store is a SQLite file there), never in the user's."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+    monkeypatch.delenv("SMSC_LIMITS", raising=False)
+
+
 @pytest.fixture
 def service() -> Iterator[requests_mock.Mocker]:
     """Every HTTP request of the test goes to this mock; unregistered URLs fail loudly."""

@@ -14,11 +14,14 @@ from smsc_soap import (
     FakeTransport,
     IPBlockedError,
     RateLimitError,
+    RequestTimeoutError,
     RetryPolicy,
     StatusClient,
     StatusCode,
 )
 from smsc_soap.credentials import Credentials
+from smsc_soap.limit_stores import Ask, Granted, MemoryLimitStore, Refused
+from smsc_soap.limiter import ABANDONED_HOLD
 from smsc_soap.request import StatusRequest
 from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
 
@@ -335,3 +338,56 @@ def test_credentials_never_accepted_go_one_at_a_time(held: HeldTransport) -> Non
             client.get_status(PHONE, "2")
         held.release.set()
         assert first.result(timeout=WAIT).is_delivered
+
+
+def test_a_request_is_counted_in_its_window_when_it_leaves_not_when_it_asks() -> None:
+    """Asks refused while every place was taken count nothing; five lookups sent at t=30
+    keep a sixth out until t=91, though the first ask for the message came at t=0."""
+    now = [0.0]
+    store = MemoryLimitStore(clock=lambda: now[0])
+    ask = Ask("demo", "message:1", allowed=5, window=61, in_flight=4, lease_for=10)
+    held = [store.acquire(Ask("demo", f"message:{n}", 5, 61, 4, 100)) for n in (2, 3, 4, 5)]
+    for _ in range(5):
+        assert store.acquire(ask) == Refused("in_flight", 100.0)
+
+    now[0] = 30.0
+    for lease in held:
+        assert isinstance(lease, Granted)
+        store.release("demo", lease.lease)
+    for _ in range(5):
+        sent = store.acquire(ask)
+        assert isinstance(sent, Granted)
+        store.release("demo", sent.lease)
+
+    now[0] = 61.5
+    assert store.acquire(ask) == Refused("window", pytest.approx(29.5))
+
+
+def test_a_request_given_up_for_a_timeout_keeps_its_place_a_while(clock: ManualClock) -> None:
+    """The service may still be answering it: its place is held ABANDONED_HOLD seconds more."""
+    fake = FakeTransport(clock=clock)
+    for n in range(5):
+        fake.add(PHONE, str(n))
+        fake.script(PHONE, str(n), RequestTimeoutError("no answer"))
+    client = StatusClient(
+        "demo",
+        PASSWORD,
+        transport=fake,
+        clock=clock,
+        wait_for_limits=False,
+        retry=RetryPolicy.disabled(),
+        limits=accepted_store(clock=clock.monotonic),
+    )
+    for n in range(4):
+        with pytest.raises(RequestTimeoutError):
+            client.get_status(PHONE, str(n))
+
+    with pytest.raises(RateLimitError, match="4 requests already in flight"):
+        client.get_status(PHONE, "4")
+    clock.advance(ABANDONED_HOLD - 1)
+    with pytest.raises(RateLimitError, match="4 requests already in flight"):
+        client.get_status(PHONE, "4")
+    clock.advance(2)
+    with pytest.raises(RequestTimeoutError):  # a place again: sent, and its script answers
+        client.get_status(PHONE, "4")
+    assert len(fake.requests) == 5

@@ -1,6 +1,9 @@
 """Where the command line's connection settings come from: flags, then the environment
 (``SMSC_LOGIN``, ``SMSC_PASSWORD`` or ``SMSC_API_KEY``, ``SMSC_HOST``, ``SMSC_ENDPOINT``,
-``SMSC_TRANSPORT``), then a ``.env`` file, read with pydantic-settings."""
+``SMSC_TRANSPORT``, ``SMSC_LIMITS``), then a ``.env`` file, read with pydantic-settings.
+
+With no ``--limits`` and no ``SMSC_LIMITS``, the limits are kept in a SQLite file in the
+user's state directory, so commands started at once on one host keep them together."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from ..client import StatusClient
 from ..retries import RetryPolicy
 from .verbosity import configure_logging
 
-__all__ = ["ConnectionSettings", "connection_options"]
+__all__ = ["ConnectionSettings", "connection_options", "default_limits"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,6 +38,7 @@ class ConnectionSettings(BaseSettings):
     transport: Literal["soap", "http"] = "soap"
     insecure_http: bool = False
     retries: int = Field(default=RetryPolicy().attempts - 1, ge=0)
+    limits: str | None = None
 
     def client(self) -> StatusClient:
         return StatusClient(
@@ -46,7 +50,15 @@ class ConnectionSettings(BaseSettings):
             allow_insecure_http=self.insecure_http,
             transport=self.transport,
             retry=RetryPolicy(attempts=self.retries + 1),
+            limits=self.limits or default_limits(),
         )
+
+
+def default_limits() -> str:
+    """The store every command on this host shares when none is named."""
+    import platformdirs
+
+    return f"sqlite:///{Path(platformdirs.user_state_dir('smsc-soap')) / 'limits.db'}"
 
 
 def connection_options(command: F) -> F:
@@ -73,6 +85,13 @@ def connection_options(command: F) -> F:
         "--retries", type=click.IntRange(min=0), help="Retries of a failed lookup [default 3]."
     )
     @click.option(
+        "--limits",
+        metavar="URL",
+        help="Where the service's limits are kept: sqlite:///path, redis://host:port/db or"
+        " memory:// [env SMSC_LIMITS; default: a SQLite file in the user's state directory,"
+        " shared by every command on this host].",
+    )
+    @click.option(
         "--verbose",
         "-v",
         count=True,
@@ -82,7 +101,16 @@ def connection_options(command: F) -> F:
     def wrapper(**options: Any) -> Any:
         flags = {
             name: options.pop(name)
-            for name in ("login", "password", "api_key", "host", "endpoint", "transport", "retries")
+            for name in (
+                "login",
+                "password",
+                "api_key",
+                "host",
+                "endpoint",
+                "transport",
+                "retries",
+                "limits",
+            )
         }
         flags["insecure_http"] = options.pop("insecure_http")
         env_file = options.pop("env_file") or Path(".env")  # a missing .env is no error
