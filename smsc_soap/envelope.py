@@ -15,6 +15,7 @@ from lxml import etree
 
 from .errors import MalformedResponseError, SoapFaultError
 from .failures import Step, mapped
+from .hardened_xml import hardened_parser
 
 __all__ = ["SOAP_ENVELOPE_NS", "parse_xml", "status_fields"]
 
@@ -44,16 +45,7 @@ def parse_xml(body: bytes, charset: str | None = None) -> etree._Element:
     if not _decodes(body, encoding):
         override = _FALLBACK_CHARSET
     with mapped(Step.READ):
-        parser = etree.XMLParser(
-            encoding=override,
-            resolve_entities=False,
-            load_dtd=False,
-            no_network=True,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
-        root = etree.fromstring(body, parser)
+        root = etree.fromstring(body, hardened_parser(override))
     if root.getroottree().docinfo.internalDTD is not None:
         raise MalformedResponseError("the reply carries a DTD, which is refused")
     return root

@@ -44,7 +44,7 @@ from .journal import (
 )
 from .os_errors import os_error_text
 from .output import Cell, result_columns, result_fields
-from .settings import ConnectionSettings, connection_options
+from .settings import ConnectionSettings, connection_options, level_option
 from .wording import for_the_shell
 
 __all__ = ["batch"]
@@ -68,14 +68,7 @@ class _RowsPerSecond(ProgressColumn):
     type=click.Path(dir_okay=False, path_type=Path),
     help="Results [default: INPUT.results.csv or .jsonl]; rerun with it to resume.",
 )
-@click.option(
-    "--all",
-    "level",
-    type=click.IntRange(0, 2),
-    default=0,
-    show_default=True,
-    help="0 usual, 1 full (sender, text, ...), 2 with country, operator and region.",
-)
+@level_option
 @click.option(
     "--format",
     "output_format",

@@ -21,7 +21,7 @@ from .output import (
     result_fields,
 )
 from .phones import without_formatting
-from .settings import ConnectionSettings, connection_options
+from .settings import ConnectionSettings, connection_options, level_option
 from .wording import for_the_shell
 
 __all__ = ["status"]
@@ -30,14 +30,7 @@ __all__ = ["status"]
 @click.command()
 @click.argument("phone")
 @click.argument("message_id", metavar="ID")
-@click.option(
-    "--all",
-    "level",
-    type=click.IntRange(0, 2),
-    default=0,
-    show_default=True,
-    help="0 usual, 1 full, 2 with country, operator and region.",
-)
+@level_option
 @click.option(
     "--query",
     multiple=True,

@@ -20,7 +20,7 @@ from ..client import StatusClient
 from ..retries import RetryPolicy
 from .verbosity import configure_logging
 
-__all__ = ["ConnectionSettings", "connection_options", "default_limits"]
+__all__ = ["ConnectionSettings", "connection_options", "default_limits", "level_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,6 +59,17 @@ def default_limits() -> str:
     import platformdirs
 
     return f"sqlite:///{Path(platformdirs.user_state_dir('smsc-soap')) / 'limits.db'}"
+
+
+level_option = click.option(
+    "--all",
+    "level",
+    type=click.IntRange(0, 2),
+    default=0,
+    show_default=True,
+    help="0 usual, 1 full (sender, text, ...), 2 with country, operator and region.",
+)
+"""The ``all`` of the lookups, as ``level``."""
 
 
 def connection_options(command: F) -> F:

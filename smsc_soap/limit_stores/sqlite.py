@@ -2,13 +2,17 @@
 
 The standard library's ``sqlite3``, in WAL mode; each check-and-take is one ``BEGIN
 IMMEDIATE`` transaction, so processes take turns on it. Time is the host's wall clock, which
-every process on the host shares.
+every process on the host shares. Every lease names the process that holds it: when places
+are short, those of processes that no longer exist are taken back at once, rather than when
+their leases end (a batch killed and started again goes on straight away).
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
+import sys
 import threading
 import time
 import uuid
@@ -27,7 +31,11 @@ POLL = 0.02
 _BUSY_MILLISECONDS = 10_000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS leases (
-    lease TEXT PRIMARY KEY, scope TEXT NOT NULL, expires REAL NOT NULL, probe INTEGER NOT NULL
+    lease TEXT PRIMARY KEY,
+    scope TEXT NOT NULL,
+    expires REAL NOT NULL,
+    probe INTEGER NOT NULL,
+    pid INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS leases_by_scope ON leases (scope, expires);
 CREATE TABLE IF NOT EXISTS events (scope TEXT NOT NULL, bucket TEXT NOT NULL, at REAL NOT NULL);
@@ -77,10 +85,10 @@ class SqliteLimitStore:
         with self._transaction() as db:
             db.execute("DELETE FROM leases WHERE expires <= ?", (now,))
             db.execute("DELETE FROM events WHERE at <= ?", (now - ask.window,))
-            held, probes = db.execute(
-                "SELECT count(*), coalesce(sum(probe), 0) FROM leases WHERE scope = ?",
-                (ask.scope,),
-            ).fetchone()
+            held, probes = _held(db, ask.scope)
+            if held >= ask.in_flight or (ask.probe and probes):
+                _forget_the_dead(db, ask.scope)
+                held, probes = _held(db, ask.scope)
             if held >= ask.in_flight:
                 return Refused("in_flight", POLL)
             if ask.probe and probes:
@@ -97,8 +105,8 @@ class SqliteLimitStore:
                 return Refused("window", recent[-1] + ask.window - now)
             lease = uuid.uuid4().hex
             db.execute(
-                "INSERT INTO leases VALUES (?, ?, ?, ?)",
-                (lease, ask.scope, now + ask.lease_for, int(ask.probe)),
+                "INSERT INTO leases VALUES (?, ?, ?, ?, ?)",
+                (lease, ask.scope, now + ask.lease_for, int(ask.probe), os.getpid()),
             )
             db.execute("INSERT INTO events VALUES (?, ?, ?)", (ask.scope, ask.bucket, now))
             return Granted(lease)
@@ -148,3 +156,31 @@ class SqliteLimitStore:
 
     def __repr__(self) -> str:
         return f"SqliteLimitStore({str(self.path)!r})"
+
+
+def _held(db: sqlite3.Connection, scope: str) -> tuple[int, int]:
+    held, probes = db.execute(
+        "SELECT count(*), coalesce(sum(probe), 0) FROM leases WHERE scope = ?", (scope,)
+    ).fetchone()
+    return int(held), int(probes)
+
+
+def _forget_the_dead(db: sqlite3.Connection, scope: str) -> None:
+    """Drop the leases of processes of this host that have ended."""
+    for (pid,) in db.execute(
+        "SELECT DISTINCT pid FROM leases WHERE scope = ? AND pid != ?", (scope, os.getpid())
+    ).fetchall():
+        if not _alive(pid):
+            db.execute("DELETE FROM leases WHERE pid = ?", (pid,))
+
+
+def _alive(pid: int) -> bool:
+    if sys.platform == "win32":
+        return True  # os.kill(pid, 0) would end the process there; its lease ends by itself
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True

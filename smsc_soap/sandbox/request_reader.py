@@ -12,6 +12,8 @@ import re
 
 from lxml import etree
 
+from ..hardened_xml import hardened_parser
+
 __all__ = ["UnreadableRequest", "read_request"]
 
 # An encoding in the XML declaration, in an ASCII-compatible body; it wins over the header's.
@@ -59,15 +61,6 @@ def _charset(content_type: str | None) -> str | None:
 
 def _parser(encoding: str | None) -> etree.XMLParser:
     try:
-        return etree.XMLParser(
-            encoding=encoding,
-            resolve_entities=False,
-            load_dtd=False,
-            no_network=True,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-            recover=False,
-        )
+        return hardened_parser(encoding)
     except LookupError as exc:
         raise UnreadableRequest(f"the request names an unknown charset {encoding!r}") from exc
