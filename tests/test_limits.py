@@ -3,9 +3,12 @@ after the service refuses its credentials or blocks its IP."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +23,7 @@ from smsc_soap import (
     StatusCode,
 )
 from smsc_soap.credentials import Credentials
-from smsc_soap.limit_stores import Ask, Granted, MemoryLimitStore, Refused
+from smsc_soap.limit_stores import Ask, Granted, MemoryLimitStore, Refused, SqliteLimitStore
 from smsc_soap.limiter import ABANDONED_HOLD
 from smsc_soap.request import StatusRequest
 from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
@@ -391,3 +394,18 @@ def test_a_request_given_up_for_a_timeout_keeps_its_place_a_while(clock: ManualC
     with pytest.raises(RequestTimeoutError):  # a place again: sent, and its script answers
         client.get_status(PHONE, "4")
     assert len(fake.requests) == 5
+
+
+def test_sqlite_takes_back_the_places_of_a_process_that_has_ended(tmp_path: Path) -> None:
+    path = tmp_path / "limits.db"
+    holder = (
+        "import sys; from smsc_soap.limit_stores import Ask, SqliteLimitStore;"
+        "store = SqliteLimitStore(sys.argv[1]);"
+        "[store.acquire(Ask('demo', f'message:{n}', 5, 61, 4, 3600)) for n in range(4)]"
+    )
+    subprocess.run([sys.executable, "-c", holder, str(path)], check=True, timeout=60)
+    store = SqliteLimitStore(path)
+
+    # Four leases of an hour, but their process is gone: the places are free now.
+    assert isinstance(store.acquire(Ask("demo", "message:9", 5, 61, 4, 10)), Granted)
+    assert isinstance(store.acquire(Ask("demo", "message:8", 5, 61, 4, 10)), Granted)
