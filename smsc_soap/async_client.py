@@ -12,7 +12,15 @@ import asyncio
 import concurrent.futures
 import contextvars
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from typing import TypeVar
 
 from pydantic import SecretStr
@@ -81,7 +89,7 @@ class AsyncStatusClient:
         all: int = 0,
         *,
         mass_size: int = DEFAULT_MASS_SIZE,
-    ) -> AsyncIterator[LookupResult]:
+    ) -> AsyncGenerator[LookupResult, None]:
         """Many lookups, as ``StatusClient.get_statuses``, for ``async for``; ``refs`` may be
         an async iterable. At most as many lookups run at once as the service allows in
         flight. Closing the iterator (``contextlib.aclosing``) or cancelling the task that
@@ -139,7 +147,7 @@ class AsyncStatusClient:
 
     async def _streamed(
         self, results: Iterator[LookupResult], cancellation: Cancellation
-    ) -> AsyncIterator[LookupResult]:
+    ) -> AsyncGenerator[LookupResult, None]:
         # One step of the batch at a time; closing it waits for a step still running.
         stepping = threading.Lock()
 

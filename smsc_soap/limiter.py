@@ -125,6 +125,7 @@ class Limiter:
             # A place freed in this process wakes the wait; one freed elsewhere is seen at
             # the next ask.
             with cancellation.on_cancel(self._wake), self._released:
+                cancellation.check()  # again under the lock: a later cancel's wake is not missed
                 self._clock.wait(self._released, min(answer.retry_in, time_left))
 
 

@@ -4,7 +4,7 @@ back and sends nothing more, and sync and async clients keep one login's limits 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from pathlib import Path
 
@@ -44,6 +44,12 @@ def places(store: LimitStore, count: int) -> list[str]:
         assert isinstance(answer, Granted), f"place {n + 1} was refused: {answer}"
         leases.append(answer.lease)
     return leases
+
+
+async def drained(batch: AsyncGenerator[object, None]) -> None:
+    async with aclosing(batch):
+        async for _ in batch:
+            pass
 
 
 async def worst_lag(stop: asyncio.Event) -> float:
@@ -153,9 +159,7 @@ def test_a_cancelled_batch_stops_reading_refs() -> None:
     async def run() -> None:
         client = AsyncStatusClient("demo", PASSWORD, transport=fake, limits=accepted_store())
         with pytest.raises(TimeoutError):
-            async with asyncio.timeout(0.2), aclosing(client.get_statuses(refs())) as batch:
-                async for _ in batch:
-                    pass
+            await asyncio.wait_for(drained(client.get_statuses(refs())), 0.2)
         await asyncio.wait_for(closed.wait(), STUCK)  # the read waiting for ref 3 was cancelled
         never.set()
         await asyncio.wait_for(client.aclose(), STUCK)
