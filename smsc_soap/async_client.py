@@ -39,9 +39,9 @@ __all__ = ["AsyncStatusClient"]
 T = TypeVar("T")
 Ref = tuple[str, str | int]
 
-_WORKERS = 2 * CONCURRENT_LIMIT
-"""Threads per client: the lookups in flight, and as many again waiting for a place or
-driving batches (a batch's own lookups run on threads of its own)."""
+_WORKERS = 2 * (CONCURRENT_LIMIT - 1)
+"""Threads per client: the lookups the service allows in flight, and as many again waiting
+for a place or driving batches (a batch's own lookups run on threads of its own)."""
 
 
 class AsyncStatusClient:
