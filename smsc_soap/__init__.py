@@ -11,6 +11,7 @@ import typing
 from . import lazy
 
 if typing.TYPE_CHECKING:
+    from .async_client import AsyncStatusClient
     from .client import StatusClient
     from .clock import Clock, InstantClock, SystemClock
     from .codes import EmailError, MessageType, Outcome, SmsError, StatusCode, TemplateKind
@@ -58,6 +59,7 @@ __all__ = [
     "KNOWN_HOSTS",
     "MOSCOW_TIME",
     "ApiError",
+    "AsyncStatusClient",
     "AuthenticationError",
     "ClientOptions",
     "Clock",
@@ -105,6 +107,7 @@ __all__ = [
 ]
 
 _MODULES = {
+    "async_client": ("AsyncStatusClient",),
     "client": ("StatusClient",),
     "clock": ("Clock", "InstantClock", "SystemClock"),
     "codes": ("EmailError", "MessageType", "Outcome", "SmsError", "StatusCode", "TemplateKind"),

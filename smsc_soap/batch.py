@@ -8,6 +8,7 @@ IP block ends the batch, raised.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -48,7 +49,8 @@ def concurrent_lookups(
                 if isinstance(item, LookupResult):
                     yield item
                     continue
-                running[pool.submit(lookup, item)] = item
+                # In the batch's context: a caller's cancellation reaches every lookup.
+                running[pool.submit(contextvars.copy_context().run, lookup, item)] = item
                 if len(running) >= 2 * workers:
                     yield from _finished(running)
             while running:

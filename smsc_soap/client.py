@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 from typing_extensions import Unpack
 
+from . import cancellation
 from .batch import DEFAULT_MASS_SIZE, concurrent_lookups, mass_lookups
 from .credentials import Credentials
 from .errors import (
@@ -234,6 +235,7 @@ class StatusClient:
                 # Checked while holding the place: a failure recorded by whoever held it
                 # before is seen here, before this request can repeat it.
                 self._lockout.check()
+                cancellation.check()
                 time_left = deadline - self._clock.monotonic()
                 if time_left <= 0:
                     raise RequestTimeoutError(
@@ -243,6 +245,7 @@ class StatusClient:
                 try:
                     result = _logged(describe, sent, send, time_left)
                 except SmscError as error:
+                    cancellation.check()  # a socket shut by a cancel: no answer of the service
                     self._lockout.record(error)  # before the place is given back
                     raise
                 self._lockout.record_accepted()

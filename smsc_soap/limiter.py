@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
+from . import cancellation
 from .clock import Clock
 from .errors import RateLimitError, RequestTimeoutError
 from .limit_stores import Ask, Granted, LimitStore
@@ -92,11 +93,15 @@ class Limiter:
             raise
         finally:
             self.store.release(self.scope, lease, linger=linger)
-            with self._released:
-                self._released.notify_all()
+            self._wake()
+
+    def _wake(self) -> None:
+        with self._released:
+            self._released.notify_all()
 
     def _take(self, bucket: str, allowed: int, deadline: float, probe: bool, limit: str) -> str:
         while True:
+            cancellation.check()  # a call given up on while it waited takes no place
             time_left = deadline - self._clock.monotonic()
             answer = self.store.acquire(
                 Ask(
@@ -119,7 +124,8 @@ class Limiter:
                 continue
             # A place freed in this process wakes the wait; one freed elsewhere is seen at
             # the next ask.
-            with self._released:
+            with cancellation.on_cancel(self._wake), self._released:
+                cancellation.check()  # again under the lock: a later cancel's wake is not missed
                 self._clock.wait(self._released, min(answer.retry_in, time_left))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Protocol
@@ -32,6 +32,7 @@ from smsc_soap import (
     UnsupportedOperationError,
 )
 
+from awaited_client import AwaitedClient
 from soap_replies import ENDPOINT, PASSWORD, soap_reply
 
 STATUS_URL = "https://smsc.ru/sys/status.php"
@@ -58,11 +59,16 @@ class Service(Protocol):
     def client(self, **options: object) -> StatusClient: ...
 
 
+# Every scenario runs on StatusClient and on AsyncStatusClient (its calls awaited).
+Maker = Callable[..., object]
+
+
 class MockedWire:
     """SOAP or HTTP over requests-mock: scripted answers rendered in that API's format."""
 
-    def __init__(self, mocker: requests_mock.Mocker, name: str) -> None:
+    def __init__(self, mocker: requests_mock.Mocker, name: str, make: Maker) -> None:
         self.name = name
+        self.make = make
         self.answers: defaultdict[tuple[str, str], deque[Answer]] = defaultdict(deque)
         self.deleted: set[tuple[str, str]] = set()
         url = ENDPOINT if name == "soap" else STATUS_URL
@@ -72,7 +78,7 @@ class MockedWire:
         self.answers[(phone, message_id)].extend(answers)
 
     def client(self, **options: object) -> StatusClient:
-        return StatusClient(
+        return self.make(  # type: ignore[return-value]
             "demo",
             PASSWORD,
             transport=self.name,
@@ -134,7 +140,8 @@ class MockedWire:
 class Faked:
     name = "fake"
 
-    def __init__(self) -> None:
+    def __init__(self, make: Maker) -> None:
+        self.make = make
         self.transport = FakeTransport()
 
     def answer(self, phone: str, message_id: str, *answers: Answer) -> None:
@@ -154,7 +161,7 @@ class Faked:
                 self.transport.script(phone, message_id, _as_outcome(final))
 
     def client(self, **options: object) -> StatusClient:
-        return StatusClient(
+        return self.make(  # type: ignore[return-value]
             "demo",
             PASSWORD,
             transport=self.transport,
@@ -171,13 +178,29 @@ def _as_outcome(answer: Answer) -> SmscError | int | None:
     raise AssertionError("a scripted answer before the last is an error")
 
 
+@pytest.fixture(params=["sync", "async"])
+def make(request: pytest.FixtureRequest) -> Iterator[Maker]:
+    if request.param == "sync":
+        yield StatusClient
+        return
+    made: list[AwaitedClient] = []
+
+    def awaited(*args: object, **options: object) -> AwaitedClient:
+        made.append(AwaitedClient(*args, **options))
+        return made[-1]
+
+    yield awaited
+    for client in made:
+        client.close()
+
+
 @pytest.fixture(params=["soap", "http", "fake"])
-def service(request: pytest.FixtureRequest) -> Iterator[Service]:
+def service(request: pytest.FixtureRequest, make: Maker) -> Iterator[Service]:
     if request.param == "fake":
-        yield Faked()
+        yield Faked(make)
         return
     with requests_mock.Mocker() as mocker:
-        yield MockedWire(mocker, request.param)
+        yield MockedWire(mocker, request.param, make)
 
 
 # The service writes dates in Moscow time, UTC+3; 1629048442 is 15.08.2021 20:27:22 there.

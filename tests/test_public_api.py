@@ -8,6 +8,7 @@ import smsc_soap
 
 CONTRACT = {
     "StatusClient",
+    "AsyncStatusClient",
     "MessageStatus",
     "StatusCode",
     "build_query",

@@ -31,6 +31,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import PoolManager
 from urllib3.poolmanager import pool_classes_by_scheme as urllib3_pool_classes
 
+from ..cancellation import on_cancel
+
 __all__ = ["Watch", "WatchedAdapter", "watch_reply", "watching"]
 
 Closer = Callable[[], None]
@@ -132,12 +134,14 @@ if hasattr(os, "register_at_fork"):
 @contextmanager
 def watching(deadline: float) -> Iterator[Watch]:
     """Run the block under a watch with ``deadline`` (``time.monotonic`` seconds): the
-    sockets connections make or reuse in this thread meanwhile are shut when it passes."""
+    sockets connections make or reuse in this thread meanwhile are shut when it passes, or
+    when the call is cancelled."""
     watch = Watch(deadline)
     _current.watch = watch
     _WATCHDOG.arm(watch)
     try:
-        yield watch
+        with on_cancel(watch.fire):
+            yield watch
     finally:
         _WATCHDOG.disarm(watch)
         _current.watch = None

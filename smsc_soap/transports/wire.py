@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from .. import cancellation
 from ..errors import (
     ConnectionFailedError,
     HTTPStatusError,
@@ -113,6 +114,7 @@ class Wire:
     def _post(
         self, url: str, body: bytes, headers: dict[str, str], *, deadline: float, secret: str
     ) -> WireReply:
+        cancellation.check()  # e.g. before trying the next host
         time_left = deadline - time.monotonic()
         if time_left <= 0:
             raise RequestTimeoutError("the call's deadline passed before the request was sent")
