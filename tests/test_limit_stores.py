@@ -357,3 +357,13 @@ def test_a_new_sqlite_file_opens_while_another_process_is_writing_to_it(tmp_path
     finally:
         finishing.join()
         other.close()
+
+
+def test_a_lease_outlives_shorter_leases_granted_after_it(subject: Subject) -> None:
+    store = subject.store
+    granted(store.acquire(ask("message:1", window=0.05, in_flight=2, lease_for=LONG)))
+    granted(store.acquire(ask("message:2", window=0.05, in_flight=2, lease_for=0.05)))
+
+    subject.pass_time(PAST_SHORT)
+
+    refused(store.acquire(ask("message:3", window=0.05, in_flight=1)), "in_flight")
