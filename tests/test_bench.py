@@ -24,6 +24,8 @@ def test_the_benchmark_runs_on_a_tiny_size(tmp_path: Path) -> None:
     text = report.read_text()
     for figure in (
         "share of the",
+        "4 processes: share of one process's rate",
+        "error 9 replies at the server",
         "wrapper CPU / raw zeep",
         "start-up, client / raw zeep",
         "peak RSS",
