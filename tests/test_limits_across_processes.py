@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +69,7 @@ class CountingApp(SandboxApp):
         self.bad_logins = 0
         self._counting = threading.Lock()
 
-    def authorised(self, params: dict[str, str]) -> bool:  # type: ignore[override]
+    def authorised(self, params: Mapping[str, str]) -> bool:
         accepted = super().authorised(params)
         if not accepted:
             with self._counting:
@@ -175,12 +175,23 @@ def test_the_places_of_a_killed_worker_come_back_when_its_leases_end(
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=WAIT)
 
-    common = {"endpoint": service.endpoint, "allow_insecure_http": True, "limits": limits}
-    impatient = StatusClient("demo", "demo", wait_for_limits=False, **common)
-    with pytest.raises(RateLimitError, match="already in flight"):
+    def client(**options: Any) -> StatusClient:
+        return StatusClient(
+            "demo",
+            "demo",
+            endpoint=service.endpoint,
+            allow_insecure_http=True,
+            limits=limits,
+            **options,
+        )
+
+    with (
+        client(wait_for_limits=False) as impatient,
+        pytest.raises(RateLimitError, match="already in flight"),
+    ):
         impatient.get_status(PHONE, "5")
-    with StatusClient("demo", "demo", deadline=10, **common) as client:
-        results = list(client.get_statuses((PHONE, str(n)) for n in range(5, 13)))
+    with client(deadline=10) as patient:
+        results = list(patient.get_statuses((PHONE, str(n)) for n in range(5, 13)))
 
     assert [result.error for result in results] == [None] * 8
     assert service.app.limits.over_limits == 0
