@@ -1,7 +1,10 @@
-"""Fixtures: a requests-mock service and a client wired to it."""
+"""Fixtures: a requests-mock service and a client wired to it; a real Redis server."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -50,3 +53,32 @@ def fake(clock: ManualClock) -> FakeTransport:
     transport = FakeTransport(clock=clock)
     transport.add(PHONE, "1", status=1)
     return transport
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a redis-server run for this session. Without one the Redis tests skip,
+    except under CI (``CI=true``), which installs it: there a skip would hide them."""
+    missing = None
+    if shutil.which("redis-server") is None:
+        missing = "redis-server is not installed (Debian: apt-get install redis-server)"
+    elif importlib.util.find_spec("redis") is None:
+        missing = "redis-py is not installed (pip install -e '.[test]')"
+    if missing is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{missing}; under CI the Redis tests must run")
+        pytest.skip(missing)
+    from redis_server import running_redis
+
+    with running_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> str:
+    """The session's Redis server, emptied for this test."""
+    import redis
+
+    with redis.Redis.from_url(redis_server) as connection:
+        connection.flushall()
+    return redis_server

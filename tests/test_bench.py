@@ -30,6 +30,8 @@ def test_the_benchmark_runs_on_a_tiny_size(tmp_path: Path) -> None:
         "floor through requests / raw zeep",
         "share of 4 x the round trip measured in the same round",
         "error 9 replies, counted by the sandbox",
+        "4 processes: share of one process's rate",
+        "error 9 replies at the server",
         "peak RSS",
     ):
         assert figure in text

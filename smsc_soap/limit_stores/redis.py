@@ -52,9 +52,13 @@ if ARGV[3] == '1' then
   redis.call('ZADD', KEYS[2], expires, ARGV[1])
 end
 redis.call('ZADD', KEYS[3], now, ARGV[1])
+-- Lengthened, never shortened: a longer lease granted before this one must outlive it.
 local keep = math.ceil((window + tonumber(ARGV[6])) * 1000)
-redis.call('PEXPIRE', KEYS[1], keep)
-redis.call('PEXPIRE', KEYS[2], keep)
+for i = 1, 2 do
+  if redis.call('PTTL', KEYS[i]) < keep then
+    redis.call('PEXPIRE', KEYS[i], keep)
+  end
+end
 redis.call('PEXPIRE', KEYS[3], math.ceil(window * 1000))
 return {'granted', ARGV[1]}
 """

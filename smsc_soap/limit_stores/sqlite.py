@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..errors import LimitStoreError
 from ..failures import Step, mapped
 from .base import Ask, Granted, Refused
 
@@ -29,6 +30,7 @@ POLL = 0.02
 """Seconds between asks while other processes hold the places."""
 
 _BUSY_MILLISECONDS = 10_000
+_WAL_ATTEMPTS = 50
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS leases (
     lease TEXT PRIMARY KEY,
@@ -74,7 +76,7 @@ class SqliteLimitStore:
             self.path, isolation_level=None, check_same_thread=False, timeout=0
         )
         connection.execute(f"PRAGMA busy_timeout = {_BUSY_MILLISECONDS}")
-        connection.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(connection)
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.executescript(_SCHEMA)
         self._connection = connection
@@ -184,3 +186,18 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # another user's process: alive
         return True
     return True
+
+
+def _switch_to_wal(connection: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (it stays so). When processes open a new file at once, SQLite
+    refuses all but one switch without waiting (a wait could deadlock); the others find the
+    file switched when they ask again."""
+    for attempt in range(1, _WAL_ATTEMPTS + 1):
+        try:
+            with mapped(Step.LIMITS):
+                connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except LimitStoreError:
+            if attempt == _WAL_ATTEMPTS:
+                raise
+            time.sleep(POLL)
