@@ -58,6 +58,9 @@ class Limiter:
         self.in_flight_limit = CONCURRENT_LIMIT - 1
         self._clock = clock
         self._released = threading.Condition()
+        self._releases = 0
+        """Places freed (and cancels) in this process so far: a waiter that saw one come
+        after its ask does not wait for it."""
 
     def lookup(
         self, message: tuple[str, str], deadline: float, *, probe: bool = False
@@ -97,12 +100,14 @@ class Limiter:
 
     def _wake(self) -> None:
         with self._released:
+            self._releases += 1
             self._released.notify_all()
 
     def _take(self, bucket: str, allowed: int, deadline: float, probe: bool, limit: str) -> str:
         while True:
             cancellation.check()  # a call given up on while it waited takes no place
             time_left = deadline - self._clock.monotonic()
+            releases_seen = self._releases
             answer = self.store.acquire(
                 Ask(
                     scope=self.scope,
@@ -126,7 +131,8 @@ class Limiter:
             # the next ask.
             with cancellation.on_cancel(self._wake), self._released:
                 cancellation.check()  # again under the lock: a later cancel's wake is not missed
-                self._clock.wait(self._released, min(answer.retry_in, time_left))
+                if self._releases == releases_seen:  # none came between the ask and now
+                    self._clock.wait(self._released, min(answer.retry_in, time_left))
 
 
 def _held_back(reason: str, limit: str, *, waiting: bool) -> str:

@@ -153,7 +153,7 @@ def test_three_processes_on_one_login_draw_no_error_9(service: Service, limits: 
     assert sum(service.app.limits.lookups.values()) == 600
 
 
-def test_the_places_of_a_killed_worker_come_back_when_its_leases_end(
+def test_the_places_of_a_killed_worker_come_back(
     service: Service, limits: str
 ) -> None:
     warm_up(service, limits)
@@ -185,11 +185,16 @@ def test_the_places_of_a_killed_worker_come_back_when_its_leases_end(
             **options,
         )
 
-    with (
-        client(wait_for_limits=False) as impatient,
-        pytest.raises(RateLimitError, match="already in flight"),
-    ):
-        impatient.get_status(PHONE, "5")
+    if limits.startswith("sqlite"):
+        # One host: the places of a process that has ended are taken back at once.
+        with client(wait_for_limits=False) as impatient:
+            assert impatient.get_status(PHONE, "5").status is not None
+    else:
+        with (
+            client(wait_for_limits=False) as impatient,
+            pytest.raises(RateLimitError, match="already in flight"),
+        ):
+            impatient.get_status(PHONE, "5")
     with client(deadline=10) as patient:
         results = list(patient.get_statuses((PHONE, str(n)) for n in range(5, 13)))
 
