@@ -16,12 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 import zeep
-from manual_clock import ManualClock
 
 from smsc_soap import StatusClient
 from smsc_soap.gateway import Gateway, GatewayApp, Upstream
 from smsc_soap.limit_stores import open_limit_store
 from smsc_soap.sandbox import Sandbox, SandboxApp, SandboxOptions, default_book
+
+from manual_clock import ManualClock
 
 NS = "http://smsc.ru/sys/soap.php"  # the namespace smsc.ru publishes its interface under
 PENDING = ("79990001003", "1003")  # status 0, with the operator: can still change
