@@ -298,3 +298,13 @@ def _wait_until_in_flight(url: str, count: int) -> None:
             return
         time.sleep(0.01)
     raise AssertionError(f"the requests never were in flight: {metrics}")
+
+
+def test_serve_refuses_an_address_beyond_this_host_without_allow_remote() -> None:
+    from click.testing import CliRunner
+
+    from smsc_soap.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--host", "192.0.2.1", "--limits", "memory://"])
+    assert result.exit_code == 2
+    assert "needs --allow-remote" in result.output
