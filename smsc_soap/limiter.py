@@ -57,7 +57,6 @@ class Limiter:
         self.in_flight_limit = CONCURRENT_LIMIT - 1
         self._clock = clock
         self._released = threading.Condition()
-        self._releases = 0  # counted, so a release between an ask and its wait is not missed
 
     def lookup(
         self, message: tuple[str, str], deadline: float, *, probe: bool = False
@@ -94,13 +93,11 @@ class Limiter:
         finally:
             self.store.release(self.scope, lease, linger=linger)
             with self._released:
-                self._releases += 1
                 self._released.notify_all()
 
     def _take(self, bucket: str, allowed: int, deadline: float, probe: bool, limit: str) -> str:
         while True:
             time_left = deadline - self._clock.monotonic()
-            releases = self._releases
             answer = self.store.acquire(
                 Ask(
                     scope=self.scope,
@@ -123,8 +120,7 @@ class Limiter:
             # A place freed in this process wakes the wait; one freed elsewhere is seen at
             # the next ask.
             with self._released:
-                if self._releases == releases:
-                    self._clock.wait(self._released, min(answer.retry_in, time_left))
+                self._clock.wait(self._released, min(answer.retry_in, time_left))
 
 
 def _held_back(reason: str, limit: str, *, waiting: bool) -> str:
