@@ -135,7 +135,10 @@ class GatewayApp:
         )
 
         def send() -> MessageStatus:
-            with self.metrics.upstream_seconds.time():
+            with (
+                self.upstream.turn(lookup.login, lookup.password),
+                self.metrics.upstream_seconds.time(),
+            ):
                 if lookup.operation == "get_status2":
                     return client.get_status2(
                         lookup.phone, lookup.message_id, lookup.all, lookup.query

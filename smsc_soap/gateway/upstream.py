@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from ..client import StatusClient
 from ..limit_stores import LimitStore
@@ -29,6 +30,8 @@ class Upstream:
         self._make_client = make_client
         self._salt = os.urandom(16)
         self._clients: dict[str, StatusClient] = {}
+        self._unproven: dict[str, threading.Lock] = {}
+        self._proven: set[str] = set()
         self._lock = threading.Lock()
 
     def pair_key(self, login: str, password: str) -> str:
@@ -43,6 +46,24 @@ class Upstream:
             if found is None:
                 found = self._clients[key] = self._make_client(login, password, limits=self.store)
             return found
+
+    @contextmanager
+    def turn(self, login: str, password: str) -> Iterator[None]:
+        """Until the service has answered a pair with a status, its lookups go one at a time
+        here: the client would hold them back anyway, and waiting here wakes the next one as
+        soon as the first is answered."""
+        key = self.pair_key(login, password)
+        with self._lock:
+            proven = key in self._proven
+            lock = None if proven else self._unproven.setdefault(key, threading.Lock())
+        if lock is None:
+            yield
+            return
+        with lock:
+            yield
+            with self._lock:
+                self._proven.add(key)
+                self._unproven.pop(key, None)
 
     def close(self) -> None:
         with self._lock:
