@@ -31,6 +31,10 @@ COMMANDS = {
         ".sandbox_commands",
         "Run a local SMSC in the foreground; its base URL is the first line printed.",
     ),
+    "serve": (
+        ".serve_command",
+        "Run the status gateway in the foreground; its base URL is the first line printed.",
+    ),
     "status": (".lookup", "Look up the status of the message ID sent to PHONE."),
     "wsdl": (
         ".wsdl_commands",

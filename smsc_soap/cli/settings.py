@@ -20,7 +20,13 @@ from ..client import StatusClient
 from ..retries import RetryPolicy
 from .verbosity import configure_logging
 
-__all__ = ["ConnectionSettings", "connection_options", "default_limits", "level_option"]
+__all__ = [
+    "ConnectionSettings",
+    "connection_options",
+    "default_limits",
+    "level_option",
+    "upstream_options",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,14 +80,26 @@ level_option = click.option(
 
 def connection_options(command: F) -> F:
     """The connection flags, read into a ``ConnectionSettings`` passed as ``settings``."""
+    return _connection_options(
+        click.option("--host", help="smsc.ru, smscentre.com, smsc.kz or smsc.ua [env SMSC_HOST].")(
+            command
+        )
+    )
 
+
+def upstream_options(command: F) -> F:
+    """The connection flags without ``--host``, for a command whose ``--host`` is where it
+    listens: the service's host then comes from SMSC_HOST."""
+    return _connection_options(command)
+
+
+def _connection_options(command: F) -> F:
     @click.option("--login", help="Account login [env SMSC_LOGIN].")
     @click.option(
         "--password",
         help="Password [env SMSC_PASSWORD; prefer it: a flag shows in the process list].",
     )
     @click.option("--api-key", help="API key instead of login and password, HTTP only.")
-    @click.option("--host", help="smsc.ru, smscentre.com, smsc.kz or smsc.ua [env SMSC_HOST].")
     @click.option("--endpoint", help="The whole URL, e.g. a sandbox's [env SMSC_ENDPOINT].")
     @click.option("--transport", type=click.Choice(["soap", "http"]), help="[env SMSC_TRANSPORT]")
     @click.option(
@@ -111,7 +129,7 @@ def connection_options(command: F) -> F:
     @functools.wraps(command)
     def wrapper(**options: Any) -> Any:
         flags = {
-            name: options.pop(name)
+            name: options.pop(name, None)
             for name in (
                 "login",
                 "password",

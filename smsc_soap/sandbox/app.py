@@ -22,7 +22,7 @@ from .reply import Fault, Reply
 from .soap_endpoint import answer_soap, fault_reply
 from .status_endpoint import answer_status
 
-__all__ = ["MAX_BODY_BYTES", "SandboxApp", "SandboxOptions"]
+__all__ = ["MAX_BODY_BYTES", "RefusedBody", "SandboxApp", "SandboxOptions", "read_body"]
 
 logger = logging.getLogger("smsc_soap.sandbox")
 
@@ -97,8 +97,8 @@ class SandboxApp:
         method = str(environ.get("REQUEST_METHOD", "GET"))
         query = str(environ.get("QUERY_STRING", ""))
         try:
-            body = _read_body(environ)
-        except _RefusedBody as refused:
+            body = read_body(environ)
+        except RefusedBody as refused:
             return Reply(refused.status, "text/plain; charset=utf-8", str(refused).encode())
         if path == _SOAP_PATH and method == "GET" and query == "wsdl":
             return self._wsdl(environ)
@@ -156,19 +156,19 @@ class SandboxApp:
         return None
 
 
-class _RefusedBody(ValueError):
+class RefusedBody(ValueError):
     def __init__(self, status: str, message: str) -> None:
         super().__init__(message)
         self.status = status
 
 
-def _read_body(environ: Mapping[str, object]) -> bytes:
+def read_body(environ: Mapping[str, object]) -> bytes:
     declared = str(environ.get("CONTENT_LENGTH") or "0").strip()
     if not _DIGITS.fullmatch(declared):
-        raise _RefusedBody("400 Bad Request", f"Content-Length is not a size: {declared!r}")
+        raise RefusedBody("400 Bad Request", f"Content-Length is not a size: {declared!r}")
     length = int(declared)
     if length > MAX_BODY_BYTES:
-        raise _RefusedBody(
+        raise RefusedBody(
             "413 Request Entity Too Large", f"the body is over {MAX_BODY_BYTES} bytes"
         )
     stream = environ.get("wsgi.input")

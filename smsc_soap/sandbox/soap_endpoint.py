@@ -18,7 +18,7 @@ from .request_reader import UnreadableRequest, read_request
 if TYPE_CHECKING:
     from .app import Fields, SandboxApp
 
-__all__ = ["SOAP_ENVELOPE_NS", "answer_soap", "fault_reply"]
+__all__ = ["SOAP_ENVELOPE_NS", "answer_soap", "fault_reply", "status_envelope"]
 
 SOAP_ENVELOPE_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 
@@ -46,7 +46,7 @@ def answer_soap(app: SandboxApp, body: bytes, content_type: str | None = None) -
     fields = _answer(app, params, needs_query=name == "status2")
     charset = app.options.soap_charset
     namespace = etree.QName(operation).namespace or service_namespace("smsc.ru")
-    document = _envelope(namespace, _REPLY_ELEMENTS[name], fields, charset)
+    document = status_envelope(namespace, _REPLY_ELEMENTS[name], fields, charset)
     return Reply("200 OK", f"text/xml; charset={charset}", document, fault)
 
 
@@ -78,7 +78,7 @@ def _with_undeclared(fields: Fields, app: SandboxApp) -> Fields:
     return [*fields[:at], *undeclared, *fields[at:]]
 
 
-def _envelope(namespace: str, element: str, fields: Fields, charset: str) -> bytes:
+def status_envelope(namespace: str, element: str, fields: Fields, charset: str) -> bytes:
     envelope = etree.Element(
         f"{{{SOAP_ENVELOPE_NS}}}Envelope", nsmap={"SOAP-ENV": SOAP_ENVELOPE_NS, "ns1": namespace}
     )

@@ -1,0 +1,106 @@
+"""``smsc-soap serve``: the status gateway in the foreground."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import sys
+import threading
+import time
+from types import FrameType
+from typing import Any
+
+import click
+
+from ..client import StatusClient
+from ..gateway import Gateway, GatewayApp, Upstream
+from ..limit_stores import open_limit_store
+from ..retries import RetryPolicy
+from .exit_codes import ExitCode
+from .os_errors import os_error_text
+from .settings import ConnectionSettings, default_limits, upstream_options
+
+__all__ = ["serve"]
+
+_LOCAL = ("127.0.0.1", "::1", "localhost")
+
+
+@click.command()
+@click.option(
+    "--host", "listen", default="127.0.0.1", show_default=True, help="Address to listen on."
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port to listen on (0: a free one).",
+)
+@click.option(
+    "--allow-remote", is_flag=True, help="Allow an address other than this host's loopback."
+)
+@click.option(
+    "--grace",
+    type=click.FloatRange(0, 300),
+    default=10.0,
+    show_default=True,
+    help="Seconds requests in flight may take to finish when stopping.",
+)
+@upstream_options
+def serve(
+    settings: ConnectionSettings, listen: str, port: int, allow_remote: bool, grace: float
+) -> None:
+    """Run the status gateway in the foreground; its base URL is the first line printed.
+
+    Point a SOAP client at <URL>/sys/soap.php (WSDL at ?wsdl): each caller's own login and
+    password are passed through to the service, the limits are kept for all of them, and
+    statuses are served from a cache rather than answered with error 9. The service is
+    chosen with SMSC_HOST, --endpoint, --transport and --insecure-http; --login and
+    --password are not used. SIGTERM or Ctrl-C stops it.
+    """
+    if listen not in _LOCAL and not allow_remote:
+        raise click.UsageError(f"listening on {listen} needs --allow-remote")
+    # The access lines show with -v, when the command line has a handler for them.
+    logging.getLogger("smsc_soap.gateway.access").setLevel(logging.INFO)
+    store = open_limit_store(settings.limits or default_limits(), clock=time.monotonic)
+
+    def make_client(login: str, password: str, **options: Any) -> StatusClient:
+        return StatusClient(
+            login,
+            password,
+            host=settings.host,
+            endpoint=settings.endpoint,
+            allow_insecure_http=settings.insecure_http,
+            transport=settings.transport,
+            retry=RetryPolicy(attempts=settings.retries + 1),
+            **options,
+        )
+
+    app = GatewayApp(Upstream(store, make_client), host=settings.host)
+    try:
+        # Resolved here first: waitress reports a name that does not resolve as a ValueError.
+        socket.getaddrinfo(listen, port, type=socket.SOCK_STREAM)
+        server = Gateway(app, host=listen, port=port)
+    except OSError as error:
+        click.echo(f"error: {os_error_text(error, f'cannot listen on {listen}:{port}')}", err=True)
+        sys.exit(ExitCode.SYSTEM)
+    click.echo(server.url)
+    if listen not in _LOCAL:
+        click.echo(
+            "warning: callers' SMSC credentials cross the network in the clear unless TLS"
+            " terminates in front of the gateway",
+            err=True,
+        )
+    click.echo(f"SOAP {server.soap_endpoint} (WSDL at ?wsdl); Ctrl-C stops", err=True)
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    server.start()
+    stopping.wait()
+    if not server.stop(grace):
+        click.echo(f"warning: requests still in flight after {grace:g} s were cut off", err=True)

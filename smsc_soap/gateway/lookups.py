@@ -1,0 +1,108 @@
+"""Identical lookups in flight coalesced into one, and statuses served from a cache.
+
+A status that can no longer change (failed or not found) is kept and served without asking
+again. A status that can still change is asked for again at most once every ``ASK_EVERY``
+seconds, evenly spaced so that the service's per-message limit is never reached; in between
+it is served from the cache with its age, so callers polling faster than the service allows
+get the latest status rather than error 9 (or a wait for the window to open).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..codes import Outcome
+from ..errors import SmscError
+from ..models import MessageStatus
+from ..service_limits import LOOKUPS_PER_MESSAGE, WINDOW_SECONDS
+
+__all__ = ["ASK_EVERY", "Answer", "Lookups"]
+
+ASK_EVERY = WINDOW_SECONDS / LOOKUPS_PER_MESSAGE
+"""Seconds between two lookups of one message sent to the service: 12, so 5 a minute."""
+
+_FINAL = frozenset({Outcome.FAILED, Outcome.NOT_FOUND})  # delivered can still become read
+
+Fetch = Callable[[], MessageStatus]
+Source = Literal["upstream", "cache", "coalesced"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: MessageStatus
+    age: float
+    """Seconds since the service gave this status."""
+    source: Source
+
+
+@dataclass
+class _Entry:
+    status: MessageStatus
+    at: float
+
+
+@dataclass
+class _Flight:
+    done: threading.Event = field(default_factory=threading.Event)
+    entry: _Entry | None = None
+    error: SmscError | None = None
+
+
+class Lookups:
+    """The cache and the lookups in flight, keyed by whatever identifies a lookup."""
+
+    def __init__(
+        self, *, clock: Callable[[], float] = time.monotonic, max_entries: int = 100_000
+    ) -> None:
+        self._clock = clock
+        self._max_entries = max_entries
+        self._cache: dict[Hashable, _Entry] = {}
+        self._flights: dict[Hashable, _Flight] = {}
+        self._lock = threading.Lock()
+
+    def answer(self, key: Hashable, fetch: Fetch) -> Answer:
+        """The status ``key`` names: from the cache, from a lookup in flight, or ``fetch``ed."""
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None and (
+                cached.status.outcome in _FINAL or self._clock() - cached.at < ASK_EVERY
+            ):
+                return self._served(cached, "cache")
+            flight = self._flights.get(key)
+            leader = flight is None
+            if flight is None:
+                flight = self._flights[key] = _Flight()
+        if not leader:
+            flight.done.wait()
+            if flight.entry is None:
+                raise (flight.error or SmscError("the lookup being waited for failed")).copy()
+            return self._served(flight.entry, "coalesced")
+        return self._lead(key, flight, fetch)
+
+    def _lead(self, key: Hashable, flight: _Flight, fetch: Fetch) -> Answer:
+        try:
+            status = fetch()
+            flight.entry = _Entry(status, self._clock())
+            self._keep(key, flight.entry)
+            return Answer(status, 0.0, "upstream")
+        except SmscError as error:
+            flight.error = error
+            raise
+        finally:
+            with self._lock:
+                del self._flights[key]
+            flight.done.set()
+
+    def _keep(self, key: Hashable, entry: _Entry) -> None:
+        with self._lock:
+            if len(self._cache) >= self._max_entries:
+                self._cache.pop(next(iter(self._cache)))  # the oldest kept
+            self._cache.pop(key, None)
+            self._cache[key] = entry
+
+    def _served(self, entry: _Entry, source: Source) -> Answer:
+        return Answer(entry.status, max(0.0, self._clock() - entry.at), source)

@@ -1,0 +1,108 @@
+"""``POST /sys/soap.php``: get_status and get_status2 answered as the service answers them.
+
+The request is read and the reply written by the sandbox's own SOAP code, so the gateway's
+replies have the service's shape: API errors as ``<error>N</error>``, unreadable requests as
+``SOAP-ENV:Client`` Faults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lxml import etree
+
+from ..errors import ApiError, SmscError
+from ..hosts import service_namespace
+from ..sandbox.reply import Reply
+from ..sandbox.request_reader import UnreadableRequest, read_request
+from ..sandbox.soap_endpoint import SOAP_ENVELOPE_NS, fault_reply, status_envelope
+from .lookups import Answer
+from .reply_fields import soap_fields
+
+__all__ = ["Answered", "SoapLookup", "answer_soap", "read_soap_lookup"]
+
+_REPLY_ELEMENTS = {"get_status": "StatusResponse", "get_status2": "Status2Response"}
+_REQUEST_NAMES = {"status": "get_status", "status2": "get_status2"}
+_ALL = {"": 0, "0": 0, "1": 1, "2": 2}
+
+
+@dataclass(frozen=True)
+class SoapLookup:
+    operation: str
+    namespace: str
+    login: str
+    password: str
+    phone: str
+    message_id: str
+    all: int
+    query: str | None
+
+    def __repr__(self) -> str:  # the password is never shown
+        return f"SoapLookup({self.operation}, id={self.message_id!r})"
+
+
+def read_soap_lookup(body: bytes, content_type: str | None) -> SoapLookup | Reply:
+    """The lookup a request asks for, or the reply that refuses it."""
+    try:
+        root = read_request(body, content_type)
+    except UnreadableRequest as error:
+        return fault_reply("SOAP-ENV:Client", f"Bad Request: {error}")
+    found = root.find(f"{{{SOAP_ENVELOPE_NS}}}Body")
+    operation = None if found is None else next(found.iterchildren(tag=etree.Element), None)
+    name = "" if operation is None else etree.QName(operation).localname
+    if operation is None or name not in _REQUEST_NAMES:
+        return fault_reply("SOAP-ENV:Client", f"Procedure '{name}' not present")
+    params = {
+        etree.QName(child).localname: child.text or ""
+        for child in operation.iterchildren(tag=etree.Element)
+    }
+    return SoapLookup(
+        operation=_REQUEST_NAMES[name],
+        namespace=etree.QName(operation).namespace or service_namespace("smsc.ru"),
+        login=params.get("login", ""),
+        password=params.get("psw", ""),
+        phone=params.get("phone", ""),
+        message_id=params.get("id", ""),
+        all=_ALL.get(params.get("all", ""), -1),
+        query=params.get("query") if name == "status2" else None,
+    )
+
+
+@dataclass(frozen=True)
+class Answered:
+    reply: Reply
+    outcome: str
+    """For the metrics: the status's outcome, ``error_N`` or ``fault``."""
+    answer: Answer | None = None
+
+
+def answer_soap(lookup: SoapLookup, look_up: Callable[[SoapLookup], Answer]) -> Answered:
+    if not lookup.login or not lookup.password:
+        return _error(lookup, 2)
+    if (
+        not lookup.phone
+        or not lookup.message_id
+        or lookup.all < 0
+        or (lookup.operation == "get_status2" and lookup.query is None)
+    ):
+        return _error(lookup, 1)
+    try:
+        answer = look_up(lookup)
+    except ApiError as error:
+        return _error(lookup, error.code)
+    except SmscError as error:
+        reason = f"The service did not answer ({type(error).__name__})"
+        return Answered(fault_reply("SOAP-ENV:Server", reason), "fault")
+    reply = _reply(lookup, soap_fields(answer.status, lookup.all))
+    return Answered(reply, answer.status.outcome.value, answer)
+
+
+def _error(lookup: SoapLookup, code: int) -> Answered:
+    return Answered(_reply(lookup, [("error", str(code))]), f"error_{code}")
+
+
+def _reply(lookup: SoapLookup, fields: list[tuple[str, str]]) -> Reply:
+    element = _REPLY_ELEMENTS[lookup.operation]
+    document = status_envelope(lookup.namespace, element, fields, "utf-8")
+    return Reply("200 OK", "text/xml; charset=utf-8", document)
