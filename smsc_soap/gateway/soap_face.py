@@ -10,13 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lxml import etree
-
 from ..errors import ApiError, SmscError
-from ..hosts import service_namespace
 from ..sandbox.reply import Reply
-from ..sandbox.request_reader import UnreadableRequest, read_request
-from ..sandbox.soap_endpoint import SOAP_ENVELOPE_NS, fault_reply, status_envelope
+from ..sandbox.soap_endpoint import fault_reply, read_operation, status_envelope
 from .lookups import Answer
 from .reply_fields import soap_fields
 
@@ -44,28 +40,19 @@ class SoapLookup:
 
 def read_soap_lookup(body: bytes, content_type: str | None) -> SoapLookup | Reply:
     """The lookup a request asks for, or the reply that refuses it."""
-    try:
-        root = read_request(body, content_type)
-    except UnreadableRequest as error:
-        return fault_reply("SOAP-ENV:Client", f"Bad Request: {error}")
-    found = root.find(f"{{{SOAP_ENVELOPE_NS}}}Body")
-    operation = None if found is None else next(found.iterchildren(tag=etree.Element), None)
-    name = "" if operation is None else etree.QName(operation).localname
-    if operation is None or name not in _REQUEST_NAMES:
-        return fault_reply("SOAP-ENV:Client", f"Procedure '{name}' not present")
-    params = {
-        etree.QName(child).localname: child.text or ""
-        for child in operation.iterchildren(tag=etree.Element)
-    }
+    operation = read_operation(body, content_type)
+    if isinstance(operation, Reply):
+        return operation
+    params = operation.params
     return SoapLookup(
-        operation=_REQUEST_NAMES[name],
-        namespace=etree.QName(operation).namespace or service_namespace("smsc.ru"),
+        operation=_REQUEST_NAMES[operation.name],
+        namespace=operation.namespace,
         login=params.get("login", ""),
         password=params.get("psw", ""),
         phone=params.get("phone", ""),
         message_id=params.get("id", ""),
         all=_ALL.get(params.get("all", ""), -1),
-        query=params.get("query") if name == "status2" else None,
+        query=params.get("query") if operation.name == "status2" else None,
     )
 
 

@@ -6,6 +6,7 @@ element and unqualified children; API errors are ``<error>N</error>`` replies, n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from lxml import etree
@@ -26,7 +27,17 @@ _REPLY_ELEMENTS = {"status": "StatusResponse", "status2": "Status2Response"}
 _ALL = {"": 0, "0": 0, "1": 1, "2": 2}
 
 
-def answer_soap(app: SandboxApp, body: bytes, content_type: str | None = None) -> Reply:
+@dataclass(frozen=True)
+class SoapOperation:
+    """A request's operation element: its local name, namespace and children's text."""
+
+    name: str
+    namespace: str
+    params: dict[str, str]
+
+
+def read_operation(body: bytes, content_type: str | None) -> SoapOperation | Reply:
+    """The status operation a SOAP request asks for, or the Fault that refuses it."""
     try:
         root = read_request(body, content_type)
     except UnreadableRequest as error:
@@ -36,17 +47,27 @@ def answer_soap(app: SandboxApp, body: bytes, content_type: str | None = None) -
     name = "" if operation is None else etree.QName(operation).localname
     if operation is None or name not in _REPLY_ELEMENTS:
         return fault_reply("SOAP-ENV:Client", f"Procedure '{name}' not present")
-    params = {
-        etree.QName(child).localname: child.text or ""
-        for child in operation.iterchildren(tag=etree.Element)
-    }
+    return SoapOperation(
+        name=name,
+        namespace=etree.QName(operation).namespace or service_namespace("smsc.ru"),
+        params={
+            etree.QName(child).localname: child.text or ""
+            for child in operation.iterchildren(tag=etree.Element)
+        },
+    )
+
+
+def answer_soap(app: SandboxApp, body: bytes, content_type: str | None = None) -> Reply:
+    operation = read_operation(body, content_type)
+    if isinstance(operation, Reply):
+        return operation
+    name, params = operation.name, operation.params
     fault = app.fault_for([params.get("id", "")])
     if fault == "soap_fault":
         return fault_reply("SOAP-ENV:Server", "Internal Server Error")
     fields = _answer(app, params, needs_query=name == "status2")
     charset = app.options.soap_charset
-    namespace = etree.QName(operation).namespace or service_namespace("smsc.ru")
-    document = status_envelope(namespace, _REPLY_ELEMENTS[name], fields, charset)
+    document = status_envelope(operation.namespace, _REPLY_ELEMENTS[name], fields, charset)
     return Reply("200 OK", f"text/xml; charset={charset}", document, fault)
 
 
