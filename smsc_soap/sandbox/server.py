@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-import threading
-from types import TracebackType
-from typing import Any
-
-from waitress.server import BaseWSGIServer, create_server
-
+from ..waitress_server import WaitressServer
 from .app import MAX_BODY_BYTES, SandboxApp
 
 __all__ = ["Sandbox"]
 
 _THREADS = 12  # above the service's concurrency limit, so error 9 comes from the rules
-# How long the server's loop waits for sockets when nothing happens, in seconds. waitress takes
-# it as a whole number (int(0.05) would be 0: a loop that never waits and spins a core). stop()
-# does not wait for it: it wakes the loop through waitress's trigger.
-_LOOP_WAIT = 1
 _IDLE_TIMEOUT = 30
 
 
-class Sandbox:
+class Sandbox(WaitressServer):
     """A running sandbox server. ``port=0`` picks a free port.
 
     >>> with Sandbox(SandboxApp(default_book())) as sandbox:  # doctest: +SKIP
     ...     StatusClient("demo", "demo", endpoint=sandbox.soap_endpoint, allow_insecure_http=True)
     """
+
+    thread_name = "smsc-sandbox"
 
     def __init__(
         self,
@@ -35,79 +28,16 @@ class Sandbox:
         port: int = 0,
         channel_timeout: int = _IDLE_TIMEOUT,
     ) -> None:
-        if channel_timeout < 1:
-            raise ValueError(f"channel_timeout must be at least 1 second, not {channel_timeout}")
-        self.app = app
-        self.channel_timeout = channel_timeout
-        """Seconds after which a connection with no request in progress and no traffic is
-        closed, so that idle or half-open connections cannot tie the sandbox up."""
-        # The server's loop runs while this map holds its socket or any connection.
-        self._channels: dict[int, Any] = {}  # waitress's dispatchers (its stubs say sockets)
-        server = create_server(
+        super().__init__(
             app,
-            map=self._channels,
             host=host,
             port=port,
             threads=_THREADS,
-            asyncore_loop_timeout=_LOOP_WAIT,
             channel_timeout=channel_timeout,
-            # How often the loop looks for connections idle too long.
-            cleanup_interval=max(1, min(channel_timeout // 2, 10)),
-            # Larger bodies get waitress's 413 before they are read in.
-            max_request_body_size=MAX_BODY_BYTES + 1,
+            max_body_bytes=MAX_BODY_BYTES,
         )
-        if not isinstance(server, BaseWSGIServer) or server.socket is None:
-            raise RuntimeError(f"expected one listening socket on {host}:{port}")
-        self._server = server
-        bound_host, bound_port = server.socket.getsockname()[:2]
-        self.url = f"http://{bound_host}:{bound_port}"
-        """The base URL, e.g. ``http://127.0.0.1:8080``."""
-        self._thread: threading.Thread | None = None
-
-    @property
-    def soap_endpoint(self) -> str:
-        return f"{self.url}/sys/soap.php"
+        self.app = app
 
     @property
     def status_endpoint(self) -> str:
         return f"{self.url}/sys/status.php"
-
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted."""
-        self._server.run()
-
-    def start(self) -> Sandbox:
-        self._thread = threading.Thread(target=self._server.run, name="smsc-sandbox", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._close_channels()  # no loop is running (serve_forever has returned, or stopped)
-        else:
-            # Closing sockets under a running select() breaks it; let the loop close them. It
-            # runs the trigger's callbacks under the trigger's lock, and a worker thread's pull
-            # can wake it at any time: hold the lock until the pull is written, or the loop may
-            # have closed the trigger (and its file descriptor be reused) before the write.
-            trigger: Any = self._server.trigger  # waitress's stubs type it as int
-            with trigger.lock:
-                trigger.thunks.append(self._close_channels)
-                trigger.pull_trigger()
-            self._thread.join(timeout=5)
-        self._server.task_dispatcher.shutdown()
-
-    def _close_channels(self) -> None:
-        # The listening socket, the trigger and every connection: the loop ends when none is left.
-        for channel in list(self._channels.values()):
-            channel.close()
-
-    def __enter__(self) -> Sandbox:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
