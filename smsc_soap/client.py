@@ -103,19 +103,20 @@ class StatusClient:
             else limits
         )
         scope = self._credentials.scope
-        self._limiter = Limiter(
-            self._store,
-            scope,
-            clock=self._clock,
-            wait=self.options.wait_for_limits,
-            lease_margin=self.options.lease_margin,
-        )
         self._lockout = Lockout(
             self._store,
             scope=scope,
             secret=self._credentials.secret,
             host=_host_of(self._transport, self.options),
             cooldown=self.options.lockout_cooldown,
+        )
+        self._limiter = Limiter(
+            self._store,
+            scope,
+            clock=self._clock,
+            wait=self.options.wait_for_limits,
+            lease_margin=self.options.lease_margin,
+            gate=self._lockout.check,
         )
 
     def get_status(self, phone: str, message_id: str | int, all: int = 0) -> MessageStatus:
@@ -232,8 +233,8 @@ class StatusClient:
         def attempt() -> T:
             nonlocal sent
             with admit(deadline, probe=not self._lockout.accepted()):
-                # Checked while holding the place: a failure recorded by whoever held it
-                # before is seen here, before this request can repeat it.
+                # Checked again while holding the place: a failure recorded by whoever held
+                # it between the last ask and the grant is seen before this request repeats it.
                 self._lockout.check()
                 cancellation.check()
                 time_left = deadline - self._clock.monotonic()

@@ -6,7 +6,8 @@ requests in flight, across every thread, and every process sharing the ``LimitSt
 place in flight and a place in the window are taken together, atomically, when the request
 is about to leave: a request that waited for a place is counted when it is sent. By default
 a request that would break a limit waits for its turn, within the call's deadline; with
-``wait=False`` it is refused with ``RateLimitError``. Every wait is a wait on the client's
+``wait=False`` it is refused with ``RateLimitError``. A call the ``gate`` refuses (the
+lockout) is refused before it asks, so it takes no place. Every wait is a wait on the client's
 ``Clock``.
 
 A place is a lease that ends by itself ``LEASE_MARGIN`` seconds after the call's deadline,
@@ -17,7 +18,7 @@ still be running at the server, so its place is kept ``ABANDONED_HOLD`` seconds 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 from . import cancellation
@@ -50,6 +51,7 @@ class Limiter:
         clock: Clock,
         wait: bool = True,
         lease_margin: float = LEASE_MARGIN,
+        gate: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
         self.scope = scope
@@ -57,6 +59,9 @@ class Limiter:
         self.lease_margin = lease_margin
         self.in_flight_limit = CONCURRENT_LIMIT - 1
         self._clock = clock
+        self._gate = gate
+        """Raises if a call may not be sent at all (the lockout): run before every ask, so a
+        call it refuses takes no place in a window."""
         self._released = threading.Condition()
         self._releases = 0
         """Places freed (and cancels) in this process so far: a waiter that saw one come
@@ -106,6 +111,7 @@ class Limiter:
     def _take(self, bucket: str, allowed: int, deadline: float, probe: bool, limit: str) -> str:
         while True:
             cancellation.check()  # a call given up on while it waited takes no place
+            self._gate()
             time_left = deadline - self._clock.monotonic()
             releases_seen = self._releases
             answer = self.store.acquire(

@@ -267,6 +267,27 @@ def test_after_error_2_or_4_calls_are_refused_unsent_until_reset(
     assert len(fake.requests) == 2
 
 
+def test_a_call_refused_by_the_lockout_takes_no_place_in_the_message_window(
+    clock: ManualClock,
+) -> None:
+    fake = FakeTransport(login="demo", password="right", clock=clock)
+    fake.add(PHONE, "1", status=1)
+    store = MemoryLimitStore(clock=clock.monotonic)
+    stale = StatusClient("demo", "old", transport=fake, clock=clock, limits=store)
+    current = StatusClient("demo", "right", transport=fake, clock=clock, limits=store)
+    assert current.get_status(PHONE, "1").is_delivered
+    with pytest.raises(AuthenticationError):
+        stale.get_status(PHONE, "1")  # the service's error 2: one lookup of the message
+    for _ in range(10):
+        with pytest.raises(AuthenticationError, match="nothing was sent"):
+            stale.get_status(PHONE, "1")
+
+    for _ in range(3):  # the last three of five a minute are still there for the good password
+        assert current.get_status(PHONE, "1").is_delivered
+    assert clock.sleeps == []
+    assert len(fake.requests) == 5
+
+
 def test_the_lockout_ends_after_its_cool_down(fake: FakeTransport, clock: ManualClock) -> None:
     fake.script(PHONE, "1", 2)
     client = StatusClient("demo", PASSWORD, transport=fake, clock=clock, lockout_cooldown=600)
