@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -25,6 +26,8 @@ from smsc_soap.sandbox import Sandbox, SandboxApp, SandboxOptions, default_book
 from manual_clock import ManualClock
 
 NS = "http://smsc.ru/sys/soap.php"  # the namespace smsc.ru publishes its interface under
+UA = "http://smsc.ua/sys/soap.php"
+PUBLISHED_WSDL = Path(__file__).parent / "wsdl" / "published_smsc_ua.wsdl"
 PENDING = ("79990001003", "1003")  # status 0, with the operator: can still change
 DELIVERED = ("79990001004", "1004")
 UNDELIVERABLE = ("79990001008", "1008")  # status 20: final
@@ -123,6 +126,21 @@ def test_a_zeep_client_built_from_the_gateways_wsdl_gets_statuses(gateway: Gatew
         login="demo", psw="demo", phone=UNDELIVERABLE[0], id=UNDELIVERABLE[1], all=1
     )
     assert (int(full.status), int(full.err), str(full.cost)) == (20, 6, "3.15")
+
+
+def test_a_client_built_from_the_published_wsdl_needs_only_the_gateways_address(
+    gateway: Gateway,
+) -> None:
+    """A client generated from smsc.ua's WSDL (a copy written apart from the package's) with
+    nothing changed but the address, as a 1C WS-reference or a .NET proxy would be."""
+    published = zeep.Client(str(PUBLISHED_WSDL))
+    service = published.create_service(f"{{{UA}}}ServiceSoap", gateway.soap_endpoint)
+    delivered = service.get_status(login="demo", psw="demo", phone=DELIVERED[0], id=DELIVERED[1])
+    pending = service.get_status2(
+        login="demo", psw="demo", phone=PENDING[0], id=PENDING[1], query=""
+    )
+    wrong = service.get_status(login="demo", psw="demo", phone="79990000000", id="999999")
+    assert (int(delivered.status), int(pending.status), int(wrong.error)) == (1, 0, 3)
 
 
 def test_the_wsdl_names_the_gateways_own_address(gateway: Gateway) -> None:
