@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 
-from . import cpu, memory, processes, startup, throughput
+from . import cpu, gateway, memory, processes, startup, throughput
 from .stats import Section
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -26,6 +26,10 @@ FULL = {
     "stream": 100_000,
     "process_rounds": 3,
     "process_lookups": 400,
+    "gateway_rounds": 2,
+    "gateway_lookups": 200,
+    "polling_callers": 20,
+    "polling_seconds": 20,
 }
 QUICK = {
     "startup_rounds": 1,
@@ -38,6 +42,10 @@ QUICK = {
     "stream": 2000,
     "process_rounds": 1,
     "process_lookups": 40,
+    "gateway_rounds": 1,
+    "gateway_lookups": 3,
+    "polling_callers": 4,
+    "polling_seconds": 1,
 }
 
 # Why a goal is missed, for the goals this run can miss for a known reason.
@@ -89,6 +97,16 @@ def main() -> None:
                 processes.measure(
                     size["process_rounds"], size["process_lookups"], options.latency_ms
                 ),
+            ),
+        ),
+        (
+            "gateway",
+            lambda: gateway.measure(
+                size["gateway_rounds"],
+                size["gateway_lookups"],
+                size["polling_callers"],
+                size["polling_seconds"],
+                options.latency_ms,
             ),
         ),
     ]

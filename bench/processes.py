@@ -20,7 +20,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,12 +29,11 @@ from typing import Any
 
 from smsc_soap import StatusClient
 from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
-from smsc_soap.sandbox.limits import ServiceLimits
 from smsc_soap.service_limits import CONCURRENT_LIMIT
 
+from .sandbox_server import PHONE, CountedLimits
 from .stats import Figure, Spread
 
-PHONE = "79990000001"
 PROCESSES = (1, 2, 4)
 ROUND_TRIP_LOOKUPS = 20
 GOAL = 90.0
@@ -57,29 +55,6 @@ def _label(store: str, processes: list[int]) -> str:
     return f"{store}, {'/'.join(str(count) for count in processes)} {noun}"
 
 
-class CountingLimits(ServiceLimits):
-    """The sandbox's limits, counting the requests they answer with error 9."""
-
-    def __init__(self) -> None:
-        super().__init__(clock=time.monotonic)
-        self.over_limits = 0
-        self._counting = threading.Lock()
-
-    def _counted(self, admitted: bool) -> bool:
-        if not admitted:
-            with self._counting:
-                self.over_limits += 1
-        return admitted
-
-    def admit_lookup(self, login: str, phone: str, message_id: str) -> bool:
-        return self._counted(super().admit_lookup(login, phone, message_id))
-
-    @contextmanager
-    def request(self, login: str) -> Iterator[bool]:
-        with super().request(login) as admitted:
-            yield self._counted(admitted)
-
-
 def measure(rounds: int, lookups: int, latency_ms: float) -> list[Figure]:
     """``lookups`` per setup and round, split evenly over the setup's processes."""
     with_redis = bool(shutil.which("redis-server") and importlib.util.find_spec("redis"))
@@ -95,7 +70,7 @@ def measure(rounds: int, lookups: int, latency_ms: float) -> list[Figure]:
         BookMessage(id=str(n), phone=PHONE, status=1) for n in range(rounds * per_round)
     )
     app = SandboxApp(book, SandboxOptions(latency_ms=latency_ms, enforce_limits=True))
-    app.limits = counting = CountingLimits()
+    app.limits = counting = CountedLimits()
     round_trips: list[float] = []
     rates: dict[Setup, list[float]] = {setup: [] for setup in setups}
     refused: dict[Setup, list[float]] = {setup: [] for setup in setups}
@@ -118,7 +93,7 @@ class _Run:
     """One run against one sandbox; every lookup in it, warm-ups included, asks a message
     not asked before, so no per-message window holds one back."""
 
-    def __init__(self, endpoint: str, counting: CountingLimits, folder: Path, redis: str) -> None:
+    def __init__(self, endpoint: str, counting: CountedLimits, folder: Path, redis: str) -> None:
         self.endpoint = endpoint
         self.counting = counting
         self.folder = folder
@@ -136,11 +111,11 @@ class _Run:
         """The aggregate rate, the error 9 replies and the failed items of one setup."""
         limits = _fresh_store(setup, self.folder, round_number, self.redis_url)
         ids = self._new(lookups)
-        before = self.counting.over_limits
+        before = self.counting.total()
         done = self._workers(limits, [ids[k :: setup.processes] for k in range(setup.processes)])
         elapsed = max(d["ended"] for d in done) - min(d["started"] for d in done)
         failures = sum(d["failed"] for d in done)
-        return lookups / elapsed, self.counting.over_limits - before, failures
+        return lookups / elapsed, self.counting.total() - before, failures
 
     def _new(self, count: int) -> list[str]:
         return [next(self._fresh) for _ in range(count)]

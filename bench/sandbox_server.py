@@ -3,7 +3,8 @@
 ``python -m bench.sandbox_server MESSAGES LATENCY_MS`` serves a book of MESSAGES messages
 (phone 79990000001, ids 0 to MESSAGES - 1, delivered) and prints its base URL. ``GET
 /bench/refusals`` answers how many requests it has refused with error 9, by the rule that
-refused them: counted where the service counts them, not by a client that retries.
+refused them, and ``GET /bench/requests`` how many status requests it has answered: counted
+where the service counts them, not by a client that retries.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from smsc_soap.sandbox.limits import ServiceLimits
 
 PHONE = "79990000001"
 REFUSALS_PATH = "/bench/refusals"
+REQUESTS_PATH = "/bench/requests"
 
 
 class CountedLimits(ServiceLimits):
@@ -43,6 +45,11 @@ class CountedLimits(ServiceLimits):
         with super().request(login) as admitted:
             yield self._counted(admitted, "in flight")
 
+    def total(self) -> int:
+        """Requests refused so far, by every rule."""
+        with self._count_lock:
+            return sum(self.refused.values())
+
     def _counted(self, admitted: bool, rule: str) -> bool:
         if not admitted:
             with self._count_lock:
@@ -54,14 +61,19 @@ class CountingSandbox(SandboxApp):
     def __init__(self, book: MessageBook, options: SandboxOptions) -> None:
         super().__init__(book, options)
         self.limits = self.counted = CountedLimits()
+        self.requests = 0
+        self._count_lock = threading.Lock()
 
     def __call__(
         self, environ: dict[str, object], start_response: StartResponse
     ) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == REFUSALS_PATH:
-            body = json.dumps(dict(self.counted.refused)).encode()
+        path = environ.get("PATH_INFO")
+        if path in (REFUSALS_PATH, REQUESTS_PATH):
+            count = dict(self.counted.refused) if path == REFUSALS_PATH else self.requests
             start_response("200 OK", [("Content-Type", "application/json")])
-            return [body]
+            return [json.dumps(count).encode()]
+        with self._count_lock:
+            self.requests += 1
         return super().__call__(environ, start_response)
 
 

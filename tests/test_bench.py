@@ -33,6 +33,9 @@ def test_the_benchmark_runs_on_a_tiny_size(tmp_path: Path) -> None:
         "4 processes: share of one process's rate",
         "error 9 replies at the server",
         "peak RSS",
+        "one process per lookup / the gateway, wall",
+        "upstream requests per caller lookup, through the gateway",
+        "requests refused with error 9, straight at the service",
     ):
         assert figure in text
     assert "A quick smoke run" in text
