@@ -2,8 +2,8 @@
 
 Each call is ``StatusClient``'s, run on a worker thread the client owns: one wire (its deadline,
 size cap, refusal of redirects, redaction), one set of limits, one translation of errors. A
-task cancelled while its call runs cancels the call: a wait for a place ends at once, a socket
-in use is shut, and the call gives its place back and sends nothing more.
+task cancelled while its call runs cancels the call: a wait for a place or a back-off ends at
+once, a socket in use is shut, and the call gives its place back and sends nothing more.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """A caller giving up on a call that runs in another thread (an awaiting task cancelled).
 
-The thread runs the call in a context holding a ``Cancellation``; the limiter's wait and the
-wire's watch register with it, so ``cancel()`` wakes a wait for a place and shuts the socket a
-request is on, and the call raises ``Cancelled`` at its next step instead of sending.
+The thread runs the call in a context holding a ``Cancellation``; the limiter's waits, the
+back-off between attempts and the wire's watch register with it, so ``cancel()`` ends a wait
+and shuts the socket a request is on, and the call raises ``Cancelled`` at its next step
+instead of sending.
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
-__all__ = ["Cancellation", "Cancelled", "check", "on_cancel"]
+if TYPE_CHECKING:
+    from .clock import Clock
+
+__all__ = ["Cancellation", "Cancelled", "check", "on_cancel", "sleep"]
 
 Callback = Callable[[], object]
 
@@ -74,3 +79,21 @@ def on_cancel(callback: Callback) -> Iterator[None]:
         yield
     finally:
         cancellation._unregister(key)
+
+
+def sleep(clock: Clock, seconds: float) -> None:
+    """``clock.sleep(seconds)``, unless the current call can be cancelled: then a wait on
+    ``clock`` that the cancel ends, raising ``Cancelled``."""
+    if CURRENT.get() is None:
+        clock.sleep(seconds)
+        return
+    woken = threading.Condition()
+
+    def wake() -> None:
+        with woken:
+            woken.notify_all()
+
+    with on_cancel(wake), woken:
+        check()  # under the lock: a cancel's wake cannot come before the wait
+        clock.wait(woken, seconds)
+    check()

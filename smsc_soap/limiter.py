@@ -131,7 +131,7 @@ class Limiter:
             if not self.wait or time_left <= 0 or (window and answer.retry_in >= time_left):
                 raise RateLimitError(_held_back(answer.reason, limit, waiting=self.wait))
             if window:
-                self._clock.sleep(answer.retry_in)  # only time frees a place in a window
+                cancellation.sleep(self._clock, answer.retry_in)  # only time frees a window place
                 continue
             # A place freed in this process wakes the wait; one freed elsewhere is seen at
             # the next ask.

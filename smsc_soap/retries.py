@@ -13,6 +13,7 @@ is not retried because the block outlasts any call: the client refuses calls ins
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import TypeVar
@@ -20,6 +21,7 @@ from typing import TypeVar
 import tenacity
 from pydantic import BaseModel, ConfigDict, Field
 
+from . import cancellation
 from .clock import Clock
 from .errors import (
     ConnectionFailedError,
@@ -136,7 +138,7 @@ def call_with_retries(
         retry=tenacity.retry_if_exception(policy.retries),
         wait=wait,
         stop=stop,
-        sleep=clock.sleep,
+        sleep=functools.partial(cancellation.sleep, clock),  # a cancelled call waits no more
         before_sleep=log_retry,
         reraise=True,
     )

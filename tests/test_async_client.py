@@ -165,6 +165,48 @@ def test_a_lookup_cancelled_while_waiting_for_a_place_never_sends() -> None:
     places(store, IN_FLIGHT)
 
 
+def test_a_lookup_cancelled_in_its_back_off_after_error_9_sends_no_more() -> None:
+    fake = FakeTransport()
+    fake.add(PHONE, "1", status=1)
+    fake.script(PHONE, "1", 9)  # then a minute's wait before the next attempt
+
+    async def run() -> None:
+        client = AsyncStatusClient("demo", PASSWORD, transport=fake, limits=accepted_store())
+        lookup = asyncio.create_task(client.get_status(PHONE, "1"))
+        async with asyncio.timeout(STUCK):
+            while not fake.requests:
+                await asyncio.sleep(0.01)
+        lookup.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await lookup
+        # The worker leaves its back-off at the cancel, not a minute later.
+        await asyncio.wait_for(client.aclose(), STUCK)
+
+    asyncio.run(run())
+
+    assert len(fake.requests) == 1
+
+
+def test_a_lookup_cancelled_while_its_message_window_is_full_never_sends() -> None:
+    fake = FakeTransport()
+    fake.add(PHONE, "1", status=1)
+    store = accepted_store()
+    with StatusClient("demo", PASSWORD, transport=fake, limits=store) as sync:
+        for _ in range(5):  # the service's five lookups of a message a minute
+            sync.get_status(PHONE, "1")
+
+    async def run() -> None:
+        client = AsyncStatusClient("demo", PASSWORD, transport=fake, limits=store)
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.1):
+                await client.get_status(PHONE, "1")
+        await asyncio.wait_for(client.aclose(), STUCK)  # not when the window opens
+
+    asyncio.run(run())
+
+    assert len(fake.requests) == 5
+
+
 def test_a_cancelled_batch_stops_reading_refs() -> None:
     fake = FakeTransport()
     for n in range(3):
