@@ -31,6 +31,7 @@ _QUERY_SM, _UNBIND, _ENQUIRE_LINK = 0x00000003, 0x00000006, 0x00000015
 _DELIVER_SM_RESP = 0x80000005
 _GENERIC_NACK = 0x80000000
 _ESME_RINVCMDLEN, _ESME_RINVCMDID, _ESME_RINVBNDSTS, _ESME_RALYBND = 0x02, 0x03, 0x04, 0x05
+_ESME_RSYSERR = 0x08
 _MAX_PDU_BYTES = 1 << 16
 _WORKERS = 12  # as many as the HTTP side's threads: error 9 comes from the rules
 _IDLE_WAKE = 1.0  # seconds the pusher sleeps with nothing due
@@ -110,10 +111,23 @@ class SmppServer:
 
     def reply_to_query(
         self, login: str, sequence: int, message_id: str, source_addr: str
-    ) -> bytes | None:
-        """The bytes that answer a query_sm, or None to drop the connection instead."""
+    ) -> tuple[bytes, bool]:
+        """What answers a query_sm, and whether the connection is dropped after it. The
+        app's faults for the message read as SMPP ones: ``reset`` drops the connection
+        unanswered, ``truncated`` sends half the answer and drops it, ``http_500`` answers
+        generic_nack, ``soap_fault`` query_sm_resp with ESME_RSYSERR."""
+        fault = self.app.fault_for([message_id])
+        if fault == "reset":
+            return b"", True
+        if fault == "http_500":
+            return _header(_GENERIC_NACK, sequence, _ESME_RSYSERR), False
+        if fault == "soap_fault":
+            return _header(_QUERY_SM | _RESPONSE, sequence, _ESME_RSYSERR), False
         answer = answer_query(self.app, login, message_id, source_addr)
-        return query_sm_resp(sequence, message_id, answer)
+        reply = query_sm_resp(sequence, message_id, answer)
+        if fault == "truncated":
+            return reply[: len(reply) // 2], True
+        return reply, False
 
     def _accept_all(self) -> None:
         while not self._stopped.is_set():
@@ -187,12 +201,11 @@ class SmppServer:
         except ValueError:
             peer.send(_header(_GENERIC_NACK, sequence, _ESME_RINVCMDLEN))
             return
-        reply = self.reply_to_query(login, sequence, message_id, source_addr)
+        reply, then_drop = self.reply_to_query(login, sequence, message_id, source_addr)
         try:
-            if reply is None:
+            peer.send(reply)
+            if then_drop:
                 peer.drop()
-            else:
-                peer.send(reply)
         except SmscError as error:
             logger.debug("an SMPP answer could not be sent: %s", error)
 
