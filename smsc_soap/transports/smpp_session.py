@@ -176,9 +176,7 @@ class SmppSession:
                 logger.debug("%s: the unbind was not answered: %s", self._name, error)
         with self._lock:
             self._closing = True
-        # Shutting wakes the reader's select; a connection already broken has nothing to shut.
-        with contextlib.suppress(SmscError), mapped(Step.SEND):
-            self._connection.shutdown(socket.SHUT_RDWR)
+        self._shut()
         if self._reader.is_alive() and self._reader is not threading.current_thread():
             self._reader.join(timeout=_UNBIND_WAIT)
         self._connection.close()
@@ -226,7 +224,13 @@ class SmppSession:
                 self._dispatch(frame)
             except SmscError as error:
                 self._fail(error)
+                self._shut()
                 return
+
+    def _shut(self) -> None:
+        """Shut the connection both ways: the reader wakes, the server sees it end."""
+        with contextlib.suppress(SmscError), mapped(Step.SEND):
+            self._connection.shutdown(socket.SHUT_RDWR)
 
     def _waiting_for(self, sequence: int) -> bool:
         with self._lock:
@@ -253,8 +257,11 @@ class SmppSession:
         if command_id == ENQUIRE_LINK:
             self._send(HEADER.pack(HEADER.size, ENQUIRE_LINK | RESPONSE_BIT, 0, sequence))
         elif command_id == UNBIND:
+            # Failed first: no lookup may go out on a session the server has ended.
+            ended = ConnectionFailedError("the SMPP server ended the session (unbind)")
+            self._fail(ended)
             self._send(HEADER.pack(HEADER.size, UNBIND | RESPONSE_BIT, 0, sequence))
-            raise ConnectionFailedError("the SMPP server ended the session (unbind)")
+            raise ended
         else:
             # Bound as a transmitter, this session is sent no messages and no receipts.
             self._send(HEADER.pack(HEADER.size, GENERIC_NACK, ESME_RINVBNDSTS, sequence))
