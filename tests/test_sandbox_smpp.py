@@ -106,3 +106,28 @@ def test_the_sandbox_command_serves_smpp_beside_http() -> None:
     finally:
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=10) == 0
+
+
+def test_queries_keep_the_services_limits_and_name_a_message_by_its_sender() -> None:
+    from smsc_soap import Credentials, StatusRequest
+
+    book = MessageBook([STILL])
+    with Sandbox(SandboxApp(book), smpp_port=0) as sandbox:
+        port = smpp_port(sandbox)
+        right, wrong = (
+            SmppStatusTransport(host="127.0.0.1", port=port, source_addr=sender, timeout=5)
+            for sender in ("SMSC.RU", "OTHER")
+        )
+        request = StatusRequest.build("get_status", PHONE, "6", 0)
+        demo = Credentials.of("demo", "demo")
+        try:
+            answers = [right.fetch(demo, request, timeout=5)["status"] for _ in range(5)]
+            over = right.fetch(demo, request, timeout=5)
+            elsewhere = wrong.fetch(demo, request, timeout=5)
+        finally:
+            right.close()
+            wrong.close()
+
+    assert answers == ["1"] * 5
+    assert over == {"error": "9"}  # a sixth lookup of one message within a minute
+    assert elsewhere == {"error": "3"}  # the id, from another sender: no such message

@@ -37,6 +37,7 @@ from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, San
 from smsc_soap.sandbox.smpp_server import SmppServer
 
 from smpp_peer import (
+    DELIVER_SM,
     ENQUIRE_LINK,
     QUERY_SM,
     RESPONSE,
@@ -555,3 +556,23 @@ def test_query_sm_names_the_message_by_its_id_and_sender() -> None:
 
     assert smsc.received[1][0] == QUERY_SM
     assert bodies == [b"42\0" + bytes([5, 0]) + b"SMSC.RU\0"]
+
+
+def test_the_servers_own_requests_are_answered_on_the_shared_session() -> None:
+    def answer(command_id: int, sequence: int, body: bytes) -> bytes | None:
+        if command_id == QUERY_SM:  # the answer, then an enquire_link and a stray message
+            return query_sm_resp(sequence, 2) + pdu(ENQUIRE_LINK, 77) + pdu(DELIVER_SM, 78)
+        return b""
+
+    with ScriptedSmsc(answer) as smsc:
+        transport = transport_to(smsc.port)
+        try:
+            transport.fetch(DEMO, request("1"), timeout=5)
+            until = time.monotonic() + 5
+            while (0x80000000, 78) not in smsc.received and time.monotonic() < until:
+                time.sleep(0.01)
+        finally:
+            transport.close()
+
+        assert (ENQUIRE_LINK | RESPONSE, 77) in smsc.received
+        assert (0x80000000, 78) in smsc.received  # generic_nack: a transmitter takes none
