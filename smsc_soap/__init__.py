@@ -2,7 +2,7 @@
 
 Every public name is loaded when it is first used (PEP 562), so that a process pays only for
 what it uses: ``import smsc_soap`` loads nothing heavy, the client loads requests and pydantic,
-and zeep comes only with the SOAP transport.
+zeep comes only with the SOAP transport and smpplib only with the SMPP one, at its first bind.
 """
 
 import logging
@@ -47,7 +47,8 @@ if typing.TYPE_CHECKING:
     from .transports.base import StatusTransport
     from .transports.fake import FakeTransport
     from .transports.http import HttpStatusTransport
-    from .transports.options import SoapOptions, WireOptions
+    from .transports.options import SmppOptions, SoapOptions, WireOptions
+    from .transports.smpp import SmppStatusTransport
     from .transports.soap import SoapStatusTransport
 
 
@@ -87,6 +88,8 @@ __all__ = [
     "ReceiptError",
     "RequestTimeoutError",
     "RetryPolicy",
+    "SmppOptions",
+    "SmppStatusTransport",
     "SmsError",
     "SmscError",
     "SoapFaultError",
@@ -143,7 +146,8 @@ _MODULES = {
     "transports.base": ("StatusTransport",),
     "transports.fake": ("FakeTransport",),
     "transports.http": ("HttpStatusTransport",),
-    "transports.options": ("SoapOptions", "WireOptions"),
+    "transports.options": ("SmppOptions", "SoapOptions", "WireOptions"),
+    "transports.smpp": ("SmppStatusTransport",),
     "transports.soap": ("SoapStatusTransport",),
 }
 

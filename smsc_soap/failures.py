@@ -1,6 +1,6 @@
 """The one place where exceptions of other libraries become smsc-soap errors.
 
-Code that calls requests, urllib3, zeep, lxml, the codecs or the operating system runs it
+Code that calls requests, urllib3, zeep, lxml, smpplib, the codecs or the operating system runs it
 inside ``mapped(step)``; whatever those raise leaves the block as an ``SmscError`` chosen by
 the table in ``translated``, with the original as its ``__cause__``. The step says what was
 being done, since the same exception means different things there: a ``ValueError`` while
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import enum
 import re
+import socket
+import struct
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,6 +60,7 @@ _ALWAYS_LOADED: tuple[type[Exception], ...] = (
     ValueError,  # UnicodeError and json's JSONDecodeError among them
     LookupError,  # an unknown codec; KeyError from a WSDL without the service
     TypeError,  # zeep, given a value its schema type cannot take
+    struct.error,  # smpplib, packing or unpacking a PDU's fields
 )
 
 _TIMEOUTS = (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
@@ -79,16 +82,18 @@ _UNREADABLE: tuple[type[Exception], ...] = (
     ValueError,
     LookupError,
     TypeError,
+    struct.error,
 )
 
 
 def third_party_errors() -> tuple[type[Exception], ...]:
     """What the code under the transports and the WSDL tools raises; ``translated`` maps it all.
 
-    lxml and zeep are imported only with the SOAP transport and the WSDL tools. Until they are
-    loaded none of their exceptions can have been raised, and naming them would load them.
+    lxml and zeep are imported only with the SOAP transport and the WSDL tools, smpplib only
+    with the SMPP ones. Until they are loaded none of their exceptions can have been raised,
+    and naming them would load them.
     """
-    errors = _ALWAYS_LOADED
+    errors = _ALWAYS_LOADED + _smpplib_errors()
     if "lxml.etree" in sys.modules:
         from lxml import etree
 
@@ -100,8 +105,18 @@ def third_party_errors() -> tuple[type[Exception], ...]:
     return errors
 
 
+def _smpplib_errors() -> tuple[type[Exception], ...]:
+    """What smpplib raises for a PDU it cannot build or read: a command it does not know,
+    an optional parameter it cannot place."""
+    if "smpplib.exceptions" not in sys.modules:
+        return ()
+    import smpplib.exceptions
+
+    return (smpplib.exceptions.UnknownCommandError, smpplib.exceptions.PDUError)
+
+
 def _unreadable() -> tuple[type[Exception], ...]:
-    unreadable = _UNREADABLE
+    unreadable = _UNREADABLE + _smpplib_errors()
     if "lxml.etree" in sys.modules:
         from lxml import etree
 
@@ -150,6 +165,8 @@ def translated(exc: Exception, step: Step) -> SmscError:
         return MalformedResponseError(f"not a WSDL of the status service: {_describe(exc)}")
     if isinstance(_underlying(exc), urllib3.exceptions.NameResolutionError):
         return HostNotFoundError(_unresolved(_underlying(exc)))
+    if isinstance(exc, socket.gaierror):  # a plain socket's (SMPP) name lookup
+        return HostNotFoundError(f"the service's host name does not resolve: {_describe(exc)}")
     if isinstance(exc, urllib3.exceptions.NewConnectionError):
         # urllib3 derives it from ConnectTimeoutError for old callers; it is a refusal.
         return ConnectionFailedError(_not_connected(exc))

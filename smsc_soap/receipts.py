@@ -25,6 +25,7 @@ from .codes import EmailError, MessageType, SmsError, StatusCode, known_or_numbe
 from .errors import InvalidParametersError, ReceiptError
 from .models import MOSCOW_TIME, MessageFlag, MessageStatus
 from .moments import plausible
+from .smpp_states import RECEIPT_STATES, TLV_MESSAGE_STATES
 
 __all__ = [
     "MAX_PARTS",
@@ -38,30 +39,6 @@ TlvValue = bytes | int | str
 
 logger = logging.getLogger("smsc_soap.receipts")
 
-
-RECEIPT_STATES: Mapping[str, StatusCode] = {
-    "ENROUTE": StatusCode.TRANSFERRED,  # on its way: still pending
-    "DELIVRD": StatusCode.DELIVERED,
-    "EXPIRED": StatusCode.EXPIRED,
-    "DELETED": StatusCode.UNDELIVERABLE,  # removed before delivery: it will not arrive
-    "UNDELIV": StatusCode.UNDELIVERABLE,
-    "ACCEPTD": StatusCode.TRANSFERRED,  # accepted by the network, not yet delivered
-    "UNKNOWN": StatusCode.TRANSFERRED,  # no outcome known yet: pending, not failed
-    "REJECTD": StatusCode.UNDELIVERABLE,
-}
-"""Receipt states (the ``stat:`` text) as the service's status codes, written down once."""
-
-TLV_MESSAGE_STATES: Mapping[int, str] = {
-    1: "ENROUTE",
-    2: "DELIVRD",
-    3: "EXPIRED",
-    4: "DELETED",
-    5: "UNDELIV",
-    6: "ACCEPTD",
-    7: "UNKNOWN",
-    8: "REJECTD",
-}
-"""SMPP 3.4 ``message_state`` numbers and the receipt state each stands for."""
 
 RECEIPTED_MESSAGE_ID = 0x001E
 MESSAGE_STATE = 0x0427

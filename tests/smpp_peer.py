@@ -1,10 +1,13 @@
-"""A small SMPP server on 127.0.0.1: accepts a bind, sends DELIVER_SMs, records the answers."""
+"""Small SMPP servers on 127.0.0.1: ``SmppPeer`` accepts a bind, sends DELIVER_SMs and records
+the answers; ``ScriptedSmsc`` answers a transmitter's PDUs as a test scripts them."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
+from collections.abc import Callable
 
 BIND_TRANSCEIVER = 0x00000009
 DELIVER_SM = 0x00000005
@@ -91,3 +94,98 @@ class SmppPeer:
         while len(body) < length - 16:
             body += connection.recv(length - 16 - len(body))
         return command_id, status, sequence, body
+
+
+BIND_TRANSMITTER = 0x00000002
+QUERY_SM = 0x00000003
+QUERY_SM_RESP = 0x80000003
+ENQUIRE_LINK = 0x00000015
+
+Answerer = Callable[[int, int, bytes], "bytes | None"]
+"""(command_id, sequence, body) of a PDU received: the bytes to send back, None to hang up."""
+
+
+def query_sm_resp(
+    sequence: int, state: int, *, final_date: str = "", error_code: int = 0, message_id: str = "1"
+) -> bytes:
+    body = c_string(message_id) + c_string(final_date) + bytes([state, error_code])
+    return pdu(QUERY_SM_RESP, sequence, body)
+
+
+class ScriptedSmsc:
+    """An SMPP server for one client at a time: answers each bind with ``bind_status``, every
+    other PDU as ``answer`` says, and keeps the command ids and sequences it was sent."""
+
+    def __init__(self, answer: Answerer, *, bind_status: int = 0) -> None:
+        self.answer = answer
+        self.bind_status = bind_status
+        self.received: list[tuple[int, int]] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._connection: socket.socket | None = None
+        self.conversations = 0
+        """Connections that have ended."""
+
+    @property
+    def port(self) -> int:
+        return int(self._listener.getsockname()[1])
+
+    def received_of(self, command_id: int) -> int:
+        return sum(received == command_id for received, _ in self.received)
+
+    @property
+    def binds(self) -> int:
+        return sum(command_id == BIND_TRANSMITTER for command_id, _ in self.received)
+
+    def __enter__(self) -> ScriptedSmsc:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for held in (self._listener, self._connection):
+            if held is not None:
+                with contextlib.suppress(OSError):  # wakes accept() and recv()
+                    held.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+        self._thread.join(timeout=5)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:  # shut by __exit__
+                return
+            self._connection = connection
+            with connection:
+                self._converse(connection)
+            self.conversations += 1
+
+    def _converse(self, connection: socket.socket) -> None:
+        connection.settimeout(5)
+        while True:
+            try:
+                head = connection.recv(16, socket.MSG_WAITALL)
+                if len(head) < 16:  # the client hung up
+                    return
+                length, command_id, _, sequence = struct.unpack(">LLLL", head)
+                body = connection.recv(length - 16, socket.MSG_WAITALL) if length > 16 else b""
+            except OSError:
+                return
+            self.received.append((command_id, sequence))
+            if command_id == BIND_TRANSMITTER:
+                reply: bytes | None = pdu(
+                    command_id | RESPONSE,
+                    sequence,
+                    c_string("SMSC") if self.bind_status == 0 else b"",
+                    self.bind_status,
+                )
+            elif command_id == UNBIND:
+                reply = pdu(UNBIND | RESPONSE, sequence)
+            else:
+                reply = self.answer(command_id, sequence, body)
+            if reply is None:
+                return
+            try:
+                connection.sendall(reply)
+            except OSError:  # the client hung up first
+                return

@@ -90,6 +90,14 @@ ENTRY_POINTS = {
         set(),
         {"smpplib", "zeep", "lxml", "requests", "waitress"},
     ),
+    "an SMPP transport, made": (
+        """
+        from smsc_soap import SmppStatusTransport
+        SmppStatusTransport(host="127.0.0.1", port=2775, source_addr="SMSC.RU")
+        """,
+        {"pydantic"},
+        {"smpplib", "zeep", "lxml", "waitress", "click", "rich"},
+    ),
     "smsc-soap --help": (command_line("--help"), {"click"}, HEAVY - {"click"}),
     "smsc-soap --version": (command_line("--version"), {"click"}, HEAVY - {"click"}),
     "smsc-soap status --help": (

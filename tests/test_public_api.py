@@ -31,6 +31,7 @@ CONTRACT = {
     "StatusTransport",
     "SoapStatusTransport",
     "HttpStatusTransport",
+    "SmppStatusTransport",
     "FakeTransport",
     "LookupResult",
     "ClientOptions",
@@ -48,7 +49,8 @@ def test_the_built_in_transports_implement_the_protocol() -> None:
     fake = smsc_soap.FakeTransport()
     soap = smsc_soap.SoapStatusTransport()
     http = smsc_soap.HttpStatusTransport()
-    for transport in (fake, soap, http):
+    smpp = smsc_soap.SmppStatusTransport(host="127.0.0.1", port=2775, source_addr="SMSC.RU")
+    for transport in (fake, soap, http, smpp):
         assert isinstance(transport, smsc_soap.StatusTransport)
         transport.close()
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import inspect
 import io
+import socket
+import struct
 import time
 from types import ModuleType
 
 import pytest
 import requests
 import requests_mock
+import smpplib.exceptions
 import urllib3.exceptions
 import zeep.exceptions
 from hypothesis import given, settings
@@ -17,6 +20,7 @@ from hypothesis import strategies as st
 
 from smsc_soap import (
     ConnectionFailedError,
+    HostNotFoundError,
     HTTPStatusError,
     InstantClock,
     InvalidParametersError,
@@ -218,3 +222,25 @@ def test_any_reply_gives_a_status_or_a_documented_error_in_time(
     assert type(result).__module__ in {"smsc_soap.models", "smsc_soap.errors"}
     assert elapsed < deadline
     assert PASSWORD not in str(result)
+
+
+@pytest.mark.parametrize(
+    "raised",
+    [
+        smpplib.exceptions.UnknownCommandError("Unknown SMPP command code '0xaa'"),
+        smpplib.exceptions.PDUError("Broken PDU"),
+        smpplib.exceptions.MessageTooLong("too long"),
+        struct.error("unpack requires a buffer of 1 bytes"),
+    ],
+    ids=lambda value: type(value).__name__,
+)
+def test_smpplib_exceptions_are_translated(raised: Exception) -> None:
+    assert isinstance(raised, third_party_errors())
+    assert type(translated(raised, Step.READ)) is MalformedResponseError
+    assert type(translated(raised, Step.BUILD)) is InvalidParametersError
+
+
+def test_a_host_name_a_plain_socket_cannot_resolve_is_not_found() -> None:
+    raised = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    assert type(translated(raised, Step.SEND)) is HostNotFoundError

@@ -62,6 +62,12 @@ _MAX_LATENCY_MS = 60_000.0  # a minute: longer is a hung server, which a test ma
     show_default=True,
     help="Seconds after which an idle connection is closed.",
 )
+@click.option(
+    "--smpp-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Serve SMPP (query_sm, receipts) on this port too (0: a free one).",
+)
 @click.option("--show-book", is_flag=True, help="Print the default message book as CSV and exit.")
 def sandbox(
     host: str,
@@ -69,12 +75,14 @@ def sandbox(
     book_file: Path | None,
     latency: float,
     idle_timeout: int,
+    smpp_port: int | None,
     show_book: bool,
 ) -> None:
     """Run a local SMSC in the foreground; its base URL is the first line printed.
 
     It answers /sys/soap.php (WSDL at ?wsdl) and /sys/status.php for login demo, password
-    demo, with the service's limits. Ctrl-C stops it.
+    demo, with the service's limits; with --smpp-port, SMPP binds and query_sm too, and
+    DELIVER_SM receipts for the book's status changes. Ctrl-C stops it.
     """
     if show_book:
         click.echo(default_book().to_csv(), nl=False)
@@ -88,16 +96,21 @@ def sandbox(
         # Resolved here first: waitress reports a name that does not resolve as a ValueError.
         socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         server = Sandbox(
-            SandboxApp(book, options), host=host, port=port, channel_timeout=idle_timeout
+            SandboxApp(book, options),
+            host=host,
+            port=port,
+            channel_timeout=idle_timeout,
+            smpp_port=smpp_port,
         )
     except OSError as error:
         click.echo(f"error: {os_error_text(error, f'cannot listen on {host}:{port}')}", err=True)
         sys.exit(ExitCode.SYSTEM)
     click.echo(server.url)
+    smpp = "" if server.smpp is None else f"; SMPP {server.smpp.host}:{server.smpp.port}"
     click.echo(
         f"{len(book)} messages; login {options.login}, password {options.password};"
         f" SOAP {server.soap_endpoint}"
-        " (WSDL at ?wsdl); Ctrl-C stops",
+        f" (WSDL at ?wsdl){smpp}; Ctrl-C stops",
         err=True,
     )
     try:

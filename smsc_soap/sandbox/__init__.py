@@ -1,13 +1,16 @@
-"""A local SMSC: the SOAP and HTTP status APIs, with the service's rules and rough edges.
+"""A local SMSC: the SOAP and HTTP status APIs, and SMPP's query_sm and receipts, with the
+service's rules and rough edges.
 
-``Sandbox(SandboxApp(default_book()))`` serves it on 127.0.0.1; ``smsc-soap sandbox`` runs it
-from the command line, and ``smsc-soap demo`` checks its messages with the real client.
+``Sandbox(SandboxApp(default_book()))`` serves it on 127.0.0.1 (``smpp_port=0`` adds SMPP);
+``smsc-soap sandbox`` runs it from the command line, and ``smsc-soap demo`` checks its messages
+with the real client.
 """
 
 from .app import SandboxApp, SandboxOptions
 from .book import BookError, BookMessage, MessageBook, default_book
 from .reply import Fault
 from .server import Sandbox
+from .smpp_server import SmppServer
 
 __all__ = [
     "BookError",
@@ -17,5 +20,6 @@ __all__ = [
     "Sandbox",
     "SandboxApp",
     "SandboxOptions",
+    "SmppServer",
     "default_book",
 ]

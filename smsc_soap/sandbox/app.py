@@ -68,13 +68,15 @@ class SandboxApp:
         *,
         clock: Callable[[], float] = time.monotonic,
         seed: int | None = None,
+        started: datetime | None = None,
     ) -> None:
         self.book = book
         self.options = options or SandboxOptions()
         self.limits = ServiceLimits(clock=clock, enabled=self.options.enforce_limits)
         self._clock = clock
         self._clock_at_start = clock()
-        self.started = datetime.now(MOSCOW_TIME)
+        self.started = started or datetime.now(MOSCOW_TIME)
+        """The moment the book's times count from: now, unless a test fixes it."""
         self._random = random.Random(seed)  # noqa: S311 - fault injection, not security
 
     def now(self) -> datetime:

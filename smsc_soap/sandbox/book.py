@@ -84,6 +84,18 @@ class MessageBook:
         with self._lock:
             return self._messages.get((phone, message_id))
 
+    def find_sent(self, message_id: str, sender_id: str) -> BookMessage | None:
+        """The message with that id sent from ``sender_id``: how SMPP names a message."""
+        with self._lock:
+            return next(
+                (
+                    message
+                    for message in self._messages.values()
+                    if message.id == message_id and message.sender_id == sender_id
+                ),
+                None,
+            )
+
     def delete(self, phone: str, message_id: str) -> bool:
         with self._lock:
             return self._messages.pop((phone, message_id), None) is not None

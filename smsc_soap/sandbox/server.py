@@ -1,9 +1,11 @@
-"""Serving the sandbox with waitress on 127.0.0.1, in a background thread or the foreground."""
+"""Serving the sandbox with waitress on 127.0.0.1, in a background thread or the foreground,
+and its SMPP face beside it when asked for."""
 
 from __future__ import annotations
 
 from ..waitress_server import WaitressServer
 from .app import MAX_BODY_BYTES, SandboxApp
+from .smpp_server import SmppServer
 
 __all__ = ["Sandbox"]
 
@@ -12,7 +14,8 @@ _IDLE_TIMEOUT = 30
 
 
 class Sandbox(WaitressServer):
-    """A running sandbox server. ``port=0`` picks a free port.
+    """A running sandbox server. ``port=0`` picks a free port; ``smpp_port`` (0: a free one)
+    serves SMPP too, from the same app and message book, as ``smpp``.
 
     >>> with Sandbox(SandboxApp(default_book())) as sandbox:  # doctest: +SKIP
     ...     StatusClient("demo", "demo", endpoint=sandbox.soap_endpoint, allow_insecure_http=True)
@@ -27,6 +30,7 @@ class Sandbox(WaitressServer):
         host: str = "127.0.0.1",
         port: int = 0,
         channel_timeout: int = _IDLE_TIMEOUT,
+        smpp_port: int | None = None,
     ) -> None:
         super().__init__(
             app,
@@ -37,7 +41,24 @@ class Sandbox(WaitressServer):
             max_body_bytes=MAX_BODY_BYTES,
         )
         self.app = app
+        self.smpp = None if smpp_port is None else SmppServer(app, host=host, port=smpp_port)
+        """The SMPP server, if ``smpp_port`` was given: its ``port``, its ``binds``."""
 
     @property
     def status_endpoint(self) -> str:
         return f"{self.url}/sys/status.php"
+
+    def serve_forever(self) -> None:
+        if self.smpp is not None:
+            self.smpp.start()
+        super().serve_forever()
+
+    def start(self) -> Sandbox:
+        if self.smpp is not None:
+            self.smpp.start()
+        return super().start()
+
+    def close(self) -> None:
+        super().close()
+        if self.smpp is not None:
+            self.smpp.close()

@@ -1,6 +1,7 @@
 """Transports: how a status request reaches the service and its reply fields come back.
 
-Each name is loaded when first used (PEP 562): the SOAP transport brings zeep with it.
+Each name is loaded when first used (PEP 562): the SOAP transport brings zeep with it; the
+SMPP one loads smpplib at its first bind.
 """
 
 import typing
@@ -11,6 +12,7 @@ if typing.TYPE_CHECKING:
     from .base import DeletingTransport, MassLookupTransport, StatusTransport
     from .fake import FakeTransport
     from .http import HttpStatusTransport
+    from .smpp import SmppStatusTransport
     from .soap import SoapStatusTransport
 
 __all__ = [
@@ -18,6 +20,7 @@ __all__ = [
     "FakeTransport",
     "HttpStatusTransport",
     "MassLookupTransport",
+    "SmppStatusTransport",
     "SoapStatusTransport",
     "StatusTransport",
 ]
@@ -28,6 +31,7 @@ __getattr__, __dir__ = lazy.lazy_names(
         "base": ("DeletingTransport", "MassLookupTransport", "StatusTransport"),
         "fake": ("FakeTransport",),
         "http": ("HttpStatusTransport",),
+        "smpp": ("SmppStatusTransport",),
         "soap": ("SoapStatusTransport",),
     },
 )

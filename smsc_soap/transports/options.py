@@ -1,8 +1,9 @@
 """The built-in transports' options, one frozen value, checked when it is made.
 
 ``WireOptions`` says where requests go and what the wire may spend on them; ``SoapOptions``
-adds the WSDL. ``StatusClient``'s own options extend these (``smsc_soap.options``). Each
-comes with a ``TypedDict`` of the same names, the keyword arguments that build it.
+adds the WSDL; ``SmppOptions`` are the SMPP transport's own. ``StatusClient``'s own options
+extend these (``smsc_soap.options``). Each comes with a ``TypedDict`` of the same names, the
+keyword arguments that build it.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from ..errors import InvalidParametersError
 from ..hosts import DEFAULT_BACKUP_HOSTS, KNOWN_HOSTS, backup_url, endpoint_url
 
 __all__ = [
+    "DEFAULT_MAX_PDU_BYTES",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "WIRE_OPTIONS",
+    "SmppOptionArgs",
+    "SmppOptions",
     "SoapOptionArgs",
     "SoapOptions",
     "Timeout",
@@ -35,6 +39,9 @@ DEFAULT_TIMEOUT: Timeout = (10.0, 30.0)
 """Seconds to connect, and to wait for each read of the reply."""
 DEFAULT_MAX_RESPONSE_BYTES = 1 << 20
 """A status reply is a few hundred bytes; anything past 1 MiB is not one."""
+
+DEFAULT_MAX_PDU_BYTES = 1 << 16
+"""A QUERY_SM_RESP is a few dozen bytes; an SMPP PDU claiming more than 64 KiB is not one."""
 
 _O = TypeVar("_O", bound="Options")
 
@@ -135,6 +142,28 @@ class SoapOptions(WireOptions):
         return wsdl
 
 
+class SmppOptions(Options):
+    """Where the SMPP server is, the address the messages were sent from, and the session's
+    timings. Over SMPP a message is named by its id and its sender (``source_addr``, with
+    its ``ton`` and ``npi``), exactly as they were given when it was submitted."""
+
+    host: str = Field(min_length=1, max_length=253, pattern=r"^[^\s/:]+$")
+    port: int = Field(ge=1, le=65535)
+    source_addr: str = Field(
+        min_length=1, max_length=20, pattern=r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$"
+    )
+    source_addr_ton: int = Field(default=0, ge=0, le=255)
+    source_addr_npi: int = Field(default=0, ge=0, le=255)
+    system_type: str = Field(default="", max_length=12, pattern=r"^[\x20-\x7e]*$")
+    timeout: Seconds = 10.0
+    """Seconds to connect and bind, and to wait for each answer; a call's deadline can only
+    shorten it."""
+    enquire_link_interval: Seconds = 30.0
+    """Seconds of quiet after which an enquire_link keeps the session alive; one left
+    unanswered for as long ends the session, and the next lookup binds again."""
+    max_pdu_bytes: int = Field(default=DEFAULT_MAX_PDU_BYTES, ge=64)
+
+
 WIRE_OPTIONS = frozenset(SoapOptions.model_fields)
 """The options that say how a built-in transport sends: meaningless with a transport object."""
 
@@ -151,6 +180,18 @@ class WireOptionArgs(TypedDict, total=False):
 
 class SoapOptionArgs(WireOptionArgs, total=False):
     wsdl: str | PathLike[str] | None
+
+
+class SmppOptionArgs(TypedDict, total=False):
+    host: str
+    port: int
+    source_addr: str
+    source_addr_ton: int
+    source_addr_npi: int
+    system_type: str
+    timeout: float
+    enquire_link_interval: float
+    max_pdu_bytes: int
 
 
 def _invalid(error: ValidationError) -> InvalidParametersError:

@@ -1,0 +1,250 @@
+"""The sandbox's SMPP face on a TCP port: binds, query_sm, enquire_link, unbind, receipts.
+
+A thread per connection reads its PDUs; query_sm is answered by a pool of workers, so
+answers can overtake each other as a real SMSC's do; a pusher thread sends DELIVER_SM
+receipts for the status changes of the book (``then_status``) as they come due, to a
+receiver or transceiver session, queued until one is bound.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from ..errors import SmscError
+from ..failures import Step, mapped
+from ..transports.smpp_session import HEADER, header_of, read_frame
+from .app import SandboxApp
+from .smpp_endpoint import Receipt, answer_query, bind_status, deliver_sm, query_sm_resp
+
+__all__ = ["SmppServer"]
+
+logger = logging.getLogger("smsc_soap.sandbox.smpp")
+
+_RESPONSE = 0x80000000
+_BIND_RECEIVER, _BIND_TRANSMITTER, _BIND_TRANSCEIVER = 0x00000001, 0x00000002, 0x00000009
+_QUERY_SM, _UNBIND, _ENQUIRE_LINK = 0x00000003, 0x00000006, 0x00000015
+_DELIVER_SM_RESP = 0x80000005
+_GENERIC_NACK = 0x80000000
+_ESME_RINVCMDLEN, _ESME_RINVCMDID, _ESME_RINVBNDSTS, _ESME_RALYBND = 0x02, 0x03, 0x04, 0x05
+_ESME_RSYSERR = 0x08
+_MAX_PDU_BYTES = 1 << 16
+_WORKERS = 12  # as many as the HTTP side's threads: error 9 comes from the rules
+_IDLE_WAKE = 1.0  # seconds the pusher sleeps with nothing due
+
+
+class _Peer:
+    """One client connection: who bound on it, and how."""
+
+    def __init__(self, connection: socket.socket) -> None:
+        self.connection = connection
+        self.login: str | None = None
+        self.receives = False
+        self._send_lock = threading.Lock()
+        self._sequence = 0
+
+    def send(self, data: bytes) -> None:
+        with self._send_lock, mapped(Step.SEND):
+            self.connection.sendall(data)
+
+    def next_sequence(self) -> int:
+        with self._send_lock:
+            self._sequence += 1
+            return self._sequence
+
+    def drop(self) -> None:
+        with contextlib.suppress(SmscError), mapped(Step.SEND):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+
+class SmppServer:
+    """The sandbox's SMPP server; ``port=0`` picks a free port. ``binds`` counts the bind
+    requests it was sent, accepted or not."""
+
+    def __init__(self, app: SandboxApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self._listener = socket.create_server((host, port))
+        self.host, self.port = self._listener.getsockname()[:2]
+        self.binds = 0
+        self._lock = threading.Lock()
+        self._peers: set[_Peer] = set()
+        self._workers = ThreadPoolExecutor(_WORKERS, thread_name_prefix="smsc-sandbox-smpp")
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._accept_all, name="smsc-sandbox-smpp", daemon=True),
+            threading.Thread(target=self._push_receipts, name="smsc-sandbox-smpp", daemon=True),
+        ]
+        self._receipts = sorted(
+            (
+                Receipt(message, message.then_status, app.started + timedelta(seconds=after))
+                for message in app.book
+                if message.then_status is not None and (after := message.then_after) is not None
+            ),
+            key=lambda receipt: receipt.at,
+        )
+
+    def start(self) -> SmppServer:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop accepting, drop every connection, and end the threads."""
+        self._stopped.set()
+        self._wake.set()
+        with contextlib.suppress(SmscError), mapped(Step.SEND):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
+        self._listener.close()
+        with self._lock:
+            peers = list(self._peers)
+        for peer in peers:
+            peer.drop()
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(timeout=5)
+        self._workers.shutdown(wait=True)
+
+    def reply_to_query(
+        self, login: str, sequence: int, message_id: str, source_addr: str
+    ) -> tuple[bytes, bool]:
+        """What answers a query_sm, and whether the connection is dropped after it. The
+        app's faults for the message read as SMPP ones: ``reset`` drops the connection
+        unanswered, ``truncated`` sends half the answer and drops it, ``http_500`` answers
+        generic_nack, ``soap_fault`` query_sm_resp with ESME_RSYSERR."""
+        fault = self.app.fault_for([message_id])
+        if fault == "reset":
+            return b"", True
+        if fault == "http_500":
+            return _header(_GENERIC_NACK, sequence, _ESME_RSYSERR), False
+        if fault == "soap_fault":
+            return _header(_QUERY_SM | _RESPONSE, sequence, _ESME_RSYSERR), False
+        answer = answer_query(self.app, login, message_id, source_addr)
+        reply = query_sm_resp(sequence, message_id, answer)
+        if fault == "truncated":
+            return reply[: len(reply) // 2], True
+        return reply, False
+
+    def _accept_all(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                with mapped(Step.READ):
+                    connection, _ = self._listener.accept()
+            except SmscError:
+                return  # the listener was shut
+            peer = _Peer(connection)
+            with self._lock:
+                self._peers.add(peer)
+            threading.Thread(
+                target=self._serve, args=(peer,), name="smsc-sandbox-smpp", daemon=True
+            ).start()
+
+    def _serve(self, peer: _Peer) -> None:
+        try:
+            while not self._stopped.is_set():
+                frame = read_frame(peer.connection, _MAX_PDU_BYTES)
+                if not frame or not self._handle(peer, frame):
+                    return
+        except SmscError as error:
+            logger.debug("an SMPP connection ended: %s", error)
+        finally:
+            with self._lock:
+                self._peers.discard(peer)
+            peer.connection.close()
+
+    def _handle(self, peer: _Peer, frame: bytes) -> bool:
+        """Act on one PDU; False when the connection is to end."""
+        command_id, _, sequence = header_of(frame)
+        if command_id in (_BIND_RECEIVER, _BIND_TRANSMITTER, _BIND_TRANSCEIVER):
+            self._bind(peer, command_id, sequence, frame)
+        elif command_id == _ENQUIRE_LINK:
+            peer.send(_header(_ENQUIRE_LINK | _RESPONSE, sequence))
+        elif command_id == _UNBIND:
+            peer.send(_header(_UNBIND | _RESPONSE, sequence))
+            return False
+        elif command_id & _RESPONSE:
+            pass  # deliver_sm_resp, enquire_link_resp: nothing waits on them here
+        elif peer.login is None:
+            peer.send(_header(_GENERIC_NACK, sequence, _ESME_RINVBNDSTS))
+        elif command_id == _QUERY_SM:
+            self._workers.submit(self._query, peer, peer.login, sequence, frame)
+        else:
+            peer.send(_header(_GENERIC_NACK, sequence, _ESME_RINVCMDID))
+        return True
+
+    def _bind(self, peer: _Peer, command_id: int, sequence: int, frame: bytes) -> None:
+        with self._lock:
+            self.binds += 1
+        try:
+            system_id, password = _c_strings(frame, 2)
+        except ValueError:
+            peer.send(_header(_GENERIC_NACK, sequence, _ESME_RINVCMDLEN))
+            return
+        if peer.login is not None:
+            status = _ESME_RALYBND
+        else:
+            status = bind_status(self.app, system_id, password)
+        body = b"SMSC\0" if status == 0 else b""
+        peer.send(_header(command_id | _RESPONSE, sequence, status, body))
+        if status == 0:
+            peer.login = system_id
+            peer.receives = command_id != _BIND_TRANSMITTER
+            self._wake.set()
+
+    def _query(self, peer: _Peer, login: str, sequence: int, frame: bytes) -> None:
+        try:
+            message_id, source_addr = _query_fields(frame)
+        except ValueError:
+            peer.send(_header(_GENERIC_NACK, sequence, _ESME_RINVCMDLEN))
+            return
+        reply, then_drop = self.reply_to_query(login, sequence, message_id, source_addr)
+        try:
+            peer.send(reply)
+            if then_drop:
+                peer.drop()
+        except SmscError as error:
+            logger.debug("an SMPP answer could not be sent: %s", error)
+
+    def _push_receipts(self) -> None:
+        while not self._stopped.is_set():
+            now = self.app.now()
+            with self._lock:
+                receiver = next((peer for peer in self._peers if peer.receives), None)
+            while receiver is not None and self._receipts and self._receipts[0].at <= now:
+                receipt = self._receipts.pop(0)
+                try:
+                    receiver.send(deliver_sm(receiver.next_sequence(), receipt, self.app.started))
+                except SmscError as error:
+                    self._receipts.insert(0, receipt)  # the next receiver gets it
+                    logger.debug("a receipt could not be pushed: %s", error)
+                    break
+            wait = _IDLE_WAKE
+            if self._receipts and receiver is not None:
+                wait = min(wait, (self._receipts[0].at - now).total_seconds())
+            self._wake.wait(max(wait, 0.0))
+            self._wake.clear()
+
+
+def _header(command_id: int, sequence: int, status: int = 0, body: bytes = b"") -> bytes:
+    return HEADER.pack(HEADER.size + len(body), command_id, status, sequence) + body
+
+
+def _c_strings(frame: bytes, count: int) -> list[str]:
+    """The first ``count`` C-octet strings of a PDU's body."""
+    parts = frame[HEADER.size :].split(b"\0", count)
+    if len(parts) <= count:
+        raise ValueError("the PDU ends inside its strings")
+    return [part.decode("latin-1") for part in parts[:count]]
+
+
+def _query_fields(frame: bytes) -> tuple[str, str]:
+    """message_id and source_addr of a query_sm (source_addr after its ton and npi)."""
+    message_id, _, rest = frame[HEADER.size :].partition(b"\0")
+    source_addr, ended, _ = rest[2:].partition(b"\0")
+    if len(rest) < 3 or not ended:
+        raise ValueError("the query_sm ends inside its fields")
+    return message_id.decode("latin-1"), source_addr.decode("latin-1")

@@ -1,0 +1,296 @@
+"""Status on request over SMPP: QUERY_SM on one bound session, read into the usual fields.
+
+The transport binds as a transmitter with the account's login and password (the SMPP
+``system_id`` and ``password``), so that the service keeps sending delivery receipts to the
+application's own receiver or transceiver session, not to this one. The session is bound at
+the first lookup, shared by every thread, kept alive with enquire_link, and bound again at
+the next lookup after it broke. Answers come back as the fields every transport gives:
+``status`` through the SMPP state table receipts use too (``smpp_states``), ``err`` from
+``error_code``, ``last_timestamp`` from ``final_date``; an SMPP error status the service
+has an error code for as that code (``{"error": "3"}``), read into an ``ApiError`` by the
+client like any other.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from typing_extensions import Unpack
+
+from ..credentials import Credentials
+from ..errors import (
+    InvalidParametersError,
+    MalformedResponseError,
+    RequestTimeoutError,
+    SmscError,
+    TransportError,
+    UnsupportedOperationError,
+)
+from ..failures import Step, mapped
+from ..request import StatusRequest
+from ..smpp_states import TLV_MESSAGE_STATES, status_of_state
+from ..smpp_time import read_absolute_time
+from .base import Fields
+from .options import SmppOptionArgs, SmppOptions
+from .smpp_session import SmppSession
+
+__all__ = ["BIND_ERRORS", "QUERY_ERRORS", "SmppStatusTransport"]
+
+ESME_RINVSRCADR = 0x0000000A
+ESME_RINVMSGID = 0x0000000C
+ESME_RBINDFAIL = 0x0000000D
+ESME_RINVPASWD = 0x0000000E
+ESME_RINVSYSID = 0x0000000F
+ESME_RINVSRCTON = 0x00000048
+ESME_RINVSRCNPI = 0x00000049
+ESME_RTHROTTLED = 0x00000058
+ESME_RQUERYFAIL = 0x00000067
+
+BIND_ERRORS: Mapping[int, int] = {
+    ESME_RBINDFAIL: 2,
+    ESME_RINVPASWD: 2,
+    ESME_RINVSYSID: 2,
+    ESME_RTHROTTLED: 9,
+}
+"""A refused bind's SMPP status, as the service's error code: the credentials (2), or too
+many sessions at once (9)."""
+
+QUERY_ERRORS: Mapping[int, int] = {
+    ESME_RINVSRCADR: 1,
+    ESME_RINVSRCTON: 1,
+    ESME_RINVSRCNPI: 1,
+    ESME_RINVMSGID: 3,
+    ESME_RQUERYFAIL: 3,
+    ESME_RTHROTTLED: 9,
+}
+"""A query_sm answered with an error status, as the service's error code: a source address
+it cannot take (1), no such message (3), too many requests (9)."""
+
+# SMPP 3.4 caps the bind's fields, with their NUL: system_id at 16 octets, password at 9.
+_MAX_SYSTEM_ID = 15
+_MAX_PASSWORD = 8
+_INTERFACE_VERSION = 0x34
+
+
+class SmppStatusTransport:
+    """Status lookups with QUERY_SM over one SMPP session, bound at the first lookup.
+
+    ``source_addr`` (with ``source_addr_ton`` and ``source_addr_npi``) is the address the
+    messages were submitted from, the sender SMSC shows: SMPP names a message by its id and
+    its sender, not its phone. The phone of a lookup is checked as on the other transports
+    and reported back, but never sent. Login and password only: SMPP has no API keys.
+    Safe to share between threads; ``close()`` unbinds.
+    """
+
+    def __init__(
+        self, options: SmppOptions | None = None, /, **given: Unpack[SmppOptionArgs]
+    ) -> None:
+        """Built from keyword options (``host``, ``port``, ``source_addr``, ...), or from an
+        ``SmppOptions`` value made already."""
+        self.options = SmppOptions.resolve(options, given)
+        self.endpoint = f"smpp://{self.options.host}:{self.options.port}"
+        """Where lookups go; the host an IP block of the service would apply to."""
+        self._lock = threading.Lock()  # one bind at a time, and the session it made
+        self._session: SmppSession | None = None
+        self._bound_as: Credentials | None = None
+
+    def fetch(self, credentials: Credentials, request: StatusRequest, *, timeout: float) -> Fields:
+        deadline = time.monotonic() + timeout
+        if request.query:
+            raise UnsupportedOperationError(
+                "query_sm carries no extra parameters: send get_status2's query over SOAP or HTTP"
+            )
+        login, password = _bind_credentials(credentials)
+        session = self._session_for(credentials, login, password, deadline)
+        if not isinstance(session, SmppSession):
+            return session  # the bind's answer: an error code
+        answer = session.request(
+            lambda sequence: self._query_sm(sequence, request.message_id),
+            timeout=deadline - time.monotonic(),
+        )
+        return _query_fields(answer, request.message_id)
+
+    def close(self) -> None:
+        with self._lock:
+            session, self._session = self._session, None
+        if session is not None:
+            session.close(_unbind)
+
+    def _session_for(
+        self, credentials: Credentials, login: str, password: str, deadline: float
+    ) -> SmppSession | Fields:
+        """The bound session, binding one first if there is none alive."""
+        if not self._lock.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
+            raise RequestTimeoutError(
+                "the call's deadline passed while another thread was binding the SMPP session"
+            )
+        try:
+            session = self._session
+            if session is not None and session.alive and self._bound_as == credentials:
+                return session
+            self._session = None
+            if session is not None:
+                session.close(_unbind if session.alive else None)
+            bound = self._bind(login, password, deadline)
+            if isinstance(bound, SmppSession):
+                self._session, self._bound_as = bound, credentials
+            return bound
+        finally:
+            self._lock.release()
+
+    def _bind(self, login: str, password: str, deadline: float) -> SmppSession | Fields:
+        options = self.options
+        timeout = min(options.timeout, max(deadline - time.monotonic(), 0.001))
+        session = SmppSession.connect(
+            options.host,
+            options.port,
+            timeout=timeout,
+            keepalive=options.enquire_link_interval,
+            max_pdu_bytes=options.max_pdu_bytes,
+        )
+        try:
+            answer = _parsed(
+                session.exchange(
+                    lambda sequence: _pdu(
+                        "bind_transmitter",
+                        sequence,
+                        system_id=login,
+                        password=password,
+                        system_type=options.system_type,
+                        interface_version=_INTERFACE_VERSION,
+                    ),
+                    timeout=timeout,
+                )
+            )
+            _expect(answer, "bind_transmitter_resp", "bind_transmitter")
+            if answer.status:
+                session.close()
+                return _error_fields(answer.status, BIND_ERRORS, "bind_transmitter")
+        except SmscError:
+            session.close()
+            raise
+        session.start(options.timeout)
+        return session
+
+    def _query_sm(self, sequence: int, message_id: str) -> bytes:
+        options = self.options
+        return _pdu(
+            "query_sm",
+            sequence,
+            message_id=message_id,
+            source_addr=options.source_addr,
+            source_addr_ton=options.source_addr_ton,
+            source_addr_npi=options.source_addr_npi,
+        )
+
+    def __repr__(self) -> str:
+        return f"SmppStatusTransport({self.endpoint!r}, source_addr={self.options.source_addr!r})"
+
+
+def _bind_credentials(credentials: Credentials) -> tuple[str, str]:
+    if credentials.login is None or credentials.password is None:
+        raise InvalidParametersError(
+            "over SMPP the session binds with a login and password; an API key cannot bind",
+            option="api_key",
+        )
+    login, password = credentials.login, credentials.password.get_secret_value()
+    if len(login) > _MAX_SYSTEM_ID or not login.isascii():
+        raise InvalidParametersError(
+            f"over SMPP the login is the system_id: at most {_MAX_SYSTEM_ID} ASCII characters",
+            option="login",
+        )
+    if len(password) > _MAX_PASSWORD or not password.isascii():
+        raise InvalidParametersError(
+            f"over SMPP the password is at most {_MAX_PASSWORD} ASCII characters",
+            option="password",
+        )
+    return login, password
+
+
+def _pdu(command: str, sequence: int, **fields: object) -> bytes:
+    from smpplib import smpp
+
+    # Given a sequence, make_pdu asks no client for one; it still does not use it as the
+    # PDU's, which is set after.
+    pdu = smpp.make_pdu(command, sequence=sequence, **fields)
+    pdu.sequence = sequence
+    generated: bytes = pdu.generate()
+    return generated
+
+
+def _unbind(sequence: int) -> bytes:
+    return _pdu("unbind", sequence)
+
+
+def _parsed(frame: bytes) -> Any:
+    """The smpplib PDU read from ``frame``."""
+    from smpplib import smpp
+
+    with mapped(Step.READ):
+        return smpp.parse_pdu(frame, allow_unknown_opt_params=True)
+
+
+def _expect(answer: Any, command: str, asked: str) -> None:
+    if answer.command == "generic_nack":
+        raise MalformedResponseError(
+            f"the SMPP server could not take the {asked} (generic_nack, status"
+            f" 0x{answer.status:08x})"
+        )
+    if answer.command != command:
+        raise MalformedResponseError(f"the SMPP server answered {asked} with {answer.command}")
+
+
+def _error_fields(status: int, codes: Mapping[int, int], asked: str) -> Fields:
+    code = codes.get(status)
+    if code is None:
+        from smpplib.consts import DESCRIPTIONS
+
+        meaning = DESCRIPTIONS.get(status, "an undocumented status")
+        raise TransportError(
+            f"the SMPP server answered {asked} with status 0x{status:08x} ({meaning})"
+        )
+    return {"error": str(code)}
+
+
+def _query_fields(frame: bytes, message_id: str) -> Fields:
+    answer = _parsed(frame)
+    _expect(answer, "query_sm_resp", "query_sm")
+    if answer.status:
+        return _error_fields(answer.status, QUERY_ERRORS, "query_sm")
+    answered_id = _text(answer.message_id)
+    if answered_id and answered_id != message_id:
+        raise MalformedResponseError(
+            f"query_sm for message {message_id!r} was answered for message {answered_id[:65]!r}"
+        )
+    state, error_code = answer.message_state, answer.error_code
+    status = status_of_state(state) if isinstance(state, int) else None
+    if status is None:
+        raise MalformedResponseError(
+            f"the status in query_sm_resp is not an SMPP message_state: {state!r:.20}"
+        )
+    if not isinstance(error_code, int):
+        raise MalformedResponseError("query_sm_resp ends before its error_code")
+    fields = {
+        "status": str(int(status)),
+        "err": str(error_code),
+        "message_state": TLV_MESSAGE_STATES[state],
+    }
+    final_date = _text(answer.final_date)
+    if final_date:  # only a message in a final state has one
+        moment = read_absolute_time(final_date)
+        if moment is None:
+            raise MalformedResponseError(
+                f"query_sm_resp field 'final_date' is not an SMPP absolute time:"
+                f" {final_date[:20]!r}"
+            )
+        fields["last_timestamp"] = str(int(moment.timestamp()))
+    return fields
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return "" if value is None else str(value)
