@@ -16,6 +16,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 
+from ..codes import StatusCode
+from ..errors import MessageNotFoundError
 from ..models import MessageStatus
 from ..sandbox.app import MAX_BODY_BYTES, RefusedBody, read_body
 from ..sandbox.reply import Reply
@@ -184,11 +186,23 @@ class GatewayApp:
                 self.upstream.limit_waits.watching(),
                 self.metrics.upstream_seconds.time(),
             ):
-                if lookup.operation == "get_status2":
-                    return client.get_status2(
-                        lookup.phone, lookup.message_id, lookup.all, lookup.query
+                try:
+                    if lookup.operation == "get_status2":
+                        return client.get_status2(
+                            lookup.phone, lookup.message_id, lookup.all, lookup.query
+                        )
+                    return client.get_status(lookup.phone, lookup.message_id, lookup.all)
+                except MessageNotFoundError as error:
+                    if not error.from_service:
+                        raise
+                    # Kept as the status -3 it is over status.php: final, so it is cached
+                    # rather than asked about again until the per-message limit is spent.
+                    return MessageStatus(
+                        message_id=lookup.message_id,
+                        phone=lookup.phone,
+                        status=StatusCode.NOT_FOUND,
+                        extra={},  # the model's default cannot be copied (a mappingproxy)
                     )
-                return client.get_status(lookup.phone, lookup.message_id, lookup.all)
 
         answer = self.lookups.answer(key, send)
         if answer.source == "cache":

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..codes import Outcome
 from ..errors import ApiError, SmscError
 from ..sandbox.reply import Reply
 from ..sandbox.soap_endpoint import fault_reply, read_operation, status_envelope
@@ -72,6 +73,8 @@ def answer_soap(lookup: SoapLookup, look_up: Callable[[SoapLookup], Answer]) -> 
     except SmscError as error:
         reason = f"The service did not answer ({type(error).__name__})"
         return Answered(fault_reply("SOAP-ENV:Server", reason), "fault")
+    if answer.status.outcome is Outcome.NOT_FOUND:  # over SOAP an unknown message is error 3
+        return _error(lookup, 3)
     reply = _reply(lookup, soap_fields(answer.status, lookup.all))
     return Answered(reply, answer.status.outcome.value, answer)
 
