@@ -117,8 +117,6 @@ class GatewayApp:
         try:
             body = read_body(environ)
         except RefusedBody as refused:
-            if path in _JSON_PATHS:
-                return json_error(refused.status, str(refused)), []
             return _text(refused.status, str(refused)), []
         if path == _SOAP_PATH and method == "GET" and query.lower() == "wsdl":
             return self._wsdl(environ), []
