@@ -35,12 +35,12 @@ class LimitWaits:
     @contextmanager
     def watching(self) -> Iterator[None]:
         """Report the places this thread is granted while the block runs; a wait given up
-        on (the limiter refused the call) ends with it."""
+        on (the limiter refused the call) is not carried into the next block."""
         self._local.watching, self._local.since = True, None
         try:
             yield
         finally:
-            self._local.watching, self._local.since = False, None
+            self._local.watching = False
 
     def acquire(self, ask: Ask) -> Granted | Refused:
         answer = self._store.acquire(ask)
