@@ -11,7 +11,9 @@ import requests
 
 from smsc_soap import RetryPolicy
 from smsc_soap.gateway import Gateway
+from smsc_soap.gateway.lookups import Lookup
 from smsc_soap.sandbox import Sandbox, SandboxOptions
+from smsc_soap.sandbox.status_endpoint import read_status_form
 
 from gateway_setup import (
     DELIVERED,
@@ -252,3 +254,9 @@ def test_the_access_log_shows_no_query_string(
     lines = [r.getMessage() for r in caplog.records if r.name.startswith("smsc_soap.gateway")]
     assert len([line for line in lines if "/sys/status.php 200" in line]) == 2
     assert [line for line in lines if "s3cret" in line or PENDING[0] in line or "?" in line] == []
+
+
+def test_a_lookup_and_a_form_show_no_password() -> None:
+    form = read_status_form(f"login=demo&psw=s3cret-pass&phone={PENDING[0]}&id=1003", b"")
+    lookup = Lookup(login="demo", password="s3cret-pass", phone=PENDING[0], message_id="1003")
+    assert [text for text in (repr(form), repr(lookup)) if "s3cret" in text] == []
