@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..codes import Outcome
-from ..errors import ApiError, MessageNotFoundError, SmscError
+from ..errors import ApiError, SmscError
 from ..sandbox.fields import not_found_fields
 from ..sandbox.reply import Reply
 from ..sandbox.status_endpoint import StatusForm, mass_item, status_reply
@@ -29,8 +29,6 @@ from .reply_fields import http_fields
 from .served import MAX_MESSAGES, Served, failure_status, look_up_each, outcome_of
 
 __all__ = ["serve_status_form"]
-
-_NOT_FOUND = "not_found"
 
 
 def serve_status_form(form: StatusForm, look_up: Callable[[Lookup], Answer]) -> Served:
@@ -51,31 +49,29 @@ def serve_status_form(form: StatusForm, look_up: Callable[[Lookup], Answer]) -> 
     results = look_up_each(lookups, look_up)
     outcomes = tuple(_outcome(result) for result in results)
     failed = next((result for result in results if isinstance(result, SmscError)), None)
-    if isinstance(failed, ApiError) and not isinstance(failed, MessageNotFoundError):
+    if isinstance(failed, ApiError):
         # As the service answers a request that fails: one error for the whole of it.
         return Served(status_reply(form, failed.code), outcomes)
-    if failed is not None and not isinstance(failed, MessageNotFoundError):
+    if failed is not None:
         text = f"the service did not answer ({type(failed).__name__})"
         return Served(
             Reply(failure_status(failed), "text/plain; charset=utf-8", text.encode()), outcomes
         )
+    answers = [result for result in results if isinstance(result, Answer)]
     items = []
-    for (phone, message_id), result in zip(pairs, results, strict=True):
+    for (phone, message_id), answer in zip(pairs, answers, strict=True):
         fields = (
-            http_fields(result.status, level)
-            if isinstance(result, Answer) and result.status.outcome is not Outcome.NOT_FOUND
-            else not_found_fields()  # over HTTP an unknown message is status -3
+            not_found_fields()  # over HTTP an unknown message is status -3 alone
+            if answer.status.outcome is Outcome.NOT_FOUND
+            else http_fields(answer.status, level)
         )
         items.append(mass_item(fields, phone, message_id) if form.mass else fields)
-    ages = [result.age for result in results if isinstance(result, Answer)]
     # The reply carries its age as HTTP does: whole seconds since the service gave its oldest.
-    headers = (("Age", str(int(max(ages)))),) if ages else ()
-    return Served(status_reply(form, items), outcomes, headers)
+    age = max(answer.age for answer in answers)
+    return Served(status_reply(form, items), outcomes, (("Age", str(int(age))),))
 
 
 def _outcome(result: Answer | SmscError) -> str:
-    if isinstance(result, MessageNotFoundError):
-        return _NOT_FOUND
     return result.status.outcome.value if isinstance(result, Answer) else outcome_of(result)
 
 
