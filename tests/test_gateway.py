@@ -7,10 +7,9 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,55 +17,16 @@ import pytest
 import requests
 import zeep
 
-from smsc_soap import StatusClient
-from smsc_soap.gateway import Gateway, GatewayApp, Upstream
-from smsc_soap.limit_stores import open_limit_store
-from smsc_soap.sandbox import Sandbox, SandboxApp, SandboxOptions, default_book
+from smsc_soap.clock import SYSTEM_CLOCK
+from smsc_soap.gateway import Gateway
+from smsc_soap.sandbox import Sandbox, SandboxOptions
 
+from gateway_setup import DELIVERED, PENDING, UNDELIVERABLE, CountingSandbox, start_gateway
 from manual_clock import ManualClock
 
 NS = "http://smsc.ru/sys/soap.php"  # the namespace smsc.ru publishes its interface under
 UA = "http://smsc.ua/sys/soap.php"
 PUBLISHED_WSDL = Path(__file__).parent / "wsdl" / "published_smsc_ua.wsdl"
-PENDING = ("79990001003", "1003")  # status 0, with the operator: can still change
-DELIVERED = ("79990001004", "1004")
-UNDELIVERABLE = ("79990001008", "1008")  # status 20: final
-
-
-class CountingSandbox(SandboxApp):
-    """The sandbox, counting the requests it answers and the error codes it gives."""
-
-    def __init__(self, options: SandboxOptions | None = None) -> None:
-        super().__init__(default_book(), options)
-        self.requests = 0
-        self.errors: Counter[int] = Counter()
-        self._count_lock = threading.Lock()
-
-    def __call__(
-        self, environ: dict[str, object], start_response: Callable[..., object]
-    ) -> Iterable[bytes]:
-        body = b"".join(super().__call__(environ, start_response))
-        with self._count_lock:
-            self.requests += 1
-            for code in re.findall(rb"<error>(\d+)</error>", body):
-                self.errors[int(code)] += 1
-        return [body]
-
-
-def _gateway(sandbox: Sandbox, clock: Callable[[], float] | None = None) -> Gateway:
-    store = open_limit_store("memory://", clock=time.monotonic)
-
-    def make_client(login: str, password: str, **options: object) -> StatusClient:
-        return StatusClient(
-            login,
-            password,
-            endpoint=sandbox.soap_endpoint,
-            allow_insecure_http=True,
-            **options,  # type: ignore[arg-type]
-        )
-
-    upstream = Upstream(store, make_client)
-    return Gateway(GatewayApp(upstream, clock=clock or ManualClock().monotonic))
 
 
 @pytest.fixture
@@ -83,7 +43,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def gateway(upstream: tuple[CountingSandbox, Sandbox], clock: ManualClock) -> Iterator[Gateway]:
-    with _gateway(upstream[1], clock.monotonic) as gateway:
+    with start_gateway(upstream[1], clock) as gateway:
         yield gateway
 
 
@@ -203,7 +163,7 @@ def test_a_status_that_can_change_is_asked_again_12_seconds_later(
 
 def test_identical_lookups_in_flight_are_coalesced() -> None:
     app = CountingSandbox(SandboxOptions(latency_ms=400))
-    with Sandbox(app) as sandbox, _gateway(sandbox) as gateway:
+    with Sandbox(app) as sandbox, start_gateway(sandbox) as gateway:
         with ThreadPoolExecutor(6) as pool:
             replies = list(pool.map(lambda _: _post(gateway, _envelope(*PENDING)), range(6)))
         metrics = requests.get(f"{gateway.url}/metrics", timeout=10).text
@@ -230,7 +190,7 @@ def test_callers_polling_faster_than_allowed_get_statuses_not_error_9(
                     seen["status" if _field(reply, "status") else f"other {reply.status_code}"] += 1
         return seen
 
-    with _gateway(service, time.monotonic) as gateway, ThreadPoolExecutor(40) as pool:
+    with start_gateway(service, SYSTEM_CLOCK) as gateway, ThreadPoolExecutor(40) as pool:
         per_caller = list(pool.map(poll, range(40)))
     assert all(set(seen) == {"status"} for seen in per_caller), per_caller
     assert sandbox.errors[9] == 0

@@ -53,11 +53,14 @@ def serve(
 ) -> None:
     """Run the status gateway in the foreground; its base URL is the first line printed.
 
-    Point a SOAP client at <URL>/sys/soap.php (WSDL at ?wsdl): each caller's own login and
-    password are passed through to the service, the limits are kept for all of them, and
-    statuses are served from a cache rather than answered with error 9. The service is
-    chosen with SMSC_HOST, --endpoint, --transport and --insecure-http; --login and
-    --password are not used. SIGTERM or Ctrl-C stops it.
+    Point a SOAP client at <URL>/sys/soap.php (WSDL at ?wsdl), an HTTP one at
+    <URL>/sys/status.php, or use the JSON face: GET <URL>/v1/status?phone=&id=&all= and
+    POST <URL>/v1/statuses with the SMSC login and password in HTTP Basic auth (described
+    at <URL>/v1/openapi.json). Each caller's own login and password are passed through to
+    the service, the limits are kept for all of them, and statuses are served from a cache
+    rather than answered with error 9. The service is chosen with SMSC_HOST, --endpoint,
+    --transport and --insecure-http; --login and --password are not used. SIGTERM or
+    Ctrl-C stops it.
     """
     if listen not in _LOCAL and not allow_remote:
         raise click.UsageError(f"listening on {listen} needs --allow-remote")
@@ -92,7 +95,11 @@ def serve(
             " terminates in front of the gateway",
             err=True,
         )
-    click.echo(f"SOAP {server.soap_endpoint} (WSDL at ?wsdl); Ctrl-C stops", err=True)
+    click.echo(
+        f"SOAP {server.soap_endpoint} (WSDL at ?wsdl), HTTP {server.url}/sys/status.php,"
+        f" JSON {server.url}/v1/status (OpenAPI at /v1/openapi.json); Ctrl-C stops",
+        err=True,
+    )
     stopping = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:

@@ -1,8 +1,11 @@
 """The gateway as a WSGI application: routing, metrics and the access log.
 
-``POST /sys/soap.php`` and ``GET /sys/soap.php?wsdl`` are the drop-in SOAP face;
-``GET /healthz`` and ``GET /metrics`` are for operators. Bodies over ``MAX_BODY_BYTES`` are
-refused with 413; no request gets an internal-error page.
+``POST /sys/soap.php`` and ``GET /sys/soap.php?wsdl`` are the drop-in SOAP face,
+``/sys/status.php`` (GET or POST) the drop-in HTTP face, ``GET /v1/status``,
+``POST /v1/statuses`` and ``GET /v1/openapi.json`` the JSON face; ``GET /healthz`` and
+``GET /metrics`` are for operators. Bodies over ``MAX_BODY_BYTES`` are refused with 413; no
+request gets an internal-error page. The access log has the path, never the query string:
+status.php and /v1/status carry phone numbers there, and status.php the password.
 """
 
 from __future__ import annotations
@@ -13,14 +16,21 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 
+from ..codes import StatusCode
+from ..errors import MessageNotFoundError
 from ..models import MessageStatus
 from ..sandbox.app import MAX_BODY_BYTES, RefusedBody, read_body
 from ..sandbox.reply import Reply
 from ..sandbox.soap_endpoint import fault_reply
+from ..sandbox.status_endpoint import read_status_form
 from ..wsdl.shipped import shipped_wsdl
-from .lookups import Answer, Lookups
+from .http_face import serve_status_form
+from .json_face import json_error, serve_status, serve_statuses
+from .lookups import Answer, Lookup, Lookups
 from .metrics import CONTENT_TYPE, GatewayMetrics
-from .soap_face import SoapLookup, answer_soap, read_soap_lookup
+from .openapi import openapi_document
+from .served import Served
+from .soap_face import answer_soap, read_soap_lookup
 from .upstream import Upstream
 
 __all__ = ["MAX_BODY_BYTES", "GatewayApp"]
@@ -31,6 +41,12 @@ access_log = logging.getLogger("smsc_soap.gateway.access")
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
 
 _SOAP_PATH = "/sys/soap.php"
+_STATUS_PATH = "/sys/status.php"
+_JSON_PATHS = {
+    "/v1/status": "GET",
+    "/v1/statuses": "POST",
+    "/v1/openapi.json": "GET",
+}
 _WSDL_ADDRESS = re.compile(rb'location="[^"]*"')
 
 
@@ -48,6 +64,7 @@ class GatewayApp:
         self.upstream = upstream
         self.lookups = Lookups(clock=clock)
         self.metrics = GatewayMetrics()
+        upstream.limit_waits.subscribe(self.metrics.limiter_wait_seconds.observe)
         self._host = host
         self._in_flight = 0
         self._lock = threading.Lock()
@@ -70,7 +87,7 @@ class GatewayApp:
         except Exception:
             # A bug in the gateway: answered here rather than with the server's own page.
             logger.exception("the gateway failed to answer %s", path)
-            reply, headers = fault_reply("SOAP-ENV:Server", "Internal Server Error"), []
+            reply, headers = _internal_error(path), []
         finally:
             self.metrics.in_flight.dec()
             with self._lock:
@@ -105,6 +122,12 @@ class GatewayApp:
             return self._wsdl(environ), []
         if path == _SOAP_PATH and method == "POST":
             return self._soap(body, str(environ.get("CONTENT_TYPE") or "") or None)
+        if path == _STATUS_PATH and method in ("GET", "POST"):
+            return self._counted(
+                "http", serve_status_form(read_status_form(query, body), self.look_up)
+            )
+        if path in _JSON_PATHS:
+            return self._json(path, method, query, body, environ)
         if path == "/healthz" and method == "GET":
             return _text("200 OK", "ok"), []
         if path == "/metrics" and method == "GET":
@@ -116,14 +139,35 @@ class GatewayApp:
         if isinstance(lookup, Reply):
             self.metrics.lookups.labels("soap", "bad_request").inc()
             return lookup, []
-        answered = answer_soap(lookup, self._look_up)
+        answered = answer_soap(lookup, self.look_up)
         self.metrics.lookups.labels("soap", answered.outcome).inc()
         if answered.answer is None:
             return answered.reply, []
         # The reply carries its age as HTTP does: whole seconds since the service gave it.
         return answered.reply, [("Age", str(int(answered.answer.age)))]
 
-    def _look_up(self, lookup: SoapLookup) -> Answer:
+    def _json(
+        self, path: str, method: str, query: str, body: bytes, environ: Mapping[str, object]
+    ) -> tuple[Reply, list[tuple[str, str]]]:
+        if method != _JSON_PATHS[path]:
+            allowed = _JSON_PATHS[path]
+            return json_error("405 Method Not Allowed", f"{path} takes {allowed}"), [
+                ("Allow", allowed)
+            ]
+        if path == "/v1/openapi.json":
+            return Reply("200 OK", "application/json", openapi_document()), []
+        authorization = str(environ.get("HTTP_AUTHORIZATION") or "")
+        if path == "/v1/status":
+            return self._counted("json", serve_status(query, authorization, self.look_up))
+        return self._counted("json", serve_statuses(body, authorization, self.look_up))
+
+    def _counted(self, face: str, served: Served) -> tuple[Reply, list[tuple[str, str]]]:
+        for outcome in served.outcomes:
+            self.metrics.lookups.labels(face, outcome).inc()
+        return served.reply, list(served.headers)
+
+    def look_up(self, lookup: Lookup) -> Answer:
+        """A status through the cache and the lookups in flight, or from the service."""
         client = self.upstream.client(lookup.login, lookup.password)
         key = (
             self.upstream.pair_key(lookup.login, lookup.password),
@@ -137,13 +181,26 @@ class GatewayApp:
         def send() -> MessageStatus:
             with (
                 self.upstream.turn(lookup.login, lookup.password),
+                self.upstream.limit_waits.watching(),
                 self.metrics.upstream_seconds.time(),
             ):
-                if lookup.operation == "get_status2":
-                    return client.get_status2(
-                        lookup.phone, lookup.message_id, lookup.all, lookup.query
+                try:
+                    if lookup.operation == "get_status2":
+                        return client.get_status2(
+                            lookup.phone, lookup.message_id, lookup.all, lookup.query
+                        )
+                    return client.get_status(lookup.phone, lookup.message_id, lookup.all)
+                except MessageNotFoundError as error:
+                    if not error.from_service:
+                        raise
+                    # Kept as the status -3 it is over status.php: final, so it is cached
+                    # rather than asked about again until the per-message limit is spent.
+                    return MessageStatus(
+                        message_id=lookup.message_id,
+                        phone=lookup.phone,
+                        status=StatusCode.NOT_FOUND,
+                        extra={},  # the model's default cannot be copied (a mappingproxy)
                     )
-                return client.get_status(lookup.phone, lookup.message_id, lookup.all)
 
         answer = self.lookups.answer(key, send)
         if answer.source == "cache":
@@ -157,6 +214,14 @@ class GatewayApp:
         address = f'location="{scheme}://{environ.get("HTTP_HOST", "127.0.0.1")}{_SOAP_PATH}"'
         document = _WSDL_ADDRESS.sub(address.encode(), shipped_wsdl(self._host))
         return Reply("200 OK", "text/xml; charset=utf-8", document)
+
+
+def _internal_error(path: str) -> Reply:
+    if path == _SOAP_PATH:
+        return fault_reply("SOAP-ENV:Server", "Internal Server Error")
+    if path in _JSON_PATHS:
+        return json_error("500 Internal Server Error", "the gateway failed; see its log")
+    return _text("500 Internal Server Error", "the gateway failed; see its log")
 
 
 def _text(status: str, text: str) -> Reply:

@@ -20,7 +20,7 @@ from ..errors import SmscError
 from ..models import MessageStatus
 from ..service_limits import LOOKUPS_PER_MESSAGE, WINDOW_SECONDS
 
-__all__ = ["ASK_EVERY", "Answer", "Lookups"]
+__all__ = ["ASK_EVERY", "Answer", "Lookup", "Lookups"]
 
 ASK_EVERY = WINDOW_SECONDS / LOOKUPS_PER_MESSAGE
 """Seconds between two lookups of one message sent to the service: 12, so 5 a minute."""
@@ -29,6 +29,23 @@ _FINAL = frozenset({Outcome.FAILED, Outcome.NOT_FOUND})  # delivered can still b
 
 Fetch = Callable[[], MessageStatus]
 Source = Literal["upstream", "cache", "coalesced"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lookup:
+    """One status a caller asks for, with the caller's own login and password."""
+
+    login: str
+    password: str
+    phone: str
+    message_id: str
+    all: int = 0
+    operation: str = "get_status"
+    query: str | None = None
+    """``get_status2``'s query, None for ``get_status``."""
+
+    def __repr__(self) -> str:  # the password is never shown
+        return f"{type(self).__name__}({self.operation}, id={self.message_id!r})"
 
 
 @dataclass(frozen=True)

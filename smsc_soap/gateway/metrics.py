@@ -8,19 +8,28 @@ __all__ = ["CONTENT_TYPE", "GatewayMetrics"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
+_WAIT_BUCKETS = (0.0, 0.01, 0.1, 0.5, 1.0, 2.5, 5.0, 12.0, 30.0, 60.0, float("inf"))
+
 
 class GatewayMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.lookups = Counter(
             "smsc_gateway_lookups",
-            "Lookups answered, by face and outcome (a status outcome or error_N).",
+            "Lookups answered, by face (soap, http, json) and outcome (a status outcome,"
+            " error_N, or what stopped the lookup).",
             ["face", "outcome"],
             registry=self.registry,
         )
         self.upstream_seconds = Histogram(
             "smsc_gateway_upstream_seconds",
             "Time taken by lookups sent to the service, limiter waits included.",
+            registry=self.registry,
+        )
+        self.limiter_wait_seconds = Histogram(
+            "smsc_gateway_limiter_wait_seconds",
+            "Time requests sent to the service waited for a place within its limits (0: none).",
+            buckets=_WAIT_BUCKETS,
             registry=self.registry,
         )
         self.cache_hits = Counter(

@@ -1,21 +1,50 @@
-"""A ``MessageStatus`` written back as the SOAP interface's reply fields, in its order."""
+"""A ``MessageStatus`` written back as the service's reply fields, in its order: those of
+``get_status`` for the SOAP face, those of status.php for the HTTP face."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from ..models import MOSCOW_TIME, MessageStatus
-from ..sandbox.fields import SOAP_ORDER
+from ..models import MOSCOW_TIME, HlrInfo, MessageStatus
+from ..sandbox.fields import HTTP_ORDER, SOAP_ORDER
 
-__all__ = ["soap_fields"]
+__all__ = ["http_fields", "soap_fields"]
+
+# Where status.php numbers its columns (fmt=1), a text field the service left out (the SOAP
+# interface has no comment, for one) is written empty rather than shifting the ones after it.
+_TEXTS = frozenset(
+    {
+        *("phone", "cost", "sender_id", "status_name", "message", "comment"),
+        *("mccmnc", "country", "operator", "operator_orig", "region"),
+        *HlrInfo.model_fields,
+    }
+)
 
 
 def soap_fields(status: MessageStatus, all: int) -> list[tuple[str, str]]:
     """The fields of ``get_status`` at detail ``all``; fields the service left out stay out."""
+    values = _values(status)
+    return [(name, value) for name in SOAP_ORDER[all] if (value := values.get(name)) is not None]
+
+
+def http_fields(status: MessageStatus, all: int) -> list[tuple[str, str]]:
+    """The fields of status.php at detail ``all`` (an HLR request's after ``err``); text the
+    service left out is empty, numbers it left out stay out."""
+    values = _values(status)
+    names = list(HTTP_ORDER[all])
+    if status.hlr is not None:
+        after_err = names.index("err") + 1
+        names[after_err:after_err] = HlrInfo.model_fields
+    fields = [(name, values.get(name, "" if name in _TEXTS else None)) for name in names]
+    return [(name, value) for name, value in fields if value is not None]
+
+
+def _values(status: MessageStatus) -> dict[str, str]:
     values = {
         "status": _number(status.status),
         "last_date": _date(status.last_date),
         "last_timestamp": _timestamp(status.last_date),
+        "flag": None if status.flag is None else str(status.flag.raw),
         "err": _number(status.err),
         "send_date": _date(status.send_date),
         "send_timestamp": _timestamp(status.send_date),
@@ -24,11 +53,17 @@ def soap_fields(status: MessageStatus, all: int) -> list[tuple[str, str]]:
         "sender_id": status.sender_id,
         "status_name": status.status_name,
         "message": status.message,
-        "operator": status.operator,
-        "region": status.region,
+        "comment": status.comment,
+        "type": _number(status.message_type),
         "sms_cnt": _number(status.sms_cnt),
+        "mccmnc": status.mccmnc,
+        "country": status.country,
+        "operator": status.operator,
+        "operator_orig": status.operator_orig,
+        "region": status.region,
+        **(status.hlr.model_dump() if status.hlr is not None else {}),
     }
-    return [(name, value) for name in SOAP_ORDER[all] if (value := values[name]) is not None]
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def _number(value: int | None) -> str | None:

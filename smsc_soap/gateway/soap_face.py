@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..codes import Outcome
 from ..errors import ApiError, SmscError
 from ..sandbox.reply import Reply
 from ..sandbox.soap_endpoint import fault_reply, read_operation, status_envelope
-from .lookups import Answer
+from .lookups import Answer, Lookup
 from .reply_fields import soap_fields
 
 __all__ = ["Answered", "SoapLookup", "answer_soap", "read_soap_lookup"]
@@ -23,19 +24,10 @@ _REQUEST_NAMES = {"status": "get_status", "status2": "get_status2"}
 _ALL = {"": 0, "0": 0, "1": 1, "2": 2}
 
 
-@dataclass(frozen=True)
-class SoapLookup:
-    operation: str
+@dataclass(frozen=True, kw_only=True, repr=False)
+class SoapLookup(Lookup):
     namespace: str
-    login: str
-    password: str
-    phone: str
-    message_id: str
-    all: int
-    query: str | None
-
-    def __repr__(self) -> str:  # the password is never shown
-        return f"SoapLookup({self.operation}, id={self.message_id!r})"
+    """The namespace of the request's operation, which its reply answers in."""
 
 
 def read_soap_lookup(body: bytes, content_type: str | None) -> SoapLookup | Reply:
@@ -81,6 +73,8 @@ def answer_soap(lookup: SoapLookup, look_up: Callable[[SoapLookup], Answer]) -> 
     except SmscError as error:
         reason = f"The service did not answer ({type(error).__name__})"
         return Answered(fault_reply("SOAP-ENV:Server", reason), "fault")
+    if answer.status.outcome is Outcome.NOT_FOUND:  # over SOAP an unknown message is error 3
+        return _error(lookup, 3)
     reply = _reply(lookup, soap_fields(answer.status, lookup.all))
     return Answered(reply, answer.status.outcome.value, answer)
 

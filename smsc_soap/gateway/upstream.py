@@ -2,7 +2,8 @@
 
 Every client shares one limit store, so all callers of a login (and, with Redis, every
 gateway replica) keep the service's limits together, and the clients' shared lockout answers
-a stale password without asking the service again.
+a stale password without asking the service again. The store's calls pass through
+``limit_waits``, which tells how long lookups waited for a place within the limits.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 
 from ..client import StatusClient
 from ..limit_stores import LimitStore
+from .limit_waits import LimitWaits
 
 __all__ = ["Upstream"]
 
@@ -26,7 +28,8 @@ class Upstream:
     credential pair under a salted hash of it."""
 
     def __init__(self, store: LimitStore, make_client: ClientFactory) -> None:
-        self.store = store
+        self.limit_waits = LimitWaits(store)
+        self.store: LimitStore = self.limit_waits
         self._make_client = make_client
         self._salt = os.urandom(16)
         self._clients: dict[str, StatusClient] = {}

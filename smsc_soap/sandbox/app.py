@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
-from urllib.parse import parse_qsl
 
 from ..models import MOSCOW_TIME
 from ..wsdl.shipped import shipped_wsdl
@@ -20,7 +19,7 @@ from .fields import message_fields
 from .limits import ServiceLimits
 from .reply import Fault, Reply
 from .soap_endpoint import answer_soap, fault_reply
-from .status_endpoint import answer_status
+from .status_endpoint import answer_status, read_status_form
 
 __all__ = ["MAX_BODY_BYTES", "RefusedBody", "SandboxApp", "SandboxOptions", "read_body"]
 
@@ -107,9 +106,7 @@ class SandboxApp:
         if path == _SOAP_PATH and method == "POST":
             return answer_soap(self, body, str(environ.get("CONTENT_TYPE") or "") or None)
         if path == "/sys/status.php" and method in ("GET", "POST"):
-            params = dict(parse_qsl(query, keep_blank_values=True))
-            params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-            return answer_status(self, params)
+            return answer_status(self, read_status_form(query, body))
         return Reply("404 Not Found", "text/plain", b"not found")
 
     def _wsdl(self, environ: Mapping[str, object]) -> Reply:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 from ..errors import API_ERROR_DESCRIPTIONS
@@ -17,7 +19,14 @@ from .reply import Reply
 if TYPE_CHECKING:
     from .app import Fields, SandboxApp
 
-__all__ = ["answer_status"]
+__all__ = [
+    "StatusAnswer",
+    "StatusForm",
+    "answer_status",
+    "mass_item",
+    "read_status_form",
+    "status_reply",
+]
 
 _CHARSETS = {"utf-8", "koi8-r", "windows-1251"}
 _NUMBERS = {"status", "last_timestamp", "flag", "err", "send_timestamp", "type", "sms_cnt"}
@@ -26,24 +35,70 @@ _FMT0_LABELS = {"status": "Status", "last_date": "check_time"}
 _FMT0_SKIPS = {"last_timestamp", "flag", "send_timestamp", "sms_cnt"}
 _FMT1_SKIPS = {"last_date", "flag", "send_date", "sms_cnt"}
 
-Answer = list["Fields"] | int | str  # items, an error code, or "OK" for a deletion
+StatusAnswer = list["Fields"] | int | str
+"""A reply's items, an error code, or "OK" for a deletion."""
 
 
-def answer_status(app: SandboxApp, params: dict[str, str]) -> Reply:
-    fmt = params.get("fmt", "0") if params.get("fmt") in ("0", "1", "2", "3") else "0"
+@dataclass(frozen=True)
+class StatusForm:
+    """A status.php request: its parameters, and what they say about the reply."""
+
+    params: dict[str, str]
+    fmt: str
+    charset: str
+    ids: list[str]
+    phones: list[str]
+    mass: bool
+    """A comma list (of one message, too): the reply is a list whose items name their message."""
+
+    @property
+    def well_formed(self) -> bool:
+        """As many phones as ids, none empty, and a known ``all``."""
+        return (
+            len(self.ids) == len(self.phones)
+            and all(self.ids + self.phones)
+            and self.params.get("all", "0") in ("0", "1", "2")
+        )
+
+    def __repr__(self) -> str:  # the parameters hold the password
+        return f"StatusForm(fmt={self.fmt}, ids={len(self.ids)})"
+
+
+def read_status_form(query: str, body: bytes) -> StatusForm:
+    """The parameters of a GET's query and a POST's form together, the form's winning."""
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     charset = params.get("charset", "").lower()
-    charset = charset if charset in _CHARSETS else "windows-1251"
-    ids, phones = _list(params.get("id", "")), _list(params.get("phone", ""))
-    fault = app.fault_for(ids)
-    answer = _answer(app, params, ids, phones, mass="," in params.get("id", ""))
-    text = _RENDER[fmt](answer)
-    content_type = {"2": "text/xml", "3": "application/json"}.get(fmt, "text/plain")
+    return StatusForm(
+        params=params,
+        fmt=params.get("fmt", "0") if params.get("fmt") in ("0", "1", "2", "3") else "0",
+        charset=charset if charset in _CHARSETS else "windows-1251",
+        ids=_list(params.get("id", "")),
+        phones=_list(params.get("phone", "")),
+        mass="," in params.get("id", ""),
+    )
+
+
+def answer_status(app: SandboxApp, form: StatusForm) -> Reply:
+    fault = app.fault_for(form.ids)
+    reply = status_reply(form, _answer(app, form))
+    return replace(reply, fault="http_500" if fault == "soap_fault" else fault)
+
+
+def status_reply(form: StatusForm, answer: StatusAnswer) -> Reply:
+    """``answer`` written in the format and charset ``form`` asks for."""
+    text = _RENDER[form.fmt](answer)
+    content_type = {"2": "text/xml", "3": "application/json"}.get(form.fmt, "text/plain")
     return Reply(
         "200 OK",
-        f"{content_type}; charset={charset}",
-        text.encode(charset, errors="replace"),
-        "http_500" if fault == "soap_fault" else fault,
+        f"{content_type}; charset={form.charset}",
+        text.encode(form.charset, errors="replace"),
     )
+
+
+def mass_item(fields: Fields, phone: str, message_id: str) -> Fields:
+    """An item of a mass reply: the message's fields, then the message it is about."""
+    return [*fields, ("id", message_id), ("phone", phone)]
 
 
 def _list(text: str) -> list[str]:
@@ -52,38 +107,35 @@ def _list(text: str) -> list[str]:
     return items[:-1] if len(items) > 1 and items[-1] == "" else items
 
 
-def _answer(
-    app: SandboxApp, params: dict[str, str], ids: list[str], phones: list[str], *, mass: bool
-) -> Answer:
+def _answer(app: SandboxApp, form: StatusForm) -> StatusAnswer:
+    params = form.params
     if not app.authorised(params):
         return 2
     login = params.get("login") or params.get("apikey", "")
     with app.in_flight(login) as admitted:
         if not admitted:
             return 9
-        level = params.get("all", "0")
-        if len(ids) != len(phones) or not all(ids + phones) or level not in ("0", "1", "2"):
+        if not form.well_formed:
             return 1
-        if mass and not app.limits.admit_mass(login):
+        if form.mass and not app.limits.admit_mass(login):
             return 9
-        pairs = list(zip(phones, ids, strict=True))
+        pairs = list(zip(form.phones, form.ids, strict=True))
         if params.get("del") == "1":
             deleted = [app.book.delete(phone, message_id) for phone, message_id in pairs]
             return "OK" if all(deleted) else 5
+        order = HTTP_ORDER[int(params.get("all", "0"))]
         items: list[Fields] = []
         for phone, message_id in pairs:
-            found = app.look_up(login, phone, message_id, HTTP_ORDER[int(level)], counted=not mass)
+            found = app.look_up(login, phone, message_id, order, counted=not form.mass)
             if isinstance(found, int):
                 return found
             if found is None:  # over HTTP an unknown message is status -3
                 found = not_found_fields()
-            if mass:  # each item of a mass reply names its message
-                found = [*found, ("id", message_id), ("phone", phone)]
-            items.append(found)
+            items.append(mass_item(found, phone, message_id) if form.mass else found)
         return items
 
 
-def _fmt0(answer: Answer) -> str:
+def _fmt0(answer: StatusAnswer) -> str:
     if isinstance(answer, int):
         return f"ERROR = {answer} ({API_ERROR_DESCRIPTIONS.get(answer, '')})"
     if isinstance(answer, str):
@@ -98,7 +150,7 @@ def _fmt0(answer: Answer) -> str:
     )
 
 
-def _fmt1(answer: Answer) -> str:
+def _fmt1(answer: StatusAnswer) -> str:
     if isinstance(answer, int):
         return f"0,-{answer}"
     if isinstance(answer, str):
@@ -106,7 +158,7 @@ def _fmt1(answer: Answer) -> str:
     return "\n".join(",".join(v for name, v in item if name not in _FMT1_SKIPS) for item in answer)
 
 
-def _fmt2(answer: Answer) -> str:
+def _fmt2(answer: StatusAnswer) -> str:
     if isinstance(answer, int):
         description = escape(API_ERROR_DESCRIPTIONS.get(answer, ""))
         return f"<result><error>{description}</error><error_code>{answer}</error_code></result>"
@@ -118,7 +170,7 @@ def _fmt2(answer: Answer) -> str:
     return "<list>" + "".join(items) + "</list>" if _is_mass(answer) else items[0]
 
 
-def _fmt3(answer: Answer) -> str:
+def _fmt3(answer: StatusAnswer) -> str:
     if isinstance(answer, int):
         return json.dumps({"error": API_ERROR_DESCRIPTIONS.get(answer, ""), "error_code": answer})
     if isinstance(answer, str):
@@ -135,4 +187,4 @@ def _is_mass(items: list[Fields]) -> bool:
     return any(name == "id" for name, _ in items[0])
 
 
-_RENDER: dict[str, Callable[[Answer], str]] = {"0": _fmt0, "1": _fmt1, "2": _fmt2, "3": _fmt3}
+_RENDER: dict[str, Callable[[StatusAnswer], str]] = {"0": _fmt0, "1": _fmt1, "2": _fmt2, "3": _fmt3}

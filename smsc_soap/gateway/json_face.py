@@ -1,0 +1,165 @@
+"""The JSON face: ``GET /v1/status`` and ``POST /v1/statuses``, with the caller's SMSC login
+and password in HTTP Basic auth.
+
+A status is answered 200 with a ``StatusBody``; a lookup that fails with an ``ErrorBody`` and
+the HTTP status ``failure_status`` chooses (400 bad parameters, 401 error 2, 404 not found,
+429 held back by the limits, 503 IP blocked, 502 and 504 the service not answering). A list
+is answered 200 with one item per message, each a status or an ``ItemError``: one failed
+lookup does not fail the others. A body that is not JSON is answered 400, one that is not a
+``StatusesRequest`` 422, more than ``MAX_MESSAGES`` messages 413.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from urllib.parse import parse_qsl
+
+from ..cli.output import ERROR_COLUMNS, result_fields
+from ..codes import Outcome
+from ..errors import (
+    ApiError,
+    AuthenticationError,
+    InvalidParametersError,
+    MessageNotFoundError,
+    SmscError,
+)
+from ..failures import Step, mapped
+from ..sandbox.reply import Reply
+from .json_models import ErrorBody, ErrorDetail, ItemError, StatusBody, StatusesRequest
+from .lookups import Answer, Lookup
+from .served import MAX_MESSAGES, Served, failure_status, look_up_each, outcome_of
+
+__all__ = ["AUTHENTICATE", "json_error", "serve_status", "serve_statuses"]
+
+AUTHENTICATE = ("WWW-Authenticate", 'Basic realm="smsc-soap"')
+
+LookUp = Callable[[Lookup], Answer]
+
+_LEVELS = {"": 0, "0": 0, "1": 1, "2": 2}
+
+
+def serve_status(query: str, authorization: str, look_up: LookUp) -> Served:
+    credentials = _credentials(authorization)
+    if credentials is None:
+        return _unauthorised()
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    phone, message_id = params.get("phone", ""), params.get("id", "")
+    level = _LEVELS.get(params.get("all", ""))
+    if not phone or not message_id or level is None:
+        error = InvalidParametersError("phone and id are required; all is 0, 1 or 2")
+        return _failed(error, outcome="bad_request")
+    login, password = credentials
+    lookup = Lookup(login=login, password=password, phone=phone, message_id=message_id, all=level)
+    (result,) = look_up_each([lookup], look_up)
+    result = _found(result)
+    if isinstance(result, SmscError):
+        return _failed(result)
+    return Served(
+        _json("200 OK", _status_body(lookup, result)),
+        (result.status.outcome.value,),
+        (("Age", str(int(result.age))),),
+    )
+
+
+def serve_statuses(body: bytes, authorization: str, look_up: LookUp) -> Served:
+    credentials = _credentials(authorization)
+    if credentials is None:
+        return _unauthorised()
+    try:
+        with mapped(Step.BUILD):
+            data = json.loads(body)
+    except InvalidParametersError:
+        return _failed(InvalidParametersError("the body is not JSON"), outcome="bad_request")
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if isinstance(messages, list) and len(messages) > MAX_MESSAGES:
+        error = InvalidParametersError(f"at most {MAX_MESSAGES} messages in one request")
+        return _failed(error, status="413 Request Entity Too Large", outcome="bad_request")
+    try:
+        with mapped(Step.BUILD):
+            request = StatusesRequest.model_validate(data)
+    except InvalidParametersError as error:
+        return _failed(error, status="422 Unprocessable Entity", outcome="bad_request")
+    login, password = credentials
+    lookups = [
+        Lookup(
+            login=login,
+            password=password,
+            phone=message.phone,
+            message_id=str(message.id),
+            all=request.all,
+        )
+        for message in request.messages
+    ]
+    items: list[object] = []
+    outcomes: list[str] = []
+    for lookup, result in zip(lookups, look_up_each(lookups, look_up), strict=True):
+        result = _found(result)
+        if isinstance(result, SmscError):
+            item = ItemError(phone=lookup.phone, id=lookup.message_id, error=_detail(result))
+            items.append(item.model_dump(mode="json"))
+            outcomes.append(outcome_of(result))
+        else:
+            items.append(_status_body(lookup, result))
+            outcomes.append(result.status.outcome.value)
+    return Served(_json("200 OK", items), tuple(outcomes))
+
+
+def _found(result: Answer | SmscError) -> Answer | SmscError:
+    """A status -3 (as status.php gives it) is the error 3 the SOAP interface gives."""
+    if isinstance(result, Answer) and result.status.outcome is Outcome.NOT_FOUND:
+        return MessageNotFoundError(from_service=True)
+    return result
+
+
+def _status_body(lookup: Lookup, answer: Answer) -> object:
+    fields = result_fields(lookup.phone, lookup.message_id, answer.status, None, lookup.all)
+    body = StatusBody.model_validate(
+        {
+            **{name: value for name, value in fields.items() if name not in ERROR_COLUMNS},
+            "age": round(answer.age, 3),
+        }
+    )
+    # Only the fields of the detail asked for: those given are those set.
+    return body.model_dump(mode="json", exclude_unset=True)
+
+
+def _credentials(authorization: str) -> tuple[str, str] | None:
+    scheme, _, encoded = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    login, colon, password = decoded.partition(":")
+    return (login, password) if colon and login and password else None
+
+
+def _unauthorised() -> Served:
+    error = AuthenticationError("the SMSC login and password are needed, in HTTP Basic auth")
+    return _failed(error, outcome="error_2")
+
+
+def _failed(error: SmscError, *, status: str | None = None, outcome: str | None = None) -> Served:
+    reply = _json(status or failure_status(error), ErrorBody(error=_detail(error)).model_dump())
+    headers = (AUTHENTICATE,) if reply.status.startswith("401") else ()
+    return Served(reply, (outcome or outcome_of(error),), headers)
+
+
+def _detail(error: SmscError) -> ErrorDetail:
+    code = error.code if isinstance(error, ApiError) else None
+    return ErrorDetail(code=code, type=type(error).__name__, message=str(error))
+
+
+def _json(status: str, body: object) -> Reply:
+    text = json.dumps(body, ensure_ascii=False)
+    return Reply(status, "application/json", text.encode("utf-8"))
+
+
+def json_error(status: str, message: str) -> Reply:
+    """A request the JSON face has no answer for (an unknown path, a wrong method)."""
+    detail = ErrorDetail(code=None, type="GatewayError", message=message)
+    return _json(status, ErrorBody(error=detail).model_dump())

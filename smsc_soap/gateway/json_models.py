@@ -1,0 +1,102 @@
+"""The JSON face's bodies, as frozen pydantic models: the OpenAPI document's schemas are
+generated from them.
+
+A status has the fields of ``smsc-soap status --json`` (the command line's result columns:
+the same names and meanings), only those of the detail asked for, and its ``age``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+
+from ..codes import Outcome
+from .served import MAX_MESSAGES
+
+__all__ = [
+    "ErrorBody",
+    "ErrorDetail",
+    "ItemError",
+    "MessageRef",
+    "StatusBody",
+    "StatusesBody",
+    "StatusesRequest",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StatusBody(_Frozen):
+    """A message's status as the service gave it ``age`` seconds ago. Fields after ``cost``
+    come with ``all`` 1 (up to ``flag``) and 2 (the rest); null where the service gave none."""
+
+    phone: str
+    id: str
+    status: int = Field(description="The service's status code (-3 to 25).")
+    status_name: str | None = Field(description="The status code's name; null if undocumented.")
+    outcome: Outcome
+    err: int | None = Field(description="The delivery error code.")
+    err_name: str | None
+    send_date: AwareDatetime | None
+    last_date: AwareDatetime | None = Field(description="When the status last changed.")
+    cost: str | None = Field(description="Exact, as the service wrote it.")
+    sender_id: str | None = None
+    service_status_name: str | None = Field(
+        default=None, description="The service's own, possibly localised, name of the status."
+    )
+    message: str | None = None
+    comment: str | None = None
+    message_type: int | None = None
+    sms_cnt: int | None = None
+    flag: int | None = None
+    mccmnc: str | None = None
+    country: str | None = None
+    operator: str | None = None
+    operator_orig: str | None = None
+    region: str | None = None
+    hlr_imsi: str | None = None
+    hlr_msc: str | None = None
+    hlr_mcc: str | None = None
+    hlr_mnc: str | None = None
+    hlr_cn: str | None = None
+    hlr_net: str | None = None
+    hlr_rcn: str | None = None
+    hlr_rnet: str | None = None
+    age: float = Field(ge=0, description="Seconds since the service gave this status.")
+
+
+class ErrorDetail(_Frozen):
+    code: int | None = Field(description="The service's error code (1 to 9); null when none.")
+    type: str = Field(description="The error's class in smsc-soap, e.g. RateLimitError.")
+    message: str
+
+
+class ErrorBody(_Frozen):
+    error: ErrorDetail
+
+
+class ItemError(_Frozen):
+    """A message of a list whose lookup failed."""
+
+    phone: str
+    id: str
+    error: ErrorDetail
+
+
+class MessageRef(_Frozen):
+    phone: str = Field(min_length=1)
+    id: Annotated[str, Field(min_length=1)] | int
+
+
+class StatusesRequest(_Frozen):
+    messages: list[MessageRef] = Field(min_length=1, max_length=MAX_MESSAGES)
+    all: Literal[0, 1, 2] = 0
+
+
+class StatusesBody(RootModel[list[StatusBody | ItemError]]):
+    """One item per message asked about, in the order asked."""
+
+    model_config = ConfigDict(frozen=True)

@@ -1,0 +1,78 @@
+"""What the faces share: the reply they serve with the outcomes to count, a list of lookups
+answered together, and the HTTP status of a lookup that failed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ..errors import (
+    ApiError,
+    AuthenticationError,
+    InvalidParametersError,
+    IPBlockedError,
+    MessageNotFoundError,
+    RateLimitError,
+    RequestTimeoutError,
+    SmscError,
+)
+from ..sandbox.reply import Reply
+from ..service_limits import CONCURRENT_LIMIT
+from .lookups import Answer, Lookup
+
+__all__ = ["MAX_MESSAGES", "Served", "failure_status", "look_up_each", "outcome_of"]
+
+MAX_MESSAGES = 100
+"""The most messages one request of the HTTP or JSON face may ask about."""
+
+_AT_ONCE = CONCURRENT_LIMIT - 1  # the client lets no more of a login's requests out at once
+
+_STATUSES: tuple[tuple[type[SmscError], str], ...] = (
+    (InvalidParametersError, "400 Bad Request"),
+    (AuthenticationError, "401 Unauthorized"),
+    (MessageNotFoundError, "404 Not Found"),
+    (RateLimitError, "429 Too Many Requests"),
+    (IPBlockedError, "503 Service Unavailable"),
+    (RequestTimeoutError, "504 Gateway Timeout"),
+)
+
+
+@dataclass(frozen=True)
+class Served:
+    reply: Reply
+    outcomes: tuple[str, ...]
+    """For the metrics, one per lookup: a status's outcome, ``error_N`` or what stopped it."""
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def look_up_each(
+    lookups: Sequence[Lookup], look_up: Callable[[Lookup], Answer]
+) -> list[Answer | SmscError]:
+    """Each lookup's answer or error, in order; a few at a time, as the limits let them go."""
+
+    def one(lookup: Lookup) -> Answer | SmscError:
+        try:
+            return look_up(lookup)
+        except SmscError as error:
+            return error
+
+    if len(lookups) == 1:
+        return [one(lookups[0])]
+    with ThreadPoolExecutor(min(len(lookups), _AT_ONCE), "smsc-gateway-lookup") as pool:
+        return list(pool.map(one, lookups))
+
+
+def failure_status(error: SmscError) -> str:
+    """The HTTP status that tells a caller why a lookup failed: the caller's mistake (400),
+    its password (401), an unknown message (404), the limits (429), the IP block (503), or
+    the service not answering (504 for a timeout, 502 for anything else)."""
+    for kind, status in _STATUSES:
+        if isinstance(error, kind):
+            return status
+    return "502 Bad Gateway"
+
+
+def outcome_of(error: SmscError) -> str:
+    """A failed lookup as the metrics count it: ``error_N``, or ``upstream_failed``."""
+    return f"error_{error.code}" if isinstance(error, ApiError) else "upstream_failed"
