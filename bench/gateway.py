@@ -113,7 +113,7 @@ def _polling(rounds: int, callers: int, seconds: float, latency_ms: float) -> li
             with _gateway(environment) as (base, _):
                 lookups = _poll(callers, seconds, lambda s, i: _look_up(s, base, i))
                 upstream = _count(url, REQUESTS_PATH)
-                upstream_per_lookup.append(upstream / lookups)
+                upstream_per_lookup.append(1000 * upstream / lookups)
                 refused_through_gateway.append(100 * _count(url, REFUSALS_PATH) / upstream)
         with sandbox(POLLED_MESSAGES, latency_ms) as url:
             direct = _poll(callers, seconds, lambda s, i: _status_php(s, url, i))
@@ -121,7 +121,7 @@ def _polling(rounds: int, callers: int, seconds: float, latency_ms: float) -> li
     load = f"{callers} callers polling {POLLED_MESSAGES} messages for {seconds:g} s"
     return [
         Figure(
-            f"{load}: upstream requests per caller lookup, through the gateway",
+            f"{load}: upstream requests per 1,000 caller lookups, through the gateway",
             Spread.of(upstream_per_lookup),
             "",
         ),

@@ -8,7 +8,14 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
 
 from .codes import (
     EmailError,
@@ -116,7 +123,7 @@ class MessageStatus(_Frozen):
     """The operator before the number was ported."""
     region: str | None = None
     hlr: HlrInfo | None = None
-    extra: ReadOnlyMapping = MappingProxyType({})
+    extra: ReadOnlyMapping = Field(default_factory=lambda: MappingProxyType({}))
 
     @field_validator("status", mode="before")
     @classmethod

@@ -34,7 +34,7 @@ def test_the_benchmark_runs_on_a_tiny_size(tmp_path: Path) -> None:
         "error 9 replies at the server",
         "peak RSS",
         "one process per lookup / the gateway, wall",
-        "upstream requests per caller lookup, through the gateway",
+        "upstream requests per 1,000 caller lookups, through the gateway",
         "requests refused with error 9, straight at the service",
     ):
         assert figure in text

@@ -12,6 +12,7 @@ from smsc_soap import (
     MOSCOW_TIME,
     ConnectionFailedError,
     MalformedResponseError,
+    MessageStatus,
     MessageType,
     SmsError,
     StatusClient,
@@ -356,3 +357,11 @@ def test_the_first_moment_of_2000_and_a_send_a_year_ahead_are_read(
 
     assert status.last_date == datetime(2000, 1, 1, tzinfo=MOSCOW_TIME)
     assert status.send_date == ahead
+
+
+def test_a_status_can_be_made_without_extra_fields() -> None:
+    """What a custom transport or a test double builds: every optional field left out."""
+    status = MessageStatus(message_id="1", phone="79991234567", status=1)
+    assert (status.status, dict(status.extra)) == (StatusCode.DELIVERED, {})
+    with pytest.raises(TypeError):
+        status.extra["flag"] = "1"  # type: ignore[index]

@@ -199,7 +199,6 @@ class GatewayApp:
                         message_id=lookup.message_id,
                         phone=lookup.phone,
                         status=StatusCode.NOT_FOUND,
-                        extra={},  # the model's default cannot be copied (a mappingproxy)
                     )
 
         answer = self.lookups.answer(key, send)
