@@ -175,17 +175,22 @@ def test_the_soap_and_http_faces_share_the_cache(
     assert sandbox.requests == 1
 
 
-def test_an_unknown_message_is_asked_about_once_whichever_face_asks(
-    upstream: tuple[CountingSandbox, Sandbox], gateway: Gateway
+def test_an_unknown_message_is_asked_about_once_in_12_seconds_whichever_face_asks(
+    upstream: tuple[CountingSandbox, Sandbox],
 ) -> None:
-    sandbox, _ = upstream
-    soap = requests.post(gateway.soap_endpoint, data=_envelope(*UNKNOWN), timeout=30)
-    http = _status_php(gateway.url, **CREDENTIALS, phone=UNKNOWN[0], id=UNKNOWN[1], fmt="1")
-    again = requests.post(gateway.soap_endpoint, data=_envelope(*UNKNOWN), timeout=30)
-    assert b"<error>3</error>" in soap.content  # over SOAP the service answers error 3
-    assert http.text == "-3"  # over HTTP status -3
-    assert again.content == soap.content
-    assert sandbox.requests == 1
+    sandbox, service = upstream
+    clock = ManualClock()
+    with start_gateway(service, clock) as gateway:
+        soap = requests.post(gateway.soap_endpoint, data=_envelope(*UNKNOWN), timeout=30)
+        http = _status_php(gateway.url, **CREDENTIALS, phone=UNKNOWN[0], id=UNKNOWN[1], fmt="1")
+        again = requests.post(gateway.soap_endpoint, data=_envelope(*UNKNOWN), timeout=30)
+        assert b"<error>3</error>" in soap.content  # over SOAP the service answers error 3
+        assert http.text == "-3"  # over HTTP status -3
+        assert again.content == soap.content
+        assert sandbox.requests == 1
+        clock.advance(12)  # it may have been sent since: asked about again
+        requests.post(gateway.soap_endpoint, data=_envelope(*UNKNOWN), timeout=30)
+        assert sandbox.requests == 2
 
 
 def test_a_reply_carries_the_age_of_its_oldest_status(

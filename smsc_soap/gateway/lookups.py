@@ -1,8 +1,8 @@
 """Identical lookups in flight coalesced into one, and statuses served from a cache.
 
-A status that can no longer change (failed or not found) is kept and served without asking
-again. A status that can still change is asked for again at most once every ``ASK_EVERY``
-seconds, evenly spaced so that the service's per-message limit is never reached; in between
+A status that can no longer change (failed) is kept and served without asking again. A
+status that can still change, and "not found" (a message asked about the moment it was sent
+may not be found yet), is asked for again at most once every ``ASK_EVERY`` seconds, evenly spaced so that the service's per-message limit is never reached; in between
 it is served from the cache with its age, so callers polling faster than the service allows
 get the latest status rather than error 9 (or a wait for the window to open).
 """
@@ -25,7 +25,7 @@ __all__ = ["ASK_EVERY", "Answer", "Lookup", "Lookups"]
 ASK_EVERY = WINDOW_SECONDS / LOOKUPS_PER_MESSAGE
 """Seconds between two lookups of one message sent to the service: 12, so 5 a minute."""
 
-_FINAL = frozenset({Outcome.FAILED, Outcome.NOT_FOUND})  # delivered can still become read
+_FINAL = frozenset({Outcome.FAILED})  # delivered can still become read
 
 Fetch = Callable[[], MessageStatus]
 Source = Literal["upstream", "cache", "coalesced"]
