@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 
 from . import cancellation
 from .clock import Clock
@@ -27,7 +28,7 @@ from .errors import RateLimitError, RequestTimeoutError
 from .limit_stores import Ask, Granted, LimitStore
 from .service_limits import CONCURRENT_LIMIT, LOOKUPS_PER_MESSAGE, MASS_PER_WINDOW, WINDOW_SECONDS
 
-__all__ = ["ABANDONED_HOLD", "LEASE_MARGIN", "Limiter"]
+__all__ = ["ABANDONED_HOLD", "LEASE_MARGIN", "Limiter", "windows_not_waited_for"]
 
 LEASE_MARGIN = 5.0
 """Seconds a place outlives its call's deadline before it is given back by itself."""
@@ -37,6 +38,20 @@ it (as long as the default read timeout)."""
 
 _CLOCK_MARGIN = 1.0
 _WINDOW = WINDOW_SECONDS + _CLOCK_MARGIN
+
+_WAIT_FOR_WINDOWS: ContextVar[bool] = ContextVar("smsc_soap_wait_for_windows", default=True)
+
+
+@contextmanager
+def windows_not_waited_for() -> Iterator[None]:
+    """Within the block, a request whose window is full is refused at once with
+    ``RateLimitError`` instead of waiting for the window to open: for a caller that has an
+    older answer to give meanwhile (the gateway's cache)."""
+    token = _WAIT_FOR_WINDOWS.set(False)
+    try:
+        yield
+    finally:
+        _WAIT_FOR_WINDOWS.reset(token)
 
 
 class Limiter:
@@ -128,8 +143,9 @@ class Limiter:
             if isinstance(answer, Granted):
                 return answer.lease
             window = answer.reason == "window"
-            if not self.wait or time_left <= 0 or (window and answer.retry_in >= time_left):
-                raise RateLimitError(_held_back(answer.reason, limit, waiting=self.wait))
+            wait = self.wait and (_WAIT_FOR_WINDOWS.get() or not window)
+            if not wait or time_left <= 0 or (window and answer.retry_in >= time_left):
+                raise RateLimitError(_held_back(answer.reason, limit, waiting=wait))
             if window:
                 cancellation.sleep(self._clock, answer.retry_in)  # only time frees a window place
                 continue

@@ -43,6 +43,7 @@ from gateway_setup import (
     CountingSandbox,
     start_gateway,
 )
+from manual_clock import ManualClock
 
 AUTH = ("demo", "demo")
 
@@ -183,6 +184,29 @@ def test_a_lookup_held_back_by_the_limits_is_429(upstream: tuple[CountingSandbox
     assert reply.status_code == 429
     assert reply.json()["error"]["type"] == "RateLimitError"
     assert upstream[0].requests == 5
+
+
+def test_a_due_status_whose_window_is_full_is_served_from_the_cache_at_once(
+    upstream: tuple[CountingSandbox, Sandbox],
+) -> None:
+    sandbox, service = upstream
+    store = open_limit_store("memory://", clock=time.monotonic)
+    clock = ManualClock()
+    # A long deadline: a lookup that waited for the window would wait out the minute.
+    with start_gateway(service, clock, store=store, deadline=120.0) as gateway:
+        first = _status(gateway, phone=PENDING[0], id=PENDING[1])
+        # Another program on the same login and limit store spends the rest of the minute.
+        with StatusClient(
+            "demo", "demo", endpoint=service.soap_endpoint, allow_insecure_http=True, limits=store
+        ) as other:
+            for _ in range(4):
+                other.get_status(*PENDING)
+        clock.advance(13)  # the gateway's status is due to be asked for again
+        due = _status(gateway, phone=PENDING[0], id=PENDING[1])
+    assert (first.status_code, due.status_code) == (200, 200)
+    assert due.json()["status"] == first.json()["status"]
+    assert due.json()["age"] == pytest.approx(13)
+    assert sandbox.requests == 5
 
 
 @pytest.mark.parametrize(

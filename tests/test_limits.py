@@ -24,7 +24,7 @@ from smsc_soap import (
 )
 from smsc_soap.credentials import Credentials
 from smsc_soap.limit_stores import Ask, Granted, MemoryLimitStore, Refused, SqliteLimitStore
-from smsc_soap.limiter import ABANDONED_HOLD
+from smsc_soap.limiter import ABANDONED_HOLD, windows_not_waited_for
 from smsc_soap.request import StatusRequest
 from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
 
@@ -47,6 +47,22 @@ def test_a_sixth_lookup_of_a_message_within_a_minute_waits_its_turn(
     assert len(fake.requests) == 6
     assert clock.sleeps == [pytest.approx(61.0)]  # a minute, and a second of margin
     assert clock.monotonic() - started == pytest.approx(61.0)
+
+
+def test_a_caller_with_an_older_answer_is_refused_a_full_window_at_once(
+    fake: FakeTransport, clock: ManualClock
+) -> None:
+    client = StatusClient("demo", PASSWORD, transport=fake, clock=clock)
+    for _ in range(5):
+        client.get_status(PHONE, "1")
+
+    with windows_not_waited_for(), pytest.raises(RateLimitError, match="nothing was sent"):
+        client.get_status(PHONE, "1")
+
+    assert clock.sleeps == []
+    assert len(fake.requests) == 5
+    assert client.get_status(PHONE, "1").is_delivered  # outside the block: waits its turn
+    assert clock.sleeps == [pytest.approx(61.0)]
 
 
 def test_other_messages_do_not_wait_for_it(fake: FakeTransport, clock: ManualClock) -> None:

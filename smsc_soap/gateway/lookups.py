@@ -2,9 +2,12 @@
 
 A status that can no longer change (failed) is kept and served without asking again. A
 status that can still change, and "not found" (a message asked about the moment it was sent
-may not be found yet), is asked for again at most once every ``ASK_EVERY`` seconds, evenly spaced so that the service's per-message limit is never reached; in between
-it is served from the cache with its age, so callers polling faster than the service allows
-get the latest status rather than error 9 (or a wait for the window to open).
+may not be found yet), is asked for again at most once every ``ASK_EVERY`` seconds, evenly
+spaced so that the service's per-message limit is never reached; in between it is served
+from the cache with its age, so callers polling faster than the service allows get the
+latest status rather than error 9. When it is due but the message's window is full all the
+same (other gateways or programs on the login have used it), the cached status is served
+rather than waiting for the window to open.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..codes import Outcome
-from ..errors import SmscError
+from ..errors import RateLimitError, SmscError
+from ..limiter import windows_not_waited_for
 from ..models import MessageStatus
 from ..service_limits import LOOKUPS_PER_MESSAGE, WINDOW_SECONDS
 
@@ -98,11 +102,23 @@ class Lookups:
             if flight.entry is None:
                 raise (flight.error or SmscError("the lookup being waited for failed")).copy()
             return self._served(flight.entry, "coalesced")
-        return self._lead(key, flight, fetch)
+        return self._lead(key, flight, fetch, cached)
 
-    def _lead(self, key: Hashable, flight: _Flight, fetch: Fetch) -> Answer:
+    def _lead(
+        self, key: Hashable, flight: _Flight, fetch: Fetch, older: _Entry | None
+    ) -> Answer:
         try:
-            status = fetch()
+            if older is None:
+                status = fetch()
+            else:
+                try:
+                    with windows_not_waited_for():
+                        status = fetch()
+                except RateLimitError as error:
+                    if error.from_service:
+                        raise
+                    flight.entry = older  # the message's window is full: the older answer
+                    return self._served(older, "cache")
             flight.entry = _Entry(status, self._clock())
             self._keep(key, flight.entry)
             return Answer(status, 0.0, "upstream")
