@@ -193,8 +193,8 @@ class GatewayApp:
                 except MessageNotFoundError as error:
                     if not error.from_service:
                         raise
-                    # Kept as the status -3 it is over status.php: final, so it is cached
-                    # rather than asked about again until the per-message limit is spent.
+                    # Kept as the status -3 it is over status.php, so that it is cached like
+                    # any status rather than asked about on every poll.
                     return MessageStatus(
                         message_id=lookup.message_id,
                         phone=lookup.phone,
