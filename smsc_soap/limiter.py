@@ -18,6 +18,7 @@ still be running at the server, so its place is kept ``ABANDONED_HOLD`` seconds 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -77,10 +78,7 @@ class Limiter:
         self._gate = gate
         """Raises if a call may not be sent at all (the lockout): run before every ask, so a
         call it refuses takes no place in a window."""
-        self._released = threading.Condition()
-        self._releases = 0
-        """Places freed (and cancels) in this process so far: a waiter that saw one come
-        after its ask does not wait for it."""
+        self._releases = _releases_on(store)
 
     def lookup(
         self, message: tuple[str, str], deadline: float, *, probe: bool = False
@@ -119,16 +117,16 @@ class Limiter:
             self._wake()
 
     def _wake(self) -> None:
-        with self._released:
-            self._releases += 1
-            self._released.notify_all()
+        with self._releases.freed:
+            self._releases.count += 1
+            self._releases.freed.notify_all()
 
     def _take(self, bucket: str, allowed: int, deadline: float, probe: bool, limit: str) -> str:
         while True:
             cancellation.check()  # a call given up on while it waited takes no place
             self._gate()
             time_left = deadline - self._clock.monotonic()
-            releases_seen = self._releases
+            releases_seen = self._releases.count
             answer = self.store.acquire(
                 Ask(
                     scope=self.scope,
@@ -151,10 +149,33 @@ class Limiter:
                 continue
             # A place freed in this process wakes the wait; one freed elsewhere is seen at
             # the next ask.
-            with cancellation.on_cancel(self._wake), self._released:
+            with cancellation.on_cancel(self._wake), self._releases.freed:
                 cancellation.check()  # again under the lock: a later cancel's wake is not missed
-                if self._releases == releases_seen:  # none came between the ask and now
-                    self._clock.wait(self._released, min(answer.retry_in, time_left))
+                if self._releases.count == releases_seen:  # none came since the ask
+                    self._clock.wait(self._releases.freed, min(answer.retry_in, time_left))
+
+
+class _Releases:
+    """Places freed (and cancels) on one store in this process so far, and the condition
+    their waiters wait on: a waiter that saw one come after its ask does not wait for it."""
+
+    def __init__(self) -> None:
+        self.freed = threading.Condition()
+        self.count = 0
+
+
+_RELEASES: weakref.WeakKeyDictionary[LimitStore, _Releases] = weakref.WeakKeyDictionary()
+_RELEASES_LOCK = threading.Lock()
+
+
+def _releases_on(store: LimitStore) -> _Releases:
+    """One per store object, so a place freed by any client of the process (another password
+    of the login, as in the gateway) wakes every client waiting on that store."""
+    with _RELEASES_LOCK:
+        try:
+            return _RELEASES.setdefault(store, _Releases())
+        except TypeError:  # a store that cannot be weakly referenced: its own client's waits
+            return _Releases()
 
 
 def _held_back(reason: str, limit: str, *, waiting: bool) -> str:

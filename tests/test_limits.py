@@ -22,6 +22,7 @@ from smsc_soap import (
     StatusClient,
     StatusCode,
 )
+from smsc_soap.clock import SystemClock
 from smsc_soap.credentials import Credentials
 from smsc_soap.limit_stores import Ask, Granted, MemoryLimitStore, Refused, SqliteLimitStore
 from smsc_soap.limiter import ABANDONED_HOLD, windows_not_waited_for
@@ -356,6 +357,35 @@ def test_a_wrong_password_costs_one_bad_login_across_threads() -> None:
         list(client.get_statuses((PHONE, str(n)) for n in range(40)))
 
     assert len(fake.requests) == 1
+
+
+class NotingClock(SystemClock):
+    """The real clock, noting when a client starts waiting for a place."""
+
+    def __init__(self) -> None:
+        self.waiting = threading.Event()
+
+    def wait(self, condition: threading.Condition, timeout: float) -> bool:
+        self.waiting.set()
+        return super().wait(condition, timeout)
+
+
+def test_a_place_freed_by_one_client_wakes_another_on_the_same_store() -> None:
+    """Two passwords of one login, neither accepted yet, go one request at a time; the
+    second is woken when the first is answered, not when the first's place would expire."""
+    held = HeldTransport(hold=1)
+    store = MemoryLimitStore()
+    first = StatusClient("demo", "one", transport=held, limits=store)
+    clock = NotingClock()
+    second = StatusClient("demo", "two", transport=held, limits=store, clock=clock)
+    with ThreadPoolExecutor(max_workers=2) as pool, held:
+        answered_first = pool.submit(first.get_status, PHONE, "1")
+        held.wait_for_in_flight(1)
+        answered_second = pool.submit(second.get_status, PHONE, "2")
+        assert clock.waiting.wait(WAIT)  # held back behind the first
+        held.release.set()
+        assert answered_first.result(timeout=WAIT).is_delivered
+        assert answered_second.result(timeout=WAIT).is_delivered
 
 
 def test_accepted_credentials_go_four_at_a_time(held: HeldTransport) -> None:
