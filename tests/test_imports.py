@@ -98,6 +98,11 @@ ENTRY_POINTS = {
         {"pydantic"},
         {"smpplib", "zeep", "lxml", "waitress", "click", "rich"},
     ),
+    "the gateway, as a library": (
+        "from smsc_soap.gateway import Gateway, GatewayApp, Upstream",
+        {"waitress"},
+        {"rich", "click", "smpplib", "zeep"},
+    ),
     "smsc-soap --help": (command_line("--help"), {"click"}, HEAVY - {"click"}),
     "smsc-soap --version": (command_line("--version"), {"click"}, HEAVY - {"click"}),
     "smsc-soap status --help": (

@@ -1,23 +1,20 @@
-"""How results are shown: one row of fields per lookup, with the same names and meanings in
-the table, CSV and JSON.
-
-``status_name`` is always this project's English name of the status code; the service's own
-(possibly localised) name is ``service_status_name``. Which columns there are depends on
-``--all`` alone, never on the answer, so a CSV has the same columns on every row.
+"""How results are shown: one row of fields per lookup (``smsc_soap.status_columns``, then
+the error's), with the same names and meanings in the table, CSV and JSON. Which columns
+there are depends on ``--all`` alone, never on the answer, so a CSV has the same columns on
+every row.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 
 from rich.console import Console
 from rich.table import Table
 
-from ..codes import StatusCode
 from ..errors import SmscError
-from ..models import HlrInfo, MessageStatus
+from ..models import MessageStatus
+from ..status_columns import Cell, status_columns, status_fields
 from .wording import for_the_shell
 
 __all__ = [
@@ -31,52 +28,15 @@ __all__ = [
     "result_fields",
 ]
 
-Cell = str | int | None
-"""A field's value: text, a number (codes, counts), or None where the service gave none."""
-
-_USUAL = (
-    "phone",
-    "id",
-    "status",
-    "status_name",
-    "outcome",
-    "err",
-    "err_name",
-    "send_date",
-    "last_date",
-    "cost",
-)
-_FULL = (  # --all 1
-    "sender_id",
-    "service_status_name",
-    "message",
-    "comment",
-    "message_type",
-    "sms_cnt",
-    "flag",
-)
-_REGION = (  # --all 2
-    "mccmnc",
-    "country",
-    "operator",
-    "operator_orig",
-    "region",
-    *(f"hlr_{name}" for name in HlrInfo.model_fields),
-)
 ERROR_COLUMNS = ("error_type", "error")
 """The error's class (``RequestTimeoutError``) and its text; empty for a status."""
 
-ALL_RESULT_COLUMNS = (*_USUAL, *_FULL, *_REGION, *ERROR_COLUMNS)
+ALL_RESULT_COLUMNS = (*status_columns(2), *ERROR_COLUMNS)
 
 
 def result_columns(level: int) -> tuple[str, ...]:
     """The columns of a result looked up with ``all=level``."""
-    return (
-        *_USUAL,
-        *(_FULL if level >= 1 else ()),
-        *(_REGION if level >= 2 else ()),
-        *ERROR_COLUMNS,
-    )
+    return (*status_columns(level), *ERROR_COLUMNS)
 
 
 def result_fields(
@@ -86,45 +46,13 @@ def result_fields(
     error: SmscError | None,
     level: int,
 ) -> dict[str, Cell]:
-    """A lookup's result as the columns of ``level``: dates in ISO 8601, codes as numbers
-    with their names, the cost as exact text."""
-    fields: dict[str, Cell] = {"phone": phone, "id": message_id}
-    if status is not None:
-        fields.update(_status_fields(status))
-    if error is not None:
-        fields.update(error_type=type(error).__name__, error=for_the_shell(error))
-    return {name: fields.get(name) for name in result_columns(level)}
-
-
-def _status_fields(status: MessageStatus) -> dict[str, Cell]:
-    code, err, hlr = status.status, status.err, status.hlr or HlrInfo()
-    return {
-        "status": int(code),
-        "status_name": code.label if isinstance(code, StatusCode) else None,
-        "outcome": status.outcome.value,
-        "err": None if err is None else int(err),
-        "err_name": getattr(err, "name", None),
-        "send_date": _iso(status.send_date),
-        "last_date": _iso(status.last_date),
-        "cost": None if status.cost is None else str(status.cost),
-        "sender_id": status.sender_id,
-        "service_status_name": status.status_name,
-        "message": status.message,
-        "comment": status.comment,
-        "message_type": None if status.message_type is None else int(status.message_type),
-        "sms_cnt": status.sms_cnt,
-        "flag": None if status.flag is None else status.flag.raw,
-        "mccmnc": status.mccmnc,
-        "country": status.country,
-        "operator": status.operator,
-        "operator_orig": status.operator_orig,
-        "region": status.region,
-        **{f"hlr_{name}": value for name, value in hlr.model_dump().items()},
-    }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat(timespec="seconds")
+    """A lookup's result as the columns of ``level``: its status's, then its error's."""
+    fields: dict[str, Cell] = {**status_fields(phone, message_id, status, level)}
+    fields.update(
+        error_type=None if error is None else type(error).__name__,
+        error=None if error is None else for_the_shell(error),
+    )
+    return fields
 
 
 def as_text(cell: Cell) -> str:

@@ -17,7 +17,6 @@ import json
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
-from ..cli.output import ERROR_COLUMNS, result_fields
 from ..codes import Outcome
 from ..errors import (
     ApiError,
@@ -28,6 +27,7 @@ from ..errors import (
 )
 from ..failures import Step, mapped
 from ..sandbox.reply import Reply
+from ..status_columns import status_fields
 from .json_models import ErrorBody, ErrorDetail, ItemError, StatusBody, StatusesRequest
 from .lookups import Answer, Lookup
 from .served import MAX_MESSAGES, Served, failure_status, look_up_each, outcome_of
@@ -115,13 +115,8 @@ def _found(result: Answer | SmscError) -> Answer | SmscError:
 
 
 def _status_body(lookup: Lookup, answer: Answer) -> object:
-    fields = result_fields(lookup.phone, lookup.message_id, answer.status, None, lookup.all)
-    body = StatusBody.model_validate(
-        {
-            **{name: value for name, value in fields.items() if name not in ERROR_COLUMNS},
-            "age": round(answer.age, 3),
-        }
-    )
+    fields = status_fields(lookup.phone, lookup.message_id, answer.status, lookup.all)
+    body = StatusBody.model_validate({**fields, "age": round(answer.age, 3)})
     # Only the fields of the detail asked for: those given are those set.
     return body.model_dump(mode="json", exclude_unset=True)
 
