@@ -13,6 +13,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..codes import StatusCode
+from ..smpp_protocol import (
+    DELIVER_SM,
+    ESME_RINVPASWD,
+    ESME_RQUERYFAIL,
+    ESME_RTHROTTLED,
+    QUERY_SM,
+    RESPONSE_BIT,
+    pdu,
+)
 from ..smpp_time import absolute_time
 from .book import BookMessage
 
@@ -20,9 +29,6 @@ if TYPE_CHECKING:
     from .app import SandboxApp
 
 __all__ = [
-    "ESME_RINVPASWD",
-    "ESME_RQUERYFAIL",
-    "ESME_RTHROTTLED",
     "FINAL_STATES",
     "SMPP_STATE_OF",
     "QueryAnswer",
@@ -32,10 +38,6 @@ __all__ = [
     "deliver_sm",
     "query_sm_resp",
 ]
-
-ESME_RINVPASWD = 0x0000000E
-ESME_RTHROTTLED = 0x00000058
-ESME_RQUERYFAIL = 0x00000067
 
 SMPP_STATE_OF: Mapping[int, int] = {
     StatusCode.STOPPED: 4,  # DELETED: stopped before it was sent
@@ -58,7 +60,6 @@ FINAL_STATES = frozenset({2, 3, 4, 5, 8})
 
 _RECEIPT_STATES = {1: "ENROUTE", 2: "DELIVRD", 3: "EXPIRED", 4: "DELETED", 5: "UNDELIV"}
 _RECEIPT_STATES[8] = "REJECTD"
-_DELIVER_SM = 0x00000005
 _RECEIPT_BIT = 0x04
 
 
@@ -115,7 +116,7 @@ def query_sm_resp(sequence: int, message_id: str, answer: QueryAnswer) -> bytes:
             + _c_string(answer.final_date)
             + bytes([answer.message_state, answer.error_code])
         )
-    return _pdu(0x80000003, sequence, body, answer.status)
+    return pdu(QUERY_SM | RESPONSE_BIT, sequence, body, answer.status)
 
 
 def deliver_sm(sequence: int, receipt: Receipt, started: datetime) -> bytes:
@@ -149,12 +150,8 @@ def deliver_sm(sequence: int, receipt: Receipt, started: datetime) -> bytes:
         + text
         + b"".join(struct.pack(">HH", tag, len(value)) + value for tag, value in tlvs.items())
     )
-    return _pdu(_DELIVER_SM, sequence, body)
+    return pdu(DELIVER_SM, sequence, body)
 
 
 def _c_string(text: str) -> bytes:
     return text.encode("latin-1", "replace") + b"\0"
-
-
-def _pdu(command_id: int, sequence: int, body: bytes = b"", status: int = 0) -> bytes:
-    return struct.pack(">LLLL", 16 + len(body), command_id, status, sequence) + body
