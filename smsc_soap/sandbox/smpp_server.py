@@ -13,7 +13,7 @@ import logging
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ..errors import SmscError
 from ..failures import Step, mapped
@@ -39,13 +39,15 @@ from ..transports.smpp_session import read_frame
 from .app import SandboxApp
 from .smpp_endpoint import Receipt, answer_query, bind_status, deliver_sm, query_sm_resp
 
-__all__ = ["SmppServer"]
+__all__ = ["IDLE_TIMEOUT", "SmppServer"]
 
 logger = logging.getLogger("smsc_soap.sandbox.smpp")
 
 _MAX_PDU_BYTES = 1 << 16
 _WORKERS = 12  # as many as the HTTP side's threads: error 9 comes from the rules
 _IDLE_WAKE = 1.0  # seconds the pusher sleeps with nothing due
+IDLE_TIMEOUT = 300.0
+"""Seconds a connection may send nothing (not even enquire_link) before it is dropped."""
 
 
 class _Peer:
@@ -74,10 +76,19 @@ class _Peer:
 
 class SmppServer:
     """The sandbox's SMPP server; ``port=0`` picks a free port. ``binds`` counts the bind
-    requests it was sent, accepted or not."""
+    requests it was sent, accepted or not. A connection quiet for ``idle_timeout`` seconds
+    is dropped, as a real SMSC drops a session that stopped sending enquire_link."""
 
-    def __init__(self, app: SandboxApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: SandboxApp,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        idle_timeout: float = IDLE_TIMEOUT,
+    ) -> None:
         self.app = app
+        self.idle_timeout = idle_timeout
         self._listener = socket.create_server((host, port))
         self.host, self.port = self._listener.getsockname()[:2]
         self.binds = 0
@@ -147,6 +158,7 @@ class SmppServer:
                     connection, _ = self._listener.accept()
             except SmscError:
                 return  # the listener was shut
+            connection.settimeout(self.idle_timeout)
             peer = _Peer(connection)
             with self._lock:
                 self._peers.add(peer)
@@ -225,19 +237,38 @@ class SmppServer:
             now = self.app.now()
             with self._lock:
                 receiver = next((peer for peer in self._peers if peer.receives), None)
-            while receiver is not None and self._receipts and self._receipts[0].at <= now:
-                receipt = self._receipts.pop(0)
-                try:
-                    receiver.send(deliver_sm(receiver.next_sequence(), receipt, self.app.started))
-                except SmscError as error:
-                    self._receipts.insert(0, receipt)  # the next receiver gets it
-                    logger.debug("a receipt could not be pushed: %s", error)
-                    break
+            if receiver is not None and not self._push_due(receiver, now):
+                continue  # that receiver is retired: the next one, at once
             wait = _IDLE_WAKE
             if self._receipts and receiver is not None:
                 wait = min(wait, (self._receipts[0].at - now).total_seconds())
             self._wake.wait(max(wait, 0.0))
             self._wake.clear()
+
+    def _push_due(self, receiver: _Peer, now: datetime) -> bool:
+        """Send ``receiver`` the receipts due by ``now``; False if its connection failed,
+        which ends it as a receiver (it is dropped) and keeps the receipt for the next."""
+        while self._receipts and self._receipts[0].at <= now:
+            receipt = self._receipts.pop(0)
+            try:
+                data = deliver_sm(receiver.next_sequence(), receipt, self.app.started)
+            except ValueError as error:
+                logger.warning(
+                    "the receipt of message %r cannot be written as a DELIVER_SM and is skipped:"
+                    " %s",
+                    receipt.message.id,
+                    error,
+                )
+                continue
+            try:
+                receiver.send(data)
+            except SmscError as error:
+                self._receipts.insert(0, receipt)
+                receiver.receives = False
+                receiver.drop()
+                logger.debug("a receipt could not be pushed: %s", error)
+                return False
+        return True
 
 
 def _c_strings(frame: bytes, count: int) -> list[str]:
