@@ -125,6 +125,8 @@ class ScriptedSmsc:
         self._connection: socket.socket | None = None
         self.conversations = 0
         """Connections that have ended."""
+        self.bound_as: list[str] = []
+        """The system_id of each bind, in order."""
 
     @property
     def port(self) -> int:
@@ -173,6 +175,7 @@ class ScriptedSmsc:
                 return
             self.received.append((command_id, sequence))
             if command_id == BIND_TRANSMITTER:
+                self.bound_as.append(body.split(b"\0", 1)[0].decode("latin-1"))
                 reply: bytes | None = pdu(
                     command_id | RESPONSE,
                     sequence,

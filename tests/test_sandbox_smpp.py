@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 
 from smsc_soap import MessageStatus, SmppStatusTransport, StatusClient, StatusCode
-from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp
+from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SmppServer
 from smsc_soap.smpp import ReceiptClient, ReceiptListener
 
 PHONE = "79991234567"
@@ -131,3 +133,77 @@ def test_queries_keep_the_services_limits_and_name_a_message_by_its_sender() -> 
     assert answers == ["1"] * 5
     assert over == {"error": "9"}  # a sixth lookup of one message within a minute
     assert elsewhere == {"error": "3"}  # the id, from another sender: no such message
+
+
+def test_a_receipt_smpp_cannot_carry_is_logged_and_skipped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("WARNING", logger="smsc_soap.sandbox")
+    unwritable = [
+        BookMessage(id="сообщение", phone=PHONE, status=0, then_status=1, then_after=0),
+        BookMessage(id="8", phone=PHONE, status=0, err=70000, then_status=20, then_after=0),
+    ]
+    received: list[MessageStatus] = []
+    with Sandbox(SandboxApp(MessageBook([*unwritable, MOVING])), smpp_port=0) as sandbox:
+        client = ReceiptClient("127.0.0.1", smpp_port(sandbox), timeout=5)
+        client.connect()
+        try:
+            client.bind_receiver(system_id="demo", password="demo")
+            ReceiptListener(on_status=received.append).attach(client)
+            client.read_once()
+        finally:
+            client.disconnect()
+
+    assert [status.message_id for status in received] == ["5"]
+    skipped = [r for r in caplog.records if r.name.startswith("smsc_soap.sandbox")]
+    assert [("сообщение" in r.getMessage(), "70000" in r.getMessage()) for r in skipped] == [
+        (True, False),
+        (False, True),
+    ]
+
+
+def test_a_receiver_that_cannot_be_sent_to_is_retired_and_the_next_gets_the_receipt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from smsc_soap import ConnectionFailedError
+    from smsc_soap.sandbox import smpp_server
+    from smsc_soap.smpp_protocol import DELIVER_SM, header_of
+
+    failed: list[object] = []
+    send = smpp_server._Peer.send
+
+    def first_receiver_broken(peer: smpp_server._Peer, data: bytes) -> None:
+        if header_of(data)[0] == DELIVER_SM and (not failed or failed[0] is peer):
+            failed.append(peer)
+            raise ConnectionFailedError("the first receiver's connection is broken")
+        send(peer, data)
+
+    monkeypatch.setattr(smpp_server._Peer, "send", first_receiver_broken)
+    received: list[MessageStatus] = []
+    with Sandbox(SandboxApp(MessageBook([MOVING])), smpp_port=0) as sandbox:
+        clients = [ReceiptClient("127.0.0.1", smpp_port(sandbox), timeout=5) for _ in range(2)]
+        try:
+            clients[0].connect()
+            clients[0].bind_receiver(system_id="demo", password="demo")
+            until = time.monotonic() + 5
+            while not failed and time.monotonic() < until:
+                time.sleep(0.01)
+            clients[1].connect()
+            clients[1].bind_receiver(system_id="demo", password="demo")
+            ReceiptListener(on_status=received.append).attach(clients[1])
+            clients[1].read_once()
+        finally:
+            for client in clients:
+                client.disconnect()
+
+    assert [status.message_id for status in received] == ["5"]
+    assert len(failed) == 1  # tried once, not again and again while it was still listed
+
+
+def test_a_connection_that_stays_quiet_is_dropped() -> None:
+    server = SmppServer(SandboxApp(MessageBook([STILL])), idle_timeout=0.1).start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as quiet:
+            assert quiet.recv(16) == b""  # closed by the server, long before 5 s
+    finally:
+        server.close()

@@ -4,6 +4,7 @@ matched to their own requests, and every failure typed."""
 
 from __future__ import annotations
 
+import socket
 import struct
 import threading
 import time
@@ -331,6 +332,103 @@ def test_close_unbinds() -> None:
         transport.close()
 
         assert [command_id for command_id, _ in smsc.received][-1] == UNBIND
+
+
+def test_a_closed_transport_refuses_lookups_and_binds_no_more() -> None:
+    with ScriptedSmsc(lambda command_id, sequence, body: query_sm_resp(sequence, 2)) as smsc:
+        transport = transport_to(smsc.port)
+        transport.fetch(DEMO, request("1"), timeout=5)
+        transport.close()
+        with pytest.raises(TransportError, match="closed") as caught:
+            transport.fetch(DEMO, request("1"), timeout=5)
+
+        assert type(caught.value) is TransportError  # not a ConnectionFailedError: no retry
+        assert smsc.binds == 1
+        assert smsc.received_of(QUERY_SM) == 1
+
+
+def test_a_bind_under_way_when_the_transport_closes_is_unbound() -> None:
+    connected = threading.Event()
+    release_bind = threading.Event()
+
+    class SlowToBind(ScriptedSmsc):
+        def _converse(self, connection: socket.socket) -> None:
+            connected.set()
+            release_bind.wait(5)  # the lookup binding holds the transport's lock meanwhile
+            super()._converse(connection)
+
+    with SlowToBind(lambda command_id, sequence, body: query_sm_resp(sequence, 2)) as smsc:
+        transport = transport_to(smsc.port)
+        with ThreadPoolExecutor(2) as pool:
+            binding = pool.submit(transport.fetch, DEMO, request("1"), timeout=5)
+            assert connected.wait(5)
+            closing = pool.submit(transport.close)
+            release_bind.set()
+            closing.result()
+            binding.exception()  # answered or not: the session is what matters
+        with pytest.raises(TransportError, match="closed"):
+            transport.fetch(DEMO, request("1"), timeout=5)
+
+        assert smsc.binds == 1
+        assert smsc.received_of(UNBIND) == 1
+
+
+def test_another_login_on_the_same_transport_binds_a_session_of_its_own() -> None:
+    with ScriptedSmsc(lambda command_id, sequence, body: query_sm_resp(sequence, 2)) as smsc:
+        transport = transport_to(smsc.port)
+        try:
+            transport.fetch(DEMO, request("1"), timeout=5)
+            transport.fetch(Credentials.of("other", "secret"), request("1"), timeout=5)
+            transport.fetch(Credentials.of("other", "secret"), request("1"), timeout=5)
+        finally:
+            transport.close()
+
+        assert smsc.bound_as == ["demo", "other"]
+        assert smsc.received_of(UNBIND) == 2  # demo's session when other bound, then other's
+
+
+def test_no_time_left_after_the_bind_sends_no_query() -> None:
+    with ScriptedSmsc(lambda command_id, sequence, body: query_sm_resp(sequence, 2)) as smsc:
+        transport = transport_to(smsc.port)
+        try:
+            transport.fetch(DEMO, request("1"), timeout=5)
+            with pytest.raises(RequestTimeoutError, match="before the request was sent"):
+                transport.fetch(DEMO, request("2"), timeout=0)
+        finally:
+            transport.close()
+
+        assert smsc.received_of(QUERY_SM) == 1
+
+
+def test_a_reader_ended_by_an_unexpected_error_fails_the_session_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from smsc_soap.transports import smpp_session
+
+    unexpected: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: unexpected.append(args.exc_value))
+
+    def answer(command_id: int, sequence: int, body: bytes) -> bytes:
+        return query_sm_resp(sequence, 2)
+
+    with ScriptedSmsc(answer) as smsc:
+        transport = transport_to(smsc.port)
+        try:
+            transport.fetch(DEMO, request("1"), timeout=5)
+
+            def broken(raw: bytes) -> tuple[int, int, int]:
+                raise RuntimeError("a bug in the reader")
+
+            with monkeypatch.context() as patch:
+                patch.setattr(smpp_session, "header_of", broken)
+                with pytest.raises(ConnectionFailedError, match="reader stopped"):
+                    transport.fetch(DEMO, request("1"), timeout=3)
+            assert transport.fetch(DEMO, request("1"), timeout=5)["status"] == "1"
+        finally:
+            transport.close()
+
+        assert smsc.binds == 2
+    assert [type(error) for error in unexpected] == [RuntimeError]
 
 
 def test_an_answer_that_does_not_come_times_out_within_the_call() -> None:

@@ -13,6 +13,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..codes import StatusCode
+from ..smpp_protocol import (
+    DELIVER_SM,
+    ESME_RINVPASWD,
+    ESME_RQUERYFAIL,
+    ESME_RTHROTTLED,
+    QUERY_SM,
+    RESPONSE_BIT,
+    pdu,
+)
 from ..smpp_time import absolute_time
 from .book import BookMessage
 
@@ -20,9 +29,6 @@ if TYPE_CHECKING:
     from .app import SandboxApp
 
 __all__ = [
-    "ESME_RINVPASWD",
-    "ESME_RQUERYFAIL",
-    "ESME_RTHROTTLED",
     "FINAL_STATES",
     "SMPP_STATE_OF",
     "QueryAnswer",
@@ -32,10 +38,6 @@ __all__ = [
     "deliver_sm",
     "query_sm_resp",
 ]
-
-ESME_RINVPASWD = 0x0000000E
-ESME_RTHROTTLED = 0x00000058
-ESME_RQUERYFAIL = 0x00000067
 
 SMPP_STATE_OF: Mapping[int, int] = {
     StatusCode.STOPPED: 4,  # DELETED: stopped before it was sent
@@ -58,8 +60,9 @@ FINAL_STATES = frozenset({2, 3, 4, 5, 8})
 
 _RECEIPT_STATES = {1: "ENROUTE", 2: "DELIVRD", 3: "EXPIRED", 4: "DELETED", 5: "UNDELIV"}
 _RECEIPT_STATES[8] = "REJECTD"
-_DELIVER_SM = 0x00000005
 _RECEIPT_BIT = 0x04
+_MAX_SHORT = 0xFFFF  # the largest two-octet integer of a TLV
+_MAX_SHORT_MESSAGE = 255  # sm_length is one octet
 
 
 @dataclass(frozen=True)
@@ -115,13 +118,14 @@ def query_sm_resp(sequence: int, message_id: str, answer: QueryAnswer) -> bytes:
             + _c_string(answer.final_date)
             + bytes([answer.message_state, answer.error_code])
         )
-    return _pdu(0x80000003, sequence, body, answer.status)
+    return pdu(QUERY_SM | RESPONSE_BIT, sequence, body, answer.status)
 
 
 def deliver_sm(sequence: int, receipt: Receipt, started: datetime) -> bytes:
     """A delivery receipt as the service sends it: the text, the standard TLVs and its own
-    cost (0x2000) and parts (0x2002)."""
+    cost (0x2000) and parts (0x2002). ValueError for a book message SMPP cannot carry."""
     message = receipt.message
+    _check_writable(message)
     state = SMPP_STATE_OF.get(receipt.status, 7)
     text = (
         f"id:{message.id} sub:{message.sms_cnt:03d} dlvrd:{int(state == 2) * message.sms_cnt:03d}"
@@ -129,6 +133,8 @@ def deliver_sm(sequence: int, receipt: Receipt, started: datetime) -> bytes:
         f" done date:{receipt.at:%y%m%d%H%M} stat:{_RECEIPT_STATES.get(state, 'UNKNOWN')}"
         f" err:{message.err:03d}"
     ).encode("ascii")
+    if len(text) > _MAX_SHORT_MESSAGE:
+        raise ValueError(f"the receipt text is {len(text)} bytes; sm_length holds 255 at most")
     tlvs: dict[int, bytes] = {
         0x001E: _c_string(message.id),
         0x0427: bytes([state]),
@@ -149,12 +155,17 @@ def deliver_sm(sequence: int, receipt: Receipt, started: datetime) -> bytes:
         + text
         + b"".join(struct.pack(">HH", tag, len(value)) + value for tag, value in tlvs.items())
     )
-    return _pdu(_DELIVER_SM, sequence, body)
+    return pdu(DELIVER_SM, sequence, body)
+
+
+def _check_writable(message: BookMessage) -> None:
+    if not message.id.isascii():
+        raise ValueError("the message id is not ASCII, as the receipt's text must be")
+    if message.err > _MAX_SHORT:
+        raise ValueError(f"err {message.err} does not fit the network_error_code TLV")
+    if not 0 <= message.sms_cnt <= _MAX_SHORT:
+        raise ValueError(f"sms_cnt {message.sms_cnt} does not fit two octets")
 
 
 def _c_string(text: str) -> bytes:
     return text.encode("latin-1", "replace") + b"\0"
-
-
-def _pdu(command_id: int, sequence: int, body: bytes = b"", status: int = 0) -> bytes:
-    return struct.pack(">LLLL", 16 + len(body), command_id, status, sequence) + body

@@ -13,28 +13,41 @@ import logging
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ..errors import SmscError
 from ..failures import Step, mapped
-from ..transports.smpp_session import HEADER, header_of, read_frame
+from ..smpp_protocol import (
+    BIND_RECEIVER,
+    BIND_TRANSCEIVER,
+    BIND_TRANSMITTER,
+    ENQUIRE_LINK,
+    ESME_RALYBND,
+    ESME_RINVBNDSTS,
+    ESME_RINVCMDID,
+    ESME_RINVCMDLEN,
+    ESME_RSYSERR,
+    GENERIC_NACK,
+    HEADER,
+    QUERY_SM,
+    RESPONSE_BIT,
+    UNBIND,
+    header_of,
+    pdu,
+)
+from ..transports.smpp_session import read_frame
 from .app import SandboxApp
 from .smpp_endpoint import Receipt, answer_query, bind_status, deliver_sm, query_sm_resp
 
-__all__ = ["SmppServer"]
+__all__ = ["IDLE_TIMEOUT", "SmppServer"]
 
 logger = logging.getLogger("smsc_soap.sandbox.smpp")
 
-_RESPONSE = 0x80000000
-_BIND_RECEIVER, _BIND_TRANSMITTER, _BIND_TRANSCEIVER = 0x00000001, 0x00000002, 0x00000009
-_QUERY_SM, _UNBIND, _ENQUIRE_LINK = 0x00000003, 0x00000006, 0x00000015
-_DELIVER_SM_RESP = 0x80000005
-_GENERIC_NACK = 0x80000000
-_ESME_RINVCMDLEN, _ESME_RINVCMDID, _ESME_RINVBNDSTS, _ESME_RALYBND = 0x02, 0x03, 0x04, 0x05
-_ESME_RSYSERR = 0x08
 _MAX_PDU_BYTES = 1 << 16
 _WORKERS = 12  # as many as the HTTP side's threads: error 9 comes from the rules
 _IDLE_WAKE = 1.0  # seconds the pusher sleeps with nothing due
+IDLE_TIMEOUT = 300.0
+"""Seconds a connection may send nothing (not even enquire_link) before it is dropped."""
 
 
 class _Peer:
@@ -63,10 +76,19 @@ class _Peer:
 
 class SmppServer:
     """The sandbox's SMPP server; ``port=0`` picks a free port. ``binds`` counts the bind
-    requests it was sent, accepted or not."""
+    requests it was sent, accepted or not. A connection quiet for ``idle_timeout`` seconds
+    is dropped, as a real SMSC drops a session that stopped sending enquire_link."""
 
-    def __init__(self, app: SandboxApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: SandboxApp,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        idle_timeout: float = IDLE_TIMEOUT,
+    ) -> None:
         self.app = app
+        self.idle_timeout = idle_timeout
         self._listener = socket.create_server((host, port))
         self.host, self.port = self._listener.getsockname()[:2]
         self.binds = 0
@@ -120,9 +142,9 @@ class SmppServer:
         if fault == "reset":
             return b"", True
         if fault == "http_500":
-            return _header(_GENERIC_NACK, sequence, _ESME_RSYSERR), False
+            return pdu(GENERIC_NACK, sequence, status=ESME_RSYSERR), False
         if fault == "soap_fault":
-            return _header(_QUERY_SM | _RESPONSE, sequence, _ESME_RSYSERR), False
+            return pdu(QUERY_SM | RESPONSE_BIT, sequence, status=ESME_RSYSERR), False
         answer = answer_query(self.app, login, message_id, source_addr)
         reply = query_sm_resp(sequence, message_id, answer)
         if fault == "truncated":
@@ -136,6 +158,7 @@ class SmppServer:
                     connection, _ = self._listener.accept()
             except SmscError:
                 return  # the listener was shut
+            connection.settimeout(self.idle_timeout)
             peer = _Peer(connection)
             with self._lock:
                 self._peers.add(peer)
@@ -159,21 +182,21 @@ class SmppServer:
     def _handle(self, peer: _Peer, frame: bytes) -> bool:
         """Act on one PDU; False when the connection is to end."""
         command_id, _, sequence = header_of(frame)
-        if command_id in (_BIND_RECEIVER, _BIND_TRANSMITTER, _BIND_TRANSCEIVER):
+        if command_id in (BIND_RECEIVER, BIND_TRANSMITTER, BIND_TRANSCEIVER):
             self._bind(peer, command_id, sequence, frame)
-        elif command_id == _ENQUIRE_LINK:
-            peer.send(_header(_ENQUIRE_LINK | _RESPONSE, sequence))
-        elif command_id == _UNBIND:
-            peer.send(_header(_UNBIND | _RESPONSE, sequence))
+        elif command_id == ENQUIRE_LINK:
+            peer.send(pdu(ENQUIRE_LINK | RESPONSE_BIT, sequence))
+        elif command_id == UNBIND:
+            peer.send(pdu(UNBIND | RESPONSE_BIT, sequence))
             return False
-        elif command_id & _RESPONSE:
+        elif command_id & RESPONSE_BIT:
             pass  # deliver_sm_resp, enquire_link_resp: nothing waits on them here
         elif peer.login is None:
-            peer.send(_header(_GENERIC_NACK, sequence, _ESME_RINVBNDSTS))
-        elif command_id == _QUERY_SM:
+            peer.send(pdu(GENERIC_NACK, sequence, status=ESME_RINVBNDSTS))
+        elif command_id == QUERY_SM:
             self._workers.submit(self._query, peer, peer.login, sequence, frame)
         else:
-            peer.send(_header(_GENERIC_NACK, sequence, _ESME_RINVCMDID))
+            peer.send(pdu(GENERIC_NACK, sequence, status=ESME_RINVCMDID))
         return True
 
     def _bind(self, peer: _Peer, command_id: int, sequence: int, frame: bytes) -> None:
@@ -182,24 +205,24 @@ class SmppServer:
         try:
             system_id, password = _c_strings(frame, 2)
         except ValueError:
-            peer.send(_header(_GENERIC_NACK, sequence, _ESME_RINVCMDLEN))
+            peer.send(pdu(GENERIC_NACK, sequence, status=ESME_RINVCMDLEN))
             return
         if peer.login is not None:
-            status = _ESME_RALYBND
+            status = ESME_RALYBND
         else:
             status = bind_status(self.app, system_id, password)
         body = b"SMSC\0" if status == 0 else b""
-        peer.send(_header(command_id | _RESPONSE, sequence, status, body))
+        peer.send(pdu(command_id | RESPONSE_BIT, sequence, body, status))
         if status == 0:
             peer.login = system_id
-            peer.receives = command_id != _BIND_TRANSMITTER
+            peer.receives = command_id != BIND_TRANSMITTER
             self._wake.set()
 
     def _query(self, peer: _Peer, login: str, sequence: int, frame: bytes) -> None:
         try:
             message_id, source_addr = _query_fields(frame)
         except ValueError:
-            peer.send(_header(_GENERIC_NACK, sequence, _ESME_RINVCMDLEN))
+            peer.send(pdu(GENERIC_NACK, sequence, status=ESME_RINVCMDLEN))
             return
         reply, then_drop = self.reply_to_query(login, sequence, message_id, source_addr)
         try:
@@ -214,23 +237,38 @@ class SmppServer:
             now = self.app.now()
             with self._lock:
                 receiver = next((peer for peer in self._peers if peer.receives), None)
-            while receiver is not None and self._receipts and self._receipts[0].at <= now:
-                receipt = self._receipts.pop(0)
-                try:
-                    receiver.send(deliver_sm(receiver.next_sequence(), receipt, self.app.started))
-                except SmscError as error:
-                    self._receipts.insert(0, receipt)  # the next receiver gets it
-                    logger.debug("a receipt could not be pushed: %s", error)
-                    break
+            if receiver is not None and not self._push_due(receiver, now):
+                continue  # that receiver is retired: the next one, at once
             wait = _IDLE_WAKE
             if self._receipts and receiver is not None:
                 wait = min(wait, (self._receipts[0].at - now).total_seconds())
             self._wake.wait(max(wait, 0.0))
             self._wake.clear()
 
-
-def _header(command_id: int, sequence: int, status: int = 0, body: bytes = b"") -> bytes:
-    return HEADER.pack(HEADER.size + len(body), command_id, status, sequence) + body
+    def _push_due(self, receiver: _Peer, now: datetime) -> bool:
+        """Send ``receiver`` the receipts due by ``now``; False if its connection failed,
+        which ends it as a receiver (it is dropped) and keeps the receipt for the next."""
+        while self._receipts and self._receipts[0].at <= now:
+            receipt = self._receipts.pop(0)
+            try:
+                data = deliver_sm(receiver.next_sequence(), receipt, self.app.started)
+            except ValueError as error:
+                logger.warning(
+                    "the receipt of message %r cannot be written as a DELIVER_SM and is skipped:"
+                    " %s",
+                    receipt.message.id,
+                    error,
+                )
+                continue
+            try:
+                receiver.send(data)
+            except SmscError as error:
+                self._receipts.insert(0, receipt)
+                receiver.receives = False
+                receiver.drop()
+                logger.debug("a receipt could not be pushed: %s", error)
+                return False
+        return True
 
 
 def _c_strings(frame: bytes, count: int) -> list[str]:

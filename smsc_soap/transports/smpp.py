@@ -31,6 +31,17 @@ from ..errors import (
 )
 from ..failures import Step, mapped
 from ..request import StatusRequest
+from ..smpp_protocol import (
+    ESME_RBINDFAIL,
+    ESME_RINVMSGID,
+    ESME_RINVPASWD,
+    ESME_RINVSRCADR,
+    ESME_RINVSRCNPI,
+    ESME_RINVSRCTON,
+    ESME_RINVSYSID,
+    ESME_RQUERYFAIL,
+    ESME_RTHROTTLED,
+)
 from ..smpp_states import TLV_MESSAGE_STATES, status_of_state
 from ..smpp_time import read_absolute_time
 from .base import Fields
@@ -38,16 +49,6 @@ from .options import SmppOptionArgs, SmppOptions
 from .smpp_session import SmppSession
 
 __all__ = ["BIND_ERRORS", "QUERY_ERRORS", "SmppStatusTransport"]
-
-ESME_RINVSRCADR = 0x0000000A
-ESME_RINVMSGID = 0x0000000C
-ESME_RBINDFAIL = 0x0000000D
-ESME_RINVPASWD = 0x0000000E
-ESME_RINVSYSID = 0x0000000F
-ESME_RINVSRCTON = 0x00000048
-ESME_RINVSRCNPI = 0x00000049
-ESME_RTHROTTLED = 0x00000058
-ESME_RQUERYFAIL = 0x00000067
 
 BIND_ERRORS: Mapping[int, int] = {
     ESME_RBINDFAIL: 2,
@@ -82,7 +83,8 @@ class SmppStatusTransport:
     messages were submitted from, the sender SMSC shows: SMPP names a message by its id and
     its sender, not its phone. The phone of a lookup is checked as on the other transports
     and reported back, but never sent. Login and password only: SMPP has no API keys.
-    Safe to share between threads; ``close()`` unbinds.
+    Safe to share between threads; ``close()`` unbinds, and lookups after it are refused
+    (a plain ``TransportError``, which no retry repeats).
     """
 
     def __init__(
@@ -96,6 +98,7 @@ class SmppStatusTransport:
         self._lock = threading.Lock()  # one bind at a time, and the session it made
         self._session: SmppSession | None = None
         self._bound_as: Credentials | None = None
+        self._closed = False
 
     def fetch(self, credentials: Credentials, request: StatusRequest, *, timeout: float) -> Fields:
         deadline = time.monotonic() + timeout
@@ -114,7 +117,10 @@ class SmppStatusTransport:
         return _query_fields(answer, request.message_id)
 
     def close(self) -> None:
+        """Unbind, and bind no more: a lookup after this is refused. A bind under way
+        finishes first (it holds the lock), and its session is the one unbound."""
         with self._lock:
+            self._closed = True
             session, self._session = self._session, None
         if session is not None:
             session.close(_unbind)
@@ -128,6 +134,8 @@ class SmppStatusTransport:
                 "the call's deadline passed while another thread was binding the SMPP session"
             )
         try:
+            if self._closed:
+                raise TransportError("the SMPP transport is closed; nothing was sent")
             session = self._session
             if session is not None and session.alive and self._bound_as == credentials:
                 return session

@@ -16,35 +16,32 @@ import contextlib
 import logging
 import select
 import socket
-import struct
 import threading
 import time
 from collections.abc import Callable
 
 from ..errors import ConnectionFailedError, MalformedResponseError, RequestTimeoutError, SmscError
 from ..failures import Step, mapped
+from ..smpp_protocol import (
+    ENQUIRE_LINK,
+    ESME_RINVBNDSTS,
+    GENERIC_NACK,
+    HEADER,
+    RESPONSE_BIT,
+    UNBIND,
+    header_of,
+    pdu,
+)
 
-__all__ = ["HEADER", "PduBuilder", "SmppSession", "header_of", "read_frame"]
+__all__ = ["PduBuilder", "SmppSession", "read_frame"]
 
 logger = logging.getLogger("smsc_soap.transports.smpp")
 
 PduBuilder = Callable[[int], bytes]
 """A request's bytes for the sequence number it is given."""
 
-HEADER = struct.Struct(">LLLL")  # command_length, command_id, command_status, sequence_number
-RESPONSE_BIT = 0x80000000
-GENERIC_NACK = 0x80000000
-ENQUIRE_LINK = 0x00000015
-UNBIND = 0x00000006
-ESME_RINVBNDSTS = 0x00000004  # "incorrect bind status": a transmitter is sent no messages
 _MAX_SEQUENCE = 0x7FFFFFFF
 _UNBIND_WAIT = 2.0  # seconds close() waits for unbind_resp
-
-
-def header_of(raw: bytes) -> tuple[int, int, int]:
-    """A PDU's command_id, command_status and sequence_number."""
-    _, command_id, status, sequence = HEADER.unpack_from(raw)
-    return command_id, status, sequence
 
 
 def read_frame(connection: socket.socket, max_bytes: int) -> bytes:
@@ -146,7 +143,10 @@ class SmppSession:
         self._reader.start()
 
     def request(self, build: PduBuilder, *, timeout: float) -> bytes:
-        """Send a request and wait up to ``timeout`` seconds for the answer to it."""
+        """Send a request and wait up to ``timeout`` seconds for the answer to it; with no
+        time left, nothing is sent."""
+        if timeout <= 0:
+            raise RequestTimeoutError("the call's deadline passed before the request was sent")
         waiter = _Waiter()
         with self._lock:
             if self._failure is not None:
@@ -157,7 +157,7 @@ class SmppSession:
             with mapped(Step.BUILD):
                 request = build(sequence)
             self._send(request)
-            if not waiter.done.wait(max(timeout, 0.0)):
+            if not waiter.done.wait(timeout):
                 raise RequestTimeoutError(f"the SMPP server did not answer within {timeout:.3g} s")
         finally:
             with self._lock:
@@ -202,30 +202,37 @@ class SmppSession:
             raise
 
     def _read_all(self) -> None:
+        """The reader thread: however it ends, the session is failed with it, so that no
+        request waits out its timeout and the next lookup binds again."""
+        ended: SmscError = ConnectionFailedError("the SMPP session's reader stopped")
+        try:
+            self._read_until_broken()
+        except SmscError as error:
+            ended = error
+        finally:
+            self._fail(ended)
+            self._shut()
+
+    def _read_until_broken(self) -> None:
         unanswered_probe: int | None = None
         while True:
             quiet = time.monotonic() - self._last_sent
-            try:
-                with mapped(Step.READ):
-                    readable, _, _ = select.select(
-                        [self._connection], [], [], max(self._keepalive - quiet, 0.0)
+            with mapped(Step.READ):
+                readable, _, _ = select.select(
+                    [self._connection], [], [], max(self._keepalive - quiet, 0.0)
+                )
+            if not readable:
+                if unanswered_probe is not None and self._waiting_for(unanswered_probe):
+                    raise RequestTimeoutError(
+                        f"the SMPP server left an enquire_link unanswered for"
+                        f" {self._keepalive:.3g} s"
                     )
-                if not readable:
-                    if unanswered_probe is not None and self._waiting_for(unanswered_probe):
-                        raise RequestTimeoutError(
-                            f"the SMPP server left an enquire_link unanswered for"
-                            f" {self._keepalive:.3g} s"
-                        )
-                    unanswered_probe = self._probe()
-                    continue
-                frame = read_frame(self._connection, self._max_pdu_bytes)
-                if not frame:
-                    raise ConnectionFailedError("the SMPP server closed the connection")
-                self._dispatch(frame)
-            except SmscError as error:
-                self._fail(error)
-                self._shut()
-                return
+                unanswered_probe = self._probe()
+                continue
+            frame = read_frame(self._connection, self._max_pdu_bytes)
+            if not frame:
+                raise ConnectionFailedError("the SMPP server closed the connection")
+            self._dispatch(frame)
 
     def _shut(self) -> None:
         """Shut the connection both ways: the reader wakes, the server sees it end."""
@@ -241,7 +248,7 @@ class SmppSession:
         with self._lock:
             sequence = self._next_sequence_locked()
             self._pending[sequence] = _Waiter()
-        self._send(HEADER.pack(HEADER.size, ENQUIRE_LINK, 0, sequence))
+        self._send(pdu(ENQUIRE_LINK, sequence))
         return sequence
 
     def _dispatch(self, frame: bytes) -> None:
@@ -255,16 +262,16 @@ class SmppSession:
                 waiter.settle(frame)
             return
         if command_id == ENQUIRE_LINK:
-            self._send(HEADER.pack(HEADER.size, ENQUIRE_LINK | RESPONSE_BIT, 0, sequence))
+            self._send(pdu(ENQUIRE_LINK | RESPONSE_BIT, sequence))
         elif command_id == UNBIND:
             # Failed first: no lookup may go out on a session the server has ended.
             ended = ConnectionFailedError("the SMPP server ended the session (unbind)")
             self._fail(ended)
-            self._send(HEADER.pack(HEADER.size, UNBIND | RESPONSE_BIT, 0, sequence))
+            self._send(pdu(UNBIND | RESPONSE_BIT, sequence))
             raise ended
         else:
             # Bound as a transmitter, this session is sent no messages and no receipts.
-            self._send(HEADER.pack(HEADER.size, GENERIC_NACK, ESME_RINVBNDSTS, sequence))
+            self._send(pdu(GENERIC_NACK, sequence, status=ESME_RINVBNDSTS))
 
     def _fail(self, error: SmscError) -> None:
         with self._lock:
