@@ -20,8 +20,16 @@ import zeep
 from smsc_soap.clock import SYSTEM_CLOCK
 from smsc_soap.gateway import Gateway
 from smsc_soap.sandbox import Sandbox, SandboxOptions
+from smsc_soap.waitress_server import WaitressServer
 
-from gateway_setup import DELIVERED, PENDING, UNDELIVERABLE, CountingSandbox, start_gateway
+from gateway_setup import (
+    DELIVERED,
+    PENDING,
+    UNDELIVERABLE,
+    WITH_REGION,
+    CountingSandbox,
+    start_gateway,
+)
 from manual_clock import ManualClock
 
 NS = "http://smsc.ru/sys/soap.php"  # the namespace smsc.ru publishes its interface under
@@ -58,10 +66,10 @@ def _envelope(phone: str, message_id: str, *, psw: str = "demo", all: str = "0")
 
 
 def _post(
-    gateway: Gateway, body: bytes, session: requests.Session | None = None
+    server: WaitressServer, body: bytes, session: requests.Session | None = None
 ) -> requests.Response:
     return (session or requests).post(
-        gateway.soap_endpoint,
+        server.soap_endpoint,
         data=body,
         headers={"Content-Type": "text/xml; charset=utf-8"},
         timeout=30,
@@ -159,6 +167,35 @@ def test_a_status_that_can_change_is_asked_again_12_seconds_later(
     clock.advance(0.1)
     asked = _post(gateway, _envelope(*DELIVERED))
     assert (sandbox.requests, asked.headers["Age"]) == (2, "0")
+
+
+def test_one_lookup_answers_every_detail_each_with_its_own_fields(
+    upstream: tuple[CountingSandbox, Sandbox], gateway: Gateway
+) -> None:
+    """The service is asked once, with all=2, for callers asking at all=0, 1 and 2 within
+    12 s; each is answered the fields the service itself gives at the detail asked for."""
+    sandbox, service = upstream
+    mine = {level: _post(gateway, _envelope(*WITH_REGION, all=level)) for level in "012"}
+    asked = sandbox.requests
+    theirs = {level: _post(service, _envelope(*WITH_REGION, all=level)) for level in "012"}
+    assert asked == 1
+    assert {level: _fields(reply) for level, reply in mine.items()} == {
+        level: _fields(reply) for level, reply in theirs.items()
+    }
+    brief = requests.get(
+        f"{gateway.url}/v1/status",
+        params={"phone": WITH_REGION[0], "id": WITH_REGION[1], "all": "0"},
+        auth=("demo", "demo"),
+        timeout=10,
+    ).json()
+    assert (brief["cost"], brief["send_date"], sandbox.requests) == (None, None, asked + 3)
+
+
+def _fields(reply: requests.Response) -> list[tuple[str, str]]:
+    return [
+        (name.decode(), value.decode())
+        for name, value in re.findall(rb"<(\w+)>([^<]*)</\1>", reply.content)
+    ]
 
 
 def test_identical_lookups_in_flight_are_coalesced() -> None:

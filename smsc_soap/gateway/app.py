@@ -15,6 +15,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 
 from ..codes import StatusCode
 from ..errors import MessageNotFoundError
@@ -24,6 +25,7 @@ from ..sandbox.reply import Reply
 from ..sandbox.soap_endpoint import fault_reply
 from ..sandbox.status_endpoint import read_status_form
 from ..wsdl.shipped import shipped_wsdl
+from .detail import FULLEST, at_detail
 from .http_face import serve_status_form
 from .json_face import json_error, serve_status, serve_statuses
 from .lookups import Answer, Lookup, Lookups
@@ -167,37 +169,44 @@ class GatewayApp:
         return served.reply, list(served.headers)
 
     def look_up(self, lookup: Lookup) -> Answer:
-        """A status through the cache and the lookups in flight, or from the service."""
-        client = self.upstream.client(lookup.login, lookup.password)
-        key = (
-            self.upstream.pair_key(lookup.login, lookup.password),
-            lookup.operation,
-            lookup.phone,
-            lookup.message_id,
-            lookup.all,
-            lookup.query,
-        )
+        """A status through the cache and the lookups in flight, or from the service, at the
+        detail ``lookup`` asks for."""
+        pair = self.upstream.pair_key(lookup.login, lookup.password)
+        if lookup.operation == "get_status2":
+            asked = lookup
+            key: tuple[object, ...] = (
+                pair,
+                lookup.operation,
+                lookup.phone,
+                lookup.message_id,
+                lookup.all,
+                lookup.query,
+            )
+        else:
+            # One lookup at the fullest detail answers callers asking at every detail.
+            asked = replace(lookup, all=FULLEST)
+            key = (pair, lookup.phone, lookup.message_id)
 
         def send() -> MessageStatus:
             with (
-                self.upstream.turn(lookup.login, lookup.password),
+                self.upstream.client(lookup.login, lookup.password) as client,
                 self.upstream.limit_waits.watching(),
                 self.metrics.upstream_seconds.time(),
             ):
                 try:
-                    if lookup.operation == "get_status2":
+                    if asked.operation == "get_status2":
                         return client.get_status2(
-                            lookup.phone, lookup.message_id, lookup.all, lookup.query
+                            asked.phone, asked.message_id, asked.all, asked.query
                         )
-                    return client.get_status(lookup.phone, lookup.message_id, lookup.all)
+                    return client.get_status(asked.phone, asked.message_id, asked.all)
                 except MessageNotFoundError as error:
                     if not error.from_service:
                         raise
                     # Kept as the status -3 it is over status.php, so that it is cached like
                     # any status rather than asked about on every poll.
                     return MessageStatus(
-                        message_id=lookup.message_id,
-                        phone=lookup.phone,
+                        message_id=asked.message_id,
+                        phone=asked.phone,
                         status=StatusCode.NOT_FOUND,
                     )
 
@@ -206,7 +215,7 @@ class GatewayApp:
             self.metrics.cache_hits.inc()
         elif answer.source == "coalesced":
             self.metrics.coalesced.inc()
-        return answer
+        return replace(answer, status=at_detail(answer.status, lookup.all))
 
     def _wsdl(self, environ: Mapping[str, object]) -> Reply:
         scheme = environ.get("wsgi.url_scheme", "http")
