@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -16,9 +17,12 @@ from pathlib import Path
 import pytest
 import requests
 import zeep
+from lxml import etree
 
+from smsc_soap import StatusClient
 from smsc_soap.clock import SYSTEM_CLOCK
-from smsc_soap.gateway import Gateway
+from smsc_soap.gateway import Gateway, GatewayApp, Upstream
+from smsc_soap.limit_stores import open_limit_store
 from smsc_soap.sandbox import Sandbox, SandboxOptions
 from smsc_soap.waitress_server import WaitressServer
 
@@ -114,6 +118,52 @@ def test_a_client_built_from_the_published_wsdl_needs_only_the_gateways_address(
 def test_the_wsdl_names_the_gateways_own_address(gateway: Gateway) -> None:
     reply = requests.get(f"{gateway.soap_endpoint}?wsdl", timeout=10)
     assert f'location="{gateway.soap_endpoint}"'.encode() in reply.content
+
+
+def test_a_host_header_that_is_no_host_does_not_reach_the_wsdl(gateway: Gateway) -> None:
+    reply = requests.get(
+        f"{gateway.soap_endpoint}?wsdl", headers={"Host": 'evil"/><x a="'}, timeout=10
+    )
+    locations = etree.fromstring(reply.content).findall(".//{*}address")
+    assert {element.get("location") for element in locations} == {gateway.soap_endpoint}
+
+
+@pytest.mark.parametrize(
+    ("public_url", "scheme", "expected"),
+    [
+        ("https://gw.example.com/smsc/", "http", "https://gw.example.com/smsc/sys/soap.php"),
+        (None, "https", "https://gw.example.com:8443/sys/soap.php"),
+    ],
+    ids=["the public URL given", "the scheme asked with"],
+)
+def test_the_wsdl_gives_the_public_url_or_the_scheme_asked_with(
+    public_url: str | None, scheme: str, expected: str
+) -> None:
+    store = open_limit_store("memory://", clock=time.monotonic)
+    app = GatewayApp(Upstream(store, StatusClient), public_url=public_url)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/sys/soap.php",
+        "QUERY_STRING": "wsdl",
+        "HTTP_HOST": "gw.example.com:8443",
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": io.BytesIO(),
+    }
+    document = b"".join(app(environ, lambda status, headers: None))
+    assert f'location="{expected}"'.encode() in document
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://gw.example.com", "https://gw.example.com/?a=1", 'https://gw"x', "gw.example.com"]
+)
+def test_serve_refuses_a_public_url_that_is_not_one(url: str) -> None:
+    from click.testing import CliRunner
+
+    from smsc_soap.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--public-url", url, "--limits", "memory://"])
+    assert result.exit_code == 2
+    assert "--public-url" in result.output
 
 
 def test_api_errors_are_error_replies(gateway: Gateway) -> None:

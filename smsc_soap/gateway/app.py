@@ -34,6 +34,7 @@ from .openapi import openapi_document
 from .served import Served
 from .soap_face import answer_soap, read_soap_lookup
 from .upstream import Upstream
+from .wsdl_address import SOAP_PATH, checked_public_url, soap_location
 
 __all__ = ["MAX_BODY_BYTES", "GatewayApp"]
 
@@ -42,7 +43,6 @@ access_log = logging.getLogger("smsc_soap.gateway.access")
 
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
 
-_SOAP_PATH = "/sys/soap.php"
 _STATUS_PATH = "/sys/status.php"
 _JSON_PATHS = {
     "/v1/status": "GET",
@@ -54,13 +54,15 @@ _WSDL_ADDRESS = re.compile(rb'location="[^"]*"')
 
 class GatewayApp:
     """Answers status lookups through ``upstream``; ``host`` is the service's host, whose
-    namespace the served WSDL carries; ``clock`` is what the cache ages by."""
+    namespace the served WSDL carries; ``public_url`` the gateway's base URL as its clients
+    reach it, which the WSDL sends them to; ``clock`` is what the cache ages by."""
 
     def __init__(
         self,
         upstream: Upstream,
         *,
         host: str = "smsc.ru",
+        public_url: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.upstream = upstream
@@ -68,6 +70,9 @@ class GatewayApp:
         self.metrics = GatewayMetrics()
         upstream.limit_waits.subscribe(self.metrics.limiter_wait_seconds.observe)
         self._host = host
+        self._public_url = None if public_url is None else checked_public_url(public_url)
+        self.listening = "127.0.0.1"
+        """The host and port the gateway listens on, for a WSDL asked for without a Host."""
         self._in_flight = 0
         self._lock = threading.Lock()
 
@@ -120,9 +125,9 @@ class GatewayApp:
             body = read_body(environ)
         except RefusedBody as refused:
             return _text(refused.status, str(refused)), []
-        if path == _SOAP_PATH and method == "GET" and query.lower() == "wsdl":
+        if path == SOAP_PATH and method == "GET" and query.lower() == "wsdl":
             return self._wsdl(environ), []
-        if path == _SOAP_PATH and method == "POST":
+        if path == SOAP_PATH and method == "POST":
             return self._soap(body, str(environ.get("CONTENT_TYPE") or "") or None)
         if path == _STATUS_PATH and method in ("GET", "POST"):
             return self._counted(
@@ -218,14 +223,13 @@ class GatewayApp:
         return replace(answer, status=at_detail(answer.status, lookup.all))
 
     def _wsdl(self, environ: Mapping[str, object]) -> Reply:
-        scheme = environ.get("wsgi.url_scheme", "http")
-        address = f'location="{scheme}://{environ.get("HTTP_HOST", "127.0.0.1")}{_SOAP_PATH}"'
-        document = _WSDL_ADDRESS.sub(address.encode(), shipped_wsdl(self._host))
+        address = soap_location(environ, self._public_url, self.listening)
+        document = _WSDL_ADDRESS.sub(lambda _: address.encode(), shipped_wsdl(self._host))
         return Reply("200 OK", "text/xml; charset=utf-8", document)
 
 
 def _internal_error(path: str) -> Reply:
-    if path == _SOAP_PATH:
+    if path == SOAP_PATH:
         return fault_reply("SOAP-ENV:Server", "Internal Server Error")
     if path in _JSON_PATHS:
         return json_error("500 Internal Server Error", "the gateway failed; see its log")
