@@ -375,3 +375,13 @@ def test_serve_refuses_an_address_beyond_this_host_without_allow_remote() -> Non
     result = CliRunner().invoke(main, ["serve", "--host", "192.0.2.1", "--limits", "memory://"])
     assert result.exit_code == 2
     assert "needs --allow-remote" in result.output
+
+
+def test_a_path_cannot_forge_a_line_of_the_access_log(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="smsc_soap.gateway.access")
+    requests.get(f"{gateway.url}/x%0D%0AGET%20/healthz%20200%201%20ms", timeout=10)
+    lines = [r.getMessage() for r in caplog.records if r.name == "smsc_soap.gateway.access"]
+    assert len(lines) == 1
+    assert re.fullmatch(r"GET /x\\x0d\\x0aGET /healthz 200 1 ms 404 \d+ ms", lines[0]), lines

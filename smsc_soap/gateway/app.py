@@ -4,8 +4,9 @@
 ``/sys/status.php`` (GET or POST) the drop-in HTTP face, ``GET /v1/status``,
 ``POST /v1/statuses`` and ``GET /v1/openapi.json`` the JSON face; ``GET /healthz`` and
 ``GET /metrics`` are for operators. Bodies over ``MAX_BODY_BYTES`` are refused with 413; no
-request gets an internal-error page. The access log has the path, never the query string:
-status.php and /v1/status carry phone numbers there, and status.php the password.
+request gets an internal-error page. The access log has the path (control characters
+escaped), never the query string: status.php and /v1/status carry phone numbers there, and
+status.php the password.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ _JSON_PATHS = {
     "/v1/openapi.json": "GET",
 }
 _WSDL_ADDRESS = re.compile(rb'location="[^"]*"')
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class GatewayApp:
@@ -93,7 +95,7 @@ class GatewayApp:
             reply, headers = self._answer(path, environ)
         except Exception:
             # A bug in the gateway: answered here rather than with the server's own page.
-            logger.exception("the gateway failed to answer %s", path)
+            logger.exception("the gateway failed to answer %s", _printable(path))
             reply, headers = _internal_error(path), []
         finally:
             self.metrics.in_flight.dec()
@@ -101,8 +103,8 @@ class GatewayApp:
                 self._in_flight -= 1
         access_log.info(
             "%s %s %s %.0f ms",
-            environ.get("REQUEST_METHOD"),
-            path,
+            _printable(str(environ.get("REQUEST_METHOD"))),
+            _printable(path),
             reply.status.split(" ")[0],
             (time.monotonic() - started) * 1000,
         )
@@ -226,6 +228,11 @@ class GatewayApp:
         address = soap_location(environ, self._public_url, self.listening)
         document = _WSDL_ADDRESS.sub(lambda _: address.encode(), shipped_wsdl(self._host))
         return Reply("200 OK", "text/xml; charset=utf-8", document)
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters escaped: a path's %0A must not start a log line."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 def _internal_error(path: str) -> Reply:

@@ -23,7 +23,7 @@ class GatewayMetrics:
         )
         self.upstream_seconds = Histogram(
             "smsc_gateway_upstream_seconds",
-            "Time taken by lookups sent to the service, limiter waits included.",
+            "Time taken by lookups sent to the service, limiter waits and retries included.",
             registry=self.registry,
         )
         self.limiter_wait_seconds = Histogram(
