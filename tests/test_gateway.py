@@ -19,7 +19,7 @@ import requests
 import zeep
 from lxml import etree
 
-from smsc_soap import StatusClient
+from smsc_soap import RetryPolicy, StatusClient
 from smsc_soap.clock import SYSTEM_CLOCK
 from smsc_soap.gateway import Gateway, GatewayApp, Upstream
 from smsc_soap.limit_stores import open_limit_store
@@ -192,6 +192,19 @@ def test_bad_requests_get_a_fault_or_a_4xx(
     assert reply.status_code == expected_status
     if expected_status == 500:
         assert _field(reply, "faultcode") == "SOAP-ENV:Client"
+
+
+def test_a_service_error_page_is_a_server_fault_saying_so() -> None:
+    service = CountingSandbox(SandboxOptions(faults={DELIVERED[1]: "http_500"}))
+    with (
+        Sandbox(service) as sandbox,
+        start_gateway(sandbox, retry=RetryPolicy.disabled()) as gateway,
+    ):
+        reply = _post(gateway, _envelope(*DELIVERED))
+    assert (reply.status_code, _field(reply, "faultcode")) == (500, "SOAP-ENV:Server")
+    assert (_field(reply, "faultstring") or "").startswith(
+        "the lookup failed: HTTP 500 from the service"
+    ), reply.text
 
 
 def test_a_final_status_is_served_from_the_cache(

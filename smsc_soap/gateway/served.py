@@ -21,7 +21,14 @@ from ..sandbox.reply import Reply
 from ..service_limits import CONCURRENT_LIMIT
 from .lookups import Answer, Lookup
 
-__all__ = ["MAX_MESSAGES", "Served", "failure_status", "look_up_each", "outcome_of"]
+__all__ = [
+    "MAX_MESSAGES",
+    "Served",
+    "failure_status",
+    "failure_text",
+    "look_up_each",
+    "outcome_of",
+]
 
 MAX_MESSAGES = 100
 """The most messages one request of the HTTP or JSON face may ask about."""
@@ -71,6 +78,12 @@ def failure_status(error: SmscError) -> str:
         if isinstance(error, kind):
             return status
     return "502 Bad Gateway"
+
+
+def failure_text(error: SmscError) -> str:
+    """What happened to a lookup that got neither a status nor an error code: the service
+    answered an HTTP error or something unreadable, could not be reached, or was too slow."""
+    return f"the lookup failed: {error} ({type(error).__name__})"
 
 
 def outcome_of(error: SmscError) -> str:

@@ -16,6 +16,7 @@ from ..sandbox.reply import Reply
 from ..sandbox.soap_endpoint import fault_reply, read_operation, status_envelope
 from .lookups import Answer, Lookup
 from .reply_fields import soap_fields
+from .served import failure_text
 
 __all__ = ["Answered", "SoapLookup", "answer_soap", "read_soap_lookup"]
 
@@ -71,8 +72,7 @@ def answer_soap(lookup: SoapLookup, look_up: Callable[[SoapLookup], Answer]) -> 
     except ApiError as error:
         return _error(lookup, error.code)
     except SmscError as error:
-        reason = f"The service did not answer ({type(error).__name__})"
-        return Answered(fault_reply("SOAP-ENV:Server", reason), "fault")
+        return Answered(fault_reply("SOAP-ENV:Server", failure_text(error)), "fault")
     if answer.status.outcome is Outcome.NOT_FOUND:  # over SOAP an unknown message is error 3
         return _error(lookup, 3)
     reply = _reply(lookup, soap_fields(answer.status, lookup.all))
