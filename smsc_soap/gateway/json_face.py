@@ -6,7 +6,9 @@ the HTTP status ``failure_status`` chooses (400 bad parameters, 401 error 2, 404
 429 held back by the limits, 503 IP blocked, 502 and 504 the service not answering). A list
 is answered 200 with one item per message, each a status or an ``ItemError``: one failed
 lookup does not fail the others. A body that is not JSON is answered 400, one that is not a
-``StatusesRequest`` 422, more than ``MAX_MESSAGES`` messages 413.
+``StatusesRequest`` 422 (with a line for each place it differs: pydantic's errors, read here
+from the cause ``mapped`` keeps, without the values sent), more than ``MAX_MESSAGES``
+messages 413.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import binascii
 import json
 from collections.abc import Callable
 from urllib.parse import parse_qsl
+
+from pydantic import ValidationError
 
 from ..cli.output import ERROR_COLUMNS, result_fields
 from ..codes import Outcome
@@ -81,7 +85,11 @@ def serve_statuses(body: bytes, authorization: str, look_up: LookUp) -> Served:
         with mapped(Step.BUILD):
             request = StatusesRequest.model_validate(data)
     except InvalidParametersError as error:
-        return _failed(error, status="422 Unprocessable Entity", outcome="bad_request")
+        return _failed(
+            InvalidParametersError(_what_is_wrong(error)),
+            status="422 Unprocessable Entity",
+            outcome="bad_request",
+        )
     login, password = credentials
     lookups = [
         Lookup(
@@ -105,6 +113,22 @@ def serve_statuses(body: bytes, authorization: str, look_up: LookUp) -> Served:
             items.append(_status_body(lookup, result))
             outcomes.append(result.status.outcome.value)
     return Served(_json("200 OK", items), tuple(outcomes))
+
+
+def _what_is_wrong(error: InvalidParametersError) -> str:
+    """Where the body differs from a ``StatusesRequest`` and how, a line for each place,
+    without the values sent or pydantic's links."""
+    cause = error.__cause__
+    if not isinstance(cause, ValidationError):
+        return str(error)
+    return "; ".join(
+        f"{_place(found['loc'])}: {found['msg'].removeprefix('Value error, ')}"
+        for found in cause.errors(include_url=False, include_input=False, include_context=False)
+    )
+
+
+def _place(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location) or "the body"
 
 
 def _found(result: Answer | SmscError) -> Answer | SmscError:
