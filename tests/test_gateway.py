@@ -30,6 +30,7 @@ from gateway_setup import (
     DELIVERED,
     PENDING,
     UNDELIVERABLE,
+    UNKNOWN,
     WITH_REGION,
     CountingSandbox,
     start_gateway,
@@ -399,3 +400,22 @@ def test_a_path_cannot_forge_a_line_of_the_access_log(
     lines = [r.getMessage() for r in caplog.records if r.name == "smsc_soap.gateway.access"]
     assert len(lines) == 1
     assert re.fullmatch(r"GET /x\\x0d\\x0aGET /healthz 200 1 ms 404 \d+ ms", lines[0]), lines
+
+
+def test_every_face_counts_not_found_and_bad_requests_alike(gateway: Gateway) -> None:
+    phone, message_id = UNKNOWN
+    status_php = f"{gateway.url}/sys/status.php"
+    json_status = f"{gateway.url}/v1/status"
+    _post(gateway, _envelope(phone, message_id))
+    _post(gateway, _envelope("", message_id))
+    credentials = {"login": "demo", "psw": "demo"}
+    requests.get(status_php, params={**credentials, "phone": phone, "id": message_id}, timeout=10)
+    requests.get(status_php, params={**credentials, "phone": phone, "id": "1,2"}, timeout=10)
+    auth = ("demo", "demo")
+    requests.get(json_status, params={"phone": phone, "id": message_id}, auth=auth, timeout=10)
+    requests.get(json_status, params={"phone": phone}, auth=auth, timeout=10)
+    metrics = requests.get(f"{gateway.url}/metrics", timeout=10).text
+    for face in ("soap", "http", "json"):
+        for outcome in ("not_found", "bad_request"):
+            line = f'smsc_gateway_lookups_total{{face="{face}",outcome="{outcome}"}} 1.0'
+            assert line in metrics, (face, outcome)

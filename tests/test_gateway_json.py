@@ -377,7 +377,7 @@ def test_lookups_are_counted_under_the_json_face(gateway: Gateway) -> None:
     _statuses(gateway, {"messages": [{"phone": p, "id": i} for p, i in (DELIVERED, UNKNOWN)]})
     metrics = requests.get(f"{gateway.url}/metrics", timeout=10).text
     assert 'smsc_gateway_lookups_total{face="json",outcome="delivered"} 2.0' in metrics
-    assert 'smsc_gateway_lookups_total{face="json",outcome="error_3"} 1.0' in metrics
+    assert 'smsc_gateway_lookups_total{face="json",outcome="not_found"} 1.0' in metrics
 
 
 def test_the_access_log_shows_no_credentials_or_phone_numbers(

@@ -34,6 +34,7 @@ from .served import (
     failure_text,
     look_up_each,
     outcome_of,
+    outcome_of_code,
 )
 
 __all__ = ["serve_status_form"]
@@ -84,4 +85,4 @@ def _outcome(result: Answer | SmscError) -> str:
 
 
 def _error(form: StatusForm, code: int) -> Served:
-    return Served(status_reply(form, code), (f"error_{code}",))
+    return Served(status_reply(form, code), (outcome_of_code(code),))

@@ -54,7 +54,7 @@ def serve_status(query: str, authorization: str, look_up: LookUp) -> Served:
     level = _LEVELS.get(params.get("all", ""))
     if not phone or not message_id or level is None:
         error = InvalidParametersError("phone and id are required; all is 0, 1 or 2")
-        return _failed(error, outcome="bad_request")
+        return _failed(error)
     login, password = credentials
     lookup = Lookup(login=login, password=password, phone=phone, message_id=message_id, all=level)
     (result,) = look_up_each([lookup], look_up)
@@ -76,11 +76,11 @@ def serve_statuses(body: bytes, authorization: str, look_up: LookUp) -> Served:
         with mapped(Step.BUILD):
             data = json.loads(body)
     except InvalidParametersError:
-        return _failed(InvalidParametersError("the body is not JSON"), outcome="bad_request")
+        return _failed(InvalidParametersError("the body is not JSON"))
     messages = data.get("messages") if isinstance(data, dict) else None
     if isinstance(messages, list) and len(messages) > MAX_MESSAGES:
         error = InvalidParametersError(f"at most {MAX_MESSAGES} messages in one request")
-        return _failed(error, status="413 Request Entity Too Large", outcome="bad_request")
+        return _failed(error, status="413 Request Entity Too Large")
     try:
         with mapped(Step.BUILD):
             request = StatusesRequest.model_validate(data)
@@ -88,7 +88,6 @@ def serve_statuses(body: bytes, authorization: str, look_up: LookUp) -> Served:
         return _failed(
             InvalidParametersError(_what_is_wrong(error)),
             status="422 Unprocessable Entity",
-            outcome="bad_request",
         )
     login, password = credentials
     lookups = [
@@ -164,13 +163,13 @@ def _credentials(authorization: str) -> tuple[str, str] | None:
 
 def _unauthorised() -> Served:
     error = AuthenticationError("the SMSC login and password are needed, in HTTP Basic auth")
-    return _failed(error, outcome="error_2")
+    return _failed(error)
 
 
-def _failed(error: SmscError, *, status: str | None = None, outcome: str | None = None) -> Served:
+def _failed(error: SmscError, *, status: str | None = None) -> Served:
     reply = _json(status or failure_status(error), ErrorBody(error=_detail(error)).model_dump())
     headers = (AUTHENTICATE,) if reply.status.startswith("401") else ()
-    return Served(reply, (outcome or outcome_of(error),), headers)
+    return Served(reply, (outcome_of(error),), headers)
 
 
 def _detail(error: SmscError) -> ErrorDetail:

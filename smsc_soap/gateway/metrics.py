@@ -16,8 +16,8 @@ class GatewayMetrics:
         self.registry = CollectorRegistry()
         self.lookups = Counter(
             "smsc_gateway_lookups",
-            "Lookups answered, by face (soap, http, json) and outcome (a status outcome,"
-            " error_N, or what stopped the lookup).",
+            "Lookups answered, by face (soap, http, json) and outcome (a status outcome such"
+            " as not_found, bad_request, error_N, or what stopped the lookup).",
             ["face", "outcome"],
             registry=self.registry,
         )

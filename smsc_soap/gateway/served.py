@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from ..codes import Outcome
 from ..errors import (
     ApiError,
     AuthenticationError,
@@ -28,6 +29,7 @@ __all__ = [
     "failure_text",
     "look_up_each",
     "outcome_of",
+    "outcome_of_code",
 ]
 
 MAX_MESSAGES = 100
@@ -43,6 +45,9 @@ _STATUSES: tuple[tuple[type[SmscError], str], ...] = (
     (IPBlockedError, "503 Service Unavailable"),
     (RequestTimeoutError, "504 Gateway Timeout"),
 )
+
+
+_CODE_OUTCOMES = {1: "bad_request", 3: Outcome.NOT_FOUND.value}
 
 
 @dataclass(frozen=True)
@@ -87,5 +92,12 @@ def failure_text(error: SmscError) -> str:
 
 
 def outcome_of(error: SmscError) -> str:
-    """A failed lookup as the metrics count it: ``error_N``, or ``upstream_failed``."""
-    return f"error_{error.code}" if isinstance(error, ApiError) else "upstream_failed"
+    """A failed lookup as the metrics count it: as ``outcome_of_code`` its error code, or
+    ``upstream_failed``."""
+    return outcome_of_code(error.code) if isinstance(error, ApiError) else "upstream_failed"
+
+
+def outcome_of_code(code: int) -> str:
+    """An error code as the metrics count it on every face: ``bad_request`` (1),
+    ``not_found`` (3, as a status -3 is), or ``error_N``."""
+    return _CODE_OUTCOMES.get(code, f"error_{code}")
