@@ -419,3 +419,25 @@ def test_every_face_counts_not_found_and_bad_requests_alike(gateway: Gateway) ->
         for outcome in ("not_found", "bad_request"):
             line = f'smsc_gateway_lookups_total{{face="{face}",outcome="{outcome}"}} 1.0'
             assert line in metrics, (face, outcome)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [("GET", "/sys/soap.php", "POST"), ("PUT", "/sys/status.php", "GET, POST")],
+)
+def test_a_wrong_method_is_405_saying_which_are_allowed(
+    gateway: Gateway, method: str, path: str, allowed: str
+) -> None:
+    reply = requests.request(method, f"{gateway.url}{path}", timeout=10)
+    assert (reply.status_code, reply.headers["Allow"]) == (405, allowed)
+
+
+def test_serve_help_shows_no_credential_flags() -> None:
+    from click.testing import CliRunner
+
+    from smsc_soap.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert "--endpoint" in result.output
+    assert [flag for flag in ("--login", "--password", "--api-key") if flag in result.output] == []

@@ -82,8 +82,7 @@ def serve(
     at <URL>/v1/openapi.json). Each caller's own login and password are passed through to
     the service, the limits are kept for all of them, and statuses are served from a cache
     rather than answered with error 9. The service is chosen with SMSC_HOST, --endpoint,
-    --transport and --insecure-http; --login and --password are not used. SIGTERM or
-    Ctrl-C stops it.
+    --transport and --insecure-http. SIGTERM or Ctrl-C stops it.
     """
     if listen not in _LOCAL and not allow_remote:
         raise click.UsageError(f"listening on {listen} needs --allow-remote")
@@ -134,3 +133,9 @@ def serve(
     stopping.wait()
     if not server.stop(grace):
         click.echo(f"warning: requests still in flight after {grace:g} s were cut off", err=True)
+
+
+# The callers' own credentials are used: the shared connection flags for one are not shown.
+for _param in serve.params:
+    if isinstance(_param, click.Option) and _param.name in ("login", "password", "api_key"):
+        _param.hidden = True

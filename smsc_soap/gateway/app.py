@@ -131,10 +131,15 @@ class GatewayApp:
             return self._wsdl(environ), []
         if path == SOAP_PATH and method == "POST":
             return self._soap(body, str(environ.get("CONTENT_TYPE") or "") or None)
+        if path == SOAP_PATH:
+            text = "POST a SOAP request here; GET ?wsdl for the WSDL"
+            return _text("405 Method Not Allowed", text), [("Allow", "POST")]
         if path == _STATUS_PATH and method in ("GET", "POST"):
             return self._counted(
                 "http", serve_status_form(read_status_form(query, body), self.look_up)
             )
+        if path == _STATUS_PATH:
+            return _text("405 Method Not Allowed", "GET or POST"), [("Allow", "GET, POST")]
         if path in _JSON_PATHS:
             return self._json(path, method, query, body, environ)
         if path == "/healthz" and method == "GET":
