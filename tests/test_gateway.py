@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -40,24 +39,6 @@ from manual_clock import ManualClock
 NS = "http://smsc.ru/sys/soap.php"  # the namespace smsc.ru publishes its interface under
 UA = "http://smsc.ua/sys/soap.php"
 PUBLISHED_WSDL = Path(__file__).parent / "wsdl" / "published_smsc_ua.wsdl"
-
-
-@pytest.fixture
-def upstream() -> Iterator[tuple[CountingSandbox, Sandbox]]:
-    app = CountingSandbox()
-    with Sandbox(app) as sandbox:
-        yield app, sandbox
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def gateway(upstream: tuple[CountingSandbox, Sandbox], clock: ManualClock) -> Iterator[Gateway]:
-    with start_gateway(upstream[1], clock) as gateway:
-        yield gateway
 
 
 def _envelope(phone: str, message_id: str, *, psw: str = "demo", all: str = "0") -> bytes:

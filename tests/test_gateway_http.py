@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -29,19 +28,6 @@ from gateway_setup import (
 from manual_clock import ManualClock
 
 CREDENTIALS = {"login": "demo", "psw": "demo"}
-
-
-@pytest.fixture
-def upstream() -> Iterator[tuple[CountingSandbox, Sandbox]]:
-    app = CountingSandbox()
-    with Sandbox(app) as sandbox:
-        yield app, sandbox
-
-
-@pytest.fixture
-def gateway(upstream: tuple[CountingSandbox, Sandbox]) -> Iterator[Gateway]:
-    with start_gateway(upstream[1]) as gateway:
-        yield gateway
 
 
 def _envelope(phone: str, message_id: str) -> bytes:

@@ -4,7 +4,6 @@ service."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -46,19 +45,6 @@ from gateway_setup import (
 from manual_clock import ManualClock
 
 AUTH = ("demo", "demo")
-
-
-@pytest.fixture
-def upstream() -> Iterator[tuple[CountingSandbox, Sandbox]]:
-    app = CountingSandbox()
-    with Sandbox(app) as sandbox:
-        yield app, sandbox
-
-
-@pytest.fixture
-def gateway(upstream: tuple[CountingSandbox, Sandbox]) -> Iterator[Gateway]:
-    with start_gateway(upstream[1]) as gateway:
-        yield gateway
 
 
 @pytest.fixture(scope="module")
