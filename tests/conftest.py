@@ -1,4 +1,5 @@
-"""Fixtures: a requests-mock service and a client wired to it; a real Redis server."""
+"""Fixtures: a requests-mock service and a client wired to it; a real Redis server; the
+sandbox as the gateway's service, and a gateway asking it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ import pytest
 import requests_mock
 
 from smsc_soap import FakeTransport, InstantClock, StatusClient
+from smsc_soap.gateway import Gateway
+from smsc_soap.sandbox import Sandbox
 
+from gateway_setup import CountingSandbox, start_gateway
 from manual_clock import ManualClock
 from soap_replies import PASSWORD
 
@@ -82,3 +86,18 @@ def redis_url(redis_server: str) -> str:
     with redis.Redis.from_url(redis_server) as connection:
         connection.flushall()
     return redis_server
+
+
+@pytest.fixture
+def upstream() -> Iterator[tuple[CountingSandbox, Sandbox]]:
+    """The sandbox (its limits on) as a gateway's service, counting what it answers."""
+    app = CountingSandbox()
+    with Sandbox(app) as sandbox:
+        yield app, sandbox
+
+
+@pytest.fixture
+def gateway(upstream: tuple[CountingSandbox, Sandbox], clock: ManualClock) -> Iterator[Gateway]:
+    """A gateway asking ``upstream`` over SOAP, its cache ageing by ``clock``."""
+    with start_gateway(upstream[1], clock) as gateway:
+        yield gateway

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -9,42 +10,35 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 import zeep
+from lxml import etree
 
+from smsc_soap import RetryPolicy, StatusClient
 from smsc_soap.clock import SYSTEM_CLOCK
-from smsc_soap.gateway import Gateway
+from smsc_soap.gateway import Gateway, GatewayApp, Upstream
+from smsc_soap.limit_stores import open_limit_store
 from smsc_soap.sandbox import Sandbox, SandboxOptions
+from smsc_soap.waitress_server import WaitressServer
 
-from gateway_setup import DELIVERED, PENDING, UNDELIVERABLE, CountingSandbox, start_gateway
+from gateway_setup import (
+    DELIVERED,
+    PENDING,
+    UNDELIVERABLE,
+    UNKNOWN,
+    WITH_REGION,
+    CountingSandbox,
+    start_gateway,
+)
 from manual_clock import ManualClock
 
 NS = "http://smsc.ru/sys/soap.php"  # the namespace smsc.ru publishes its interface under
 UA = "http://smsc.ua/sys/soap.php"
 PUBLISHED_WSDL = Path(__file__).parent / "wsdl" / "published_smsc_ua.wsdl"
-
-
-@pytest.fixture
-def upstream() -> Iterator[tuple[CountingSandbox, Sandbox]]:
-    app = CountingSandbox()
-    with Sandbox(app) as sandbox:
-        yield app, sandbox
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def gateway(upstream: tuple[CountingSandbox, Sandbox], clock: ManualClock) -> Iterator[Gateway]:
-    with start_gateway(upstream[1], clock) as gateway:
-        yield gateway
 
 
 def _envelope(phone: str, message_id: str, *, psw: str = "demo", all: str = "0") -> bytes:
@@ -58,10 +52,10 @@ def _envelope(phone: str, message_id: str, *, psw: str = "demo", all: str = "0")
 
 
 def _post(
-    gateway: Gateway, body: bytes, session: requests.Session | None = None
+    server: WaitressServer, body: bytes, session: requests.Session | None = None
 ) -> requests.Response:
     return (session or requests).post(
-        gateway.soap_endpoint,
+        server.soap_endpoint,
         data=body,
         headers={"Content-Type": "text/xml; charset=utf-8"},
         timeout=30,
@@ -108,6 +102,52 @@ def test_the_wsdl_names_the_gateways_own_address(gateway: Gateway) -> None:
     assert f'location="{gateway.soap_endpoint}"'.encode() in reply.content
 
 
+def test_a_host_header_that_is_no_host_does_not_reach_the_wsdl(gateway: Gateway) -> None:
+    reply = requests.get(
+        f"{gateway.soap_endpoint}?wsdl", headers={"Host": 'evil"/><x a="'}, timeout=10
+    )
+    locations = etree.fromstring(reply.content).findall(".//{*}address")
+    assert {element.get("location") for element in locations} == {gateway.soap_endpoint}
+
+
+@pytest.mark.parametrize(
+    ("public_url", "scheme", "expected"),
+    [
+        ("https://gw.example.com/smsc/", "http", "https://gw.example.com/smsc/sys/soap.php"),
+        (None, "https", "https://gw.example.com:8443/sys/soap.php"),
+    ],
+    ids=["the public URL given", "the scheme asked with"],
+)
+def test_the_wsdl_gives_the_public_url_or_the_scheme_asked_with(
+    public_url: str | None, scheme: str, expected: str
+) -> None:
+    store = open_limit_store("memory://", clock=time.monotonic)
+    app = GatewayApp(Upstream(store, StatusClient), public_url=public_url)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/sys/soap.php",
+        "QUERY_STRING": "wsdl",
+        "HTTP_HOST": "gw.example.com:8443",
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": io.BytesIO(),
+    }
+    document = b"".join(app(environ, lambda status, headers: None))
+    assert f'location="{expected}"'.encode() in document
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://gw.example.com", "https://gw.example.com/?a=1", 'https://gw"x', "gw.example.com"]
+)
+def test_serve_refuses_a_public_url_that_is_not_one(url: str) -> None:
+    from click.testing import CliRunner
+
+    from smsc_soap.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--public-url", url, "--limits", "memory://"])
+    assert result.exit_code == 2
+    assert "--public-url" in result.output
+
+
 def test_api_errors_are_error_replies(gateway: Gateway) -> None:
     unknown = _post(gateway, _envelope("79990000000", "999999"))
     missing = _post(gateway, _envelope("", "1003"))
@@ -136,6 +176,19 @@ def test_bad_requests_get_a_fault_or_a_4xx(
         assert _field(reply, "faultcode") == "SOAP-ENV:Client"
 
 
+def test_a_service_error_page_is_a_server_fault_saying_so() -> None:
+    service = CountingSandbox(SandboxOptions(faults={DELIVERED[1]: "http_500"}))
+    with (
+        Sandbox(service) as sandbox,
+        start_gateway(sandbox, retry=RetryPolicy.disabled()) as gateway,
+    ):
+        reply = _post(gateway, _envelope(*DELIVERED))
+    assert (reply.status_code, _field(reply, "faultcode")) == (500, "SOAP-ENV:Server")
+    assert (_field(reply, "faultstring") or "").startswith(
+        "the lookup failed: HTTP 500 from the service"
+    ), reply.text
+
+
 def test_a_final_status_is_served_from_the_cache(
     upstream: tuple[CountingSandbox, Sandbox], gateway: Gateway, clock: ManualClock
 ) -> None:
@@ -159,6 +212,35 @@ def test_a_status_that_can_change_is_asked_again_12_seconds_later(
     clock.advance(0.1)
     asked = _post(gateway, _envelope(*DELIVERED))
     assert (sandbox.requests, asked.headers["Age"]) == (2, "0")
+
+
+def test_one_lookup_answers_every_detail_each_with_its_own_fields(
+    upstream: tuple[CountingSandbox, Sandbox], gateway: Gateway
+) -> None:
+    """The service is asked once, with all=2, for callers asking at all=0, 1 and 2 within
+    12 s; each is answered the fields the service itself gives at the detail asked for."""
+    sandbox, service = upstream
+    mine = {level: _post(gateway, _envelope(*WITH_REGION, all=level)) for level in "012"}
+    asked = sandbox.requests
+    theirs = {level: _post(service, _envelope(*WITH_REGION, all=level)) for level in "012"}
+    assert asked == 1
+    assert {level: _fields(reply) for level, reply in mine.items()} == {
+        level: _fields(reply) for level, reply in theirs.items()
+    }
+    brief = requests.get(
+        f"{gateway.url}/v1/status",
+        params={"phone": WITH_REGION[0], "id": WITH_REGION[1], "all": "0"},
+        auth=("demo", "demo"),
+        timeout=10,
+    ).json()
+    assert (brief["cost"], brief["send_date"], sandbox.requests) == (None, None, asked + 3)
+
+
+def _fields(reply: requests.Response) -> list[tuple[str, str]]:
+    return [
+        (name.decode(), value.decode())
+        for name, value in re.findall(rb"<(\w+)>([^<]*)</\1>", reply.content)
+    ]
 
 
 def test_identical_lookups_in_flight_are_coalesced() -> None:
@@ -194,7 +276,8 @@ def test_callers_polling_faster_than_allowed_get_statuses_not_error_9(
         per_caller = list(pool.map(poll, range(40)))
     assert all(set(seen) == {"status"} for seen in per_caller), per_caller
     assert sandbox.errors[9] == 0
-    assert sandbox.requests <= 5 * len(messages)  # at most 5 lookups of a message a minute
+    # 10 s is less than the 12 s between two lookups of a message: each was asked for once.
+    assert sandbox.requests == len(messages)
 
 
 def test_a_stale_password_reaches_the_service_at_most_once(
@@ -288,3 +371,54 @@ def test_serve_refuses_an_address_beyond_this_host_without_allow_remote() -> Non
     result = CliRunner().invoke(main, ["serve", "--host", "192.0.2.1", "--limits", "memory://"])
     assert result.exit_code == 2
     assert "needs --allow-remote" in result.output
+
+
+def test_a_path_cannot_forge_a_line_of_the_access_log(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="smsc_soap.gateway.access")
+    requests.get(f"{gateway.url}/x%0D%0AGET%20/healthz%20200%201%20ms", timeout=10)
+    lines = [r.getMessage() for r in caplog.records if r.name == "smsc_soap.gateway.access"]
+    assert len(lines) == 1
+    assert re.fullmatch(r"GET /x\\x0d\\x0aGET /healthz 200 1 ms 404 \d+ ms", lines[0]), lines
+
+
+def test_every_face_counts_not_found_and_bad_requests_alike(gateway: Gateway) -> None:
+    phone, message_id = UNKNOWN
+    status_php = f"{gateway.url}/sys/status.php"
+    json_status = f"{gateway.url}/v1/status"
+    _post(gateway, _envelope(phone, message_id))
+    _post(gateway, _envelope("", message_id))
+    credentials = {"login": "demo", "psw": "demo"}
+    requests.get(status_php, params={**credentials, "phone": phone, "id": message_id}, timeout=10)
+    requests.get(status_php, params={**credentials, "phone": phone, "id": "1,2"}, timeout=10)
+    auth = ("demo", "demo")
+    requests.get(json_status, params={"phone": phone, "id": message_id}, auth=auth, timeout=10)
+    requests.get(json_status, params={"phone": phone}, auth=auth, timeout=10)
+    metrics = requests.get(f"{gateway.url}/metrics", timeout=10).text
+    for face in ("soap", "http", "json"):
+        for outcome in ("not_found", "bad_request"):
+            line = f'smsc_gateway_lookups_total{{face="{face}",outcome="{outcome}"}} 1.0'
+            assert line in metrics, (face, outcome)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [("GET", "/sys/soap.php", "POST"), ("PUT", "/sys/status.php", "GET, POST")],
+)
+def test_a_wrong_method_is_405_saying_which_are_allowed(
+    gateway: Gateway, method: str, path: str, allowed: str
+) -> None:
+    reply = requests.request(method, f"{gateway.url}{path}", timeout=10)
+    assert (reply.status_code, reply.headers["Allow"]) == (405, allowed)
+
+
+def test_serve_help_shows_no_credential_flags() -> None:
+    from click.testing import CliRunner
+
+    from smsc_soap.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert "--endpoint" in result.output
+    assert [flag for flag in ("--login", "--password", "--api-key") if flag in result.output] == []

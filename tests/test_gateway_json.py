@@ -4,7 +4,6 @@ service."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -46,19 +45,6 @@ from gateway_setup import (
 from manual_clock import ManualClock
 
 AUTH = ("demo", "demo")
-
-
-@pytest.fixture
-def upstream() -> Iterator[tuple[CountingSandbox, Sandbox]]:
-    app = CountingSandbox()
-    with Sandbox(app) as sandbox:
-        yield app, sandbox
-
-
-@pytest.fixture
-def gateway(upstream: tuple[CountingSandbox, Sandbox]) -> Iterator[Gateway]:
-    with start_gateway(upstream[1]) as gateway:
-        yield gateway
 
 
 @pytest.fixture(scope="module")
@@ -269,17 +255,33 @@ def test_a_list_takes_numeric_ids(gateway: Gateway) -> None:
     assert [(item["id"], item["status"]) for item in reply.json()] == [("1004", 1)]
 
 
+_NOTHING_SENT = " (refused by the client; nothing was sent)"
+_BAD_ID = "an id is a whole number, 0 or more, or a string of its digits"
+
+
 @pytest.mark.parametrize(
-    ("body", "expected_status"),
+    ("body", "expected_status", "expected_message"),
     [
-        (b"{not json", 400),
-        (b'{"messages": [{"phone": "79990001004"}]}', 422),
-        (b'{"messages": []}', 422),
-        (b'{"messages": [{"phone": "79990001004", "id": "1"}], "all": 5}', 422),
-        (b"[]", 422),
+        (b"{not json", 400, "the body is not JSON"),
+        (b'{"messages": [{"phone": "79990001004"}]}', 422, "messages.0.id: Field required"),
+        (
+            b'{"messages": []}',
+            422,
+            "messages: List should have at least 1 item after validation, not 0",
+        ),
+        (
+            b'{"messages": [{"phone": "79990001004", "id": "1"}], "all": 5}',
+            422,
+            "all: Input should be 0, 1 or 2",
+        ),
+        (b"[]", 422, "the body: Input should be a valid dictionary or instance of StatusesRequest"),
+        (b'{"messages": [{"phone": "7", "id": true}]}', 422, f"messages.0.id: {_BAD_ID}"),
+        (b'{"messages": [{"phone": "7", "id": -1}]}', 422, f"messages.0.id: {_BAD_ID}"),
+        (b'{"messages": [{"phone": "7", "id": "1a"}]}', 422, f"messages.0.id: {_BAD_ID}"),
         (
             b'{"messages": [' + b",".join([b'{"phone": "7", "id": "1"}'] * 101) + b"]}",
             413,
+            "at most 100 messages in one request",
         ),
     ],
     ids=[
@@ -288,11 +290,18 @@ def test_a_list_takes_numeric_ids(gateway: Gateway) -> None:
         "no messages",
         "all=5",
         "not an object",
+        "id true",
+        "negative id",
+        "id not digits",
         "101 messages",
     ],
 )
-def test_a_bad_body_gets_a_json_error(
-    upstream: tuple[CountingSandbox, Sandbox], gateway: Gateway, body: bytes, expected_status: int
+def test_a_bad_body_gets_a_json_error_saying_where(
+    upstream: tuple[CountingSandbox, Sandbox],
+    gateway: Gateway,
+    body: bytes,
+    expected_status: int,
+    expected_message: str,
 ) -> None:
     reply = requests.post(
         f"{gateway.url}/v1/statuses",
@@ -305,7 +314,8 @@ def test_a_bad_body_gets_a_json_error(
         expected_status,
         "application/json",
     )
-    assert reply.json()["error"]["message"]
+    message = reply.json()["error"]["message"]
+    assert message == expected_message + _NOTHING_SENT  # no values sent, no links
     assert upstream[0].requests == 0
 
 
@@ -353,7 +363,7 @@ def test_lookups_are_counted_under_the_json_face(gateway: Gateway) -> None:
     _statuses(gateway, {"messages": [{"phone": p, "id": i} for p, i in (DELIVERED, UNKNOWN)]})
     metrics = requests.get(f"{gateway.url}/metrics", timeout=10).text
     assert 'smsc_gateway_lookups_total{face="json",outcome="delivered"} 2.0' in metrics
-    assert 'smsc_gateway_lookups_total{face="json",outcome="error_3"} 1.0' in metrics
+    assert 'smsc_gateway_lookups_total{face="json",outcome="not_found"} 1.0' in metrics
 
 
 def test_the_access_log_shows_no_credentials_or_phone_numbers(

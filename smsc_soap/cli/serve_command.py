@@ -14,7 +14,9 @@ from typing import Any
 import click
 
 from ..client import StatusClient
+from ..errors import InvalidParametersError
 from ..gateway import Gateway, GatewayApp, Upstream
+from ..gateway.wsdl_address import checked_public_url
 from ..limit_stores import open_limit_store
 from ..retries import RetryPolicy
 from .exit_codes import ExitCode
@@ -24,6 +26,15 @@ from .settings import ConnectionSettings, default_limits, upstream_options
 __all__ = ["serve"]
 
 _LOCAL = ("127.0.0.1", "::1", "localhost")
+
+
+def _public_url(context: click.Context, parameter: click.Parameter, url: str | None) -> str | None:
+    if url is None:
+        return None
+    try:
+        return checked_public_url(url)
+    except InvalidParametersError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @click.command()
@@ -47,9 +58,21 @@ _LOCAL = ("127.0.0.1", "::1", "localhost")
     show_default=True,
     help="Seconds requests in flight may take to finish when stopping.",
 )
+@click.option(
+    "--public-url",
+    callback=_public_url,
+    metavar="URL",
+    help="The gateway's base URL as its clients reach it (https://... behind TLS): the"
+    " address its WSDL gives. Default: the Host the WSDL was asked with.",
+)
 @upstream_options
 def serve(
-    settings: ConnectionSettings, listen: str, port: int, allow_remote: bool, grace: float
+    settings: ConnectionSettings,
+    listen: str,
+    port: int,
+    allow_remote: bool,
+    grace: float,
+    public_url: str | None,
 ) -> None:
     """Run the status gateway in the foreground; its base URL is the first line printed.
 
@@ -59,8 +82,7 @@ def serve(
     at <URL>/v1/openapi.json). Each caller's own login and password are passed through to
     the service, the limits are kept for all of them, and statuses are served from a cache
     rather than answered with error 9. The service is chosen with SMSC_HOST, --endpoint,
-    --transport and --insecure-http; --login and --password are not used. SIGTERM or
-    Ctrl-C stops it.
+    --transport and --insecure-http. SIGTERM or Ctrl-C stops it.
     """
     if listen not in _LOCAL and not allow_remote:
         raise click.UsageError(f"listening on {listen} needs --allow-remote")
@@ -80,7 +102,7 @@ def serve(
             **options,
         )
 
-    app = GatewayApp(Upstream(store, make_client), host=settings.host)
+    app = GatewayApp(Upstream(store, make_client), host=settings.host, public_url=public_url)
     try:
         # Resolved here first: waitress reports a name that does not resolve as a ValueError.
         socket.getaddrinfo(listen, port, type=socket.SOCK_STREAM)
@@ -111,3 +133,9 @@ def serve(
     stopping.wait()
     if not server.stop(grace):
         click.echo(f"warning: requests still in flight after {grace:g} s were cut off", err=True)
+
+
+# The callers' own credentials are used: the shared connection flags for one are not shown.
+for _param in serve.params:
+    if isinstance(_param, click.Option) and _param.name in ("login", "password", "api_key"):
+        _param.hidden = True

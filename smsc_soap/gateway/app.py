@@ -4,8 +4,9 @@
 ``/sys/status.php`` (GET or POST) the drop-in HTTP face, ``GET /v1/status``,
 ``POST /v1/statuses`` and ``GET /v1/openapi.json`` the JSON face; ``GET /healthz`` and
 ``GET /metrics`` are for operators. Bodies over ``MAX_BODY_BYTES`` are refused with 413; no
-request gets an internal-error page. The access log has the path, never the query string:
-status.php and /v1/status carry phone numbers there, and status.php the password.
+request gets an internal-error page. The access log has the path (control characters
+escaped), never the query string: status.php and /v1/status carry phone numbers there, and
+status.php the password.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 
 from ..codes import StatusCode
 from ..errors import MessageNotFoundError
@@ -24,6 +26,7 @@ from ..sandbox.reply import Reply
 from ..sandbox.soap_endpoint import fault_reply
 from ..sandbox.status_endpoint import read_status_form
 from ..wsdl.shipped import shipped_wsdl
+from .detail import FULLEST, at_detail
 from .http_face import serve_status_form
 from .json_face import json_error, serve_status, serve_statuses
 from .lookups import Answer, Lookup, Lookups
@@ -32,6 +35,7 @@ from .openapi import openapi_document
 from .served import Served
 from .soap_face import answer_soap, read_soap_lookup
 from .upstream import Upstream
+from .wsdl_address import SOAP_PATH, checked_public_url, soap_location
 
 __all__ = ["MAX_BODY_BYTES", "GatewayApp"]
 
@@ -40,7 +44,6 @@ access_log = logging.getLogger("smsc_soap.gateway.access")
 
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
 
-_SOAP_PATH = "/sys/soap.php"
 _STATUS_PATH = "/sys/status.php"
 _JSON_PATHS = {
     "/v1/status": "GET",
@@ -48,17 +51,20 @@ _JSON_PATHS = {
     "/v1/openapi.json": "GET",
 }
 _WSDL_ADDRESS = re.compile(rb'location="[^"]*"')
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class GatewayApp:
     """Answers status lookups through ``upstream``; ``host`` is the service's host, whose
-    namespace the served WSDL carries; ``clock`` is what the cache ages by."""
+    namespace the served WSDL carries; ``public_url`` the gateway's base URL as its clients
+    reach it, which the WSDL sends them to; ``clock`` is what the cache ages by."""
 
     def __init__(
         self,
         upstream: Upstream,
         *,
         host: str = "smsc.ru",
+        public_url: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.upstream = upstream
@@ -66,6 +72,9 @@ class GatewayApp:
         self.metrics = GatewayMetrics()
         upstream.limit_waits.subscribe(self.metrics.limiter_wait_seconds.observe)
         self._host = host
+        self._public_url = None if public_url is None else checked_public_url(public_url)
+        self.listening = "127.0.0.1"
+        """The host and port the gateway listens on, for a WSDL asked for without a Host."""
         self._in_flight = 0
         self._lock = threading.Lock()
 
@@ -86,7 +95,7 @@ class GatewayApp:
             reply, headers = self._answer(path, environ)
         except Exception:
             # A bug in the gateway: answered here rather than with the server's own page.
-            logger.exception("the gateway failed to answer %s", path)
+            logger.exception("the gateway failed to answer %s", _printable(path))
             reply, headers = _internal_error(path), []
         finally:
             self.metrics.in_flight.dec()
@@ -94,8 +103,8 @@ class GatewayApp:
                 self._in_flight -= 1
         access_log.info(
             "%s %s %s %.0f ms",
-            environ.get("REQUEST_METHOD"),
-            path,
+            _printable(str(environ.get("REQUEST_METHOD"))),
+            _printable(path),
             reply.status.split(" ")[0],
             (time.monotonic() - started) * 1000,
         )
@@ -118,14 +127,19 @@ class GatewayApp:
             body = read_body(environ)
         except RefusedBody as refused:
             return _text(refused.status, str(refused)), []
-        if path == _SOAP_PATH and method == "GET" and query.lower() == "wsdl":
+        if path == SOAP_PATH and method == "GET" and query.lower() == "wsdl":
             return self._wsdl(environ), []
-        if path == _SOAP_PATH and method == "POST":
+        if path == SOAP_PATH and method == "POST":
             return self._soap(body, str(environ.get("CONTENT_TYPE") or "") or None)
+        if path == SOAP_PATH:
+            text = "POST a SOAP request here; GET ?wsdl for the WSDL"
+            return _text("405 Method Not Allowed", text), [("Allow", "POST")]
         if path == _STATUS_PATH and method in ("GET", "POST"):
             return self._counted(
                 "http", serve_status_form(read_status_form(query, body), self.look_up)
             )
+        if path == _STATUS_PATH:
+            return _text("405 Method Not Allowed", "GET or POST"), [("Allow", "GET, POST")]
         if path in _JSON_PATHS:
             return self._json(path, method, query, body, environ)
         if path == "/healthz" and method == "GET":
@@ -167,37 +181,44 @@ class GatewayApp:
         return served.reply, list(served.headers)
 
     def look_up(self, lookup: Lookup) -> Answer:
-        """A status through the cache and the lookups in flight, or from the service."""
-        client = self.upstream.client(lookup.login, lookup.password)
-        key = (
-            self.upstream.pair_key(lookup.login, lookup.password),
-            lookup.operation,
-            lookup.phone,
-            lookup.message_id,
-            lookup.all,
-            lookup.query,
-        )
+        """A status through the cache and the lookups in flight, or from the service, at the
+        detail ``lookup`` asks for."""
+        pair = self.upstream.pair_key(lookup.login, lookup.password)
+        if lookup.operation == "get_status2":
+            asked = lookup
+            key: tuple[object, ...] = (
+                pair,
+                lookup.operation,
+                lookup.phone,
+                lookup.message_id,
+                lookup.all,
+                lookup.query,
+            )
+        else:
+            # One lookup at the fullest detail answers callers asking at every detail.
+            asked = replace(lookup, all=FULLEST)
+            key = (pair, lookup.phone, lookup.message_id)
 
         def send() -> MessageStatus:
             with (
-                self.upstream.turn(lookup.login, lookup.password),
+                self.upstream.client(lookup.login, lookup.password) as client,
                 self.upstream.limit_waits.watching(),
                 self.metrics.upstream_seconds.time(),
             ):
                 try:
-                    if lookup.operation == "get_status2":
+                    if asked.operation == "get_status2":
                         return client.get_status2(
-                            lookup.phone, lookup.message_id, lookup.all, lookup.query
+                            asked.phone, asked.message_id, asked.all, asked.query
                         )
-                    return client.get_status(lookup.phone, lookup.message_id, lookup.all)
+                    return client.get_status(asked.phone, asked.message_id, asked.all)
                 except MessageNotFoundError as error:
                     if not error.from_service:
                         raise
                     # Kept as the status -3 it is over status.php, so that it is cached like
                     # any status rather than asked about on every poll.
                     return MessageStatus(
-                        message_id=lookup.message_id,
-                        phone=lookup.phone,
+                        message_id=asked.message_id,
+                        phone=asked.phone,
                         status=StatusCode.NOT_FOUND,
                     )
 
@@ -206,17 +227,21 @@ class GatewayApp:
             self.metrics.cache_hits.inc()
         elif answer.source == "coalesced":
             self.metrics.coalesced.inc()
-        return answer
+        return replace(answer, status=at_detail(answer.status, lookup.all))
 
     def _wsdl(self, environ: Mapping[str, object]) -> Reply:
-        scheme = environ.get("wsgi.url_scheme", "http")
-        address = f'location="{scheme}://{environ.get("HTTP_HOST", "127.0.0.1")}{_SOAP_PATH}"'
-        document = _WSDL_ADDRESS.sub(address.encode(), shipped_wsdl(self._host))
+        address = soap_location(environ, self._public_url, self.listening)
+        document = _WSDL_ADDRESS.sub(lambda _: address.encode(), shipped_wsdl(self._host))
         return Reply("200 OK", "text/xml; charset=utf-8", document)
 
 
+def _printable(text: str) -> str:
+    """``text`` with control characters escaped: a path's %0A must not start a log line."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
 def _internal_error(path: str) -> Reply:
-    if path == _SOAP_PATH:
+    if path == SOAP_PATH:
         return fault_reply("SOAP-ENV:Server", "Internal Server Error")
     if path in _JSON_PATHS:
         return json_error("500 Internal Server Error", "the gateway failed; see its log")

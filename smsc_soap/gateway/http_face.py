@@ -11,8 +11,9 @@ password on; it refuses what it cannot pass on or does not do, in the service's 
 - more than ``MAX_MESSAGES`` messages, or phones and ids that do not pair up: error 1;
 - ``del=1``: error 5, the gateway answers lookups only.
 
-A lookup the service did not answer (a timeout, a broken reply) gets 502 or 504 with a line
-of text, as the service's own front answers when it fails.
+A lookup the service gave no status or error code for (an HTTP error, a broken reply, no
+connection, a timeout) gets 502 or 504 with a line of text saying which, as the service's own
+front answers when it fails.
 """
 
 from __future__ import annotations
@@ -26,7 +27,15 @@ from ..sandbox.reply import Reply
 from ..sandbox.status_endpoint import StatusForm, mass_item, status_reply
 from .lookups import Answer, Lookup
 from .reply_fields import http_fields
-from .served import MAX_MESSAGES, Served, failure_status, look_up_each, outcome_of
+from .served import (
+    MAX_MESSAGES,
+    Served,
+    failure_status,
+    failure_text,
+    look_up_each,
+    outcome_of,
+    outcome_of_code,
+)
 
 __all__ = ["serve_status_form"]
 
@@ -53,7 +62,7 @@ def serve_status_form(form: StatusForm, look_up: Callable[[Lookup], Answer]) -> 
         # As the service answers a request that fails: one error for the whole of it.
         return Served(status_reply(form, failed.code), outcomes)
     if failed is not None:
-        text = f"the service did not answer ({type(failed).__name__})"
+        text = failure_text(failed)
         return Served(
             Reply(failure_status(failed), "text/plain; charset=utf-8", text.encode()), outcomes
         )
@@ -76,4 +85,4 @@ def _outcome(result: Answer | SmscError) -> str:
 
 
 def _error(form: StatusForm, code: int) -> Served:
-    return Served(status_reply(form, code), (f"error_{code}",))
+    return Served(status_reply(form, code), (outcome_of_code(code),))

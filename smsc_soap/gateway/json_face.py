@@ -6,7 +6,9 @@ the HTTP status ``failure_status`` chooses (400 bad parameters, 401 error 2, 404
 429 held back by the limits, 503 IP blocked, 502 and 504 the service not answering). A list
 is answered 200 with one item per message, each a status or an ``ItemError``: one failed
 lookup does not fail the others. A body that is not JSON is answered 400, one that is not a
-``StatusesRequest`` 422, more than ``MAX_MESSAGES`` messages 413.
+``StatusesRequest`` 422 (with a line for each place it differs: pydantic's errors, read here
+from the cause ``mapped`` keeps, without the values sent), more than ``MAX_MESSAGES``
+messages 413.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import binascii
 import json
 from collections.abc import Callable
 from urllib.parse import parse_qsl
+
+from pydantic import ValidationError
 
 from ..codes import Outcome
 from ..errors import (
@@ -50,7 +54,7 @@ def serve_status(query: str, authorization: str, look_up: LookUp) -> Served:
     level = _LEVELS.get(params.get("all", ""))
     if not phone or not message_id or level is None:
         error = InvalidParametersError("phone and id are required; all is 0, 1 or 2")
-        return _failed(error, outcome="bad_request")
+        return _failed(error)
     login, password = credentials
     lookup = Lookup(login=login, password=password, phone=phone, message_id=message_id, all=level)
     (result,) = look_up_each([lookup], look_up)
@@ -72,16 +76,19 @@ def serve_statuses(body: bytes, authorization: str, look_up: LookUp) -> Served:
         with mapped(Step.BUILD):
             data = json.loads(body)
     except InvalidParametersError:
-        return _failed(InvalidParametersError("the body is not JSON"), outcome="bad_request")
+        return _failed(InvalidParametersError("the body is not JSON"))
     messages = data.get("messages") if isinstance(data, dict) else None
     if isinstance(messages, list) and len(messages) > MAX_MESSAGES:
         error = InvalidParametersError(f"at most {MAX_MESSAGES} messages in one request")
-        return _failed(error, status="413 Request Entity Too Large", outcome="bad_request")
+        return _failed(error, status="413 Request Entity Too Large")
     try:
         with mapped(Step.BUILD):
             request = StatusesRequest.model_validate(data)
     except InvalidParametersError as error:
-        return _failed(error, status="422 Unprocessable Entity", outcome="bad_request")
+        return _failed(
+            InvalidParametersError(_what_is_wrong(error)),
+            status="422 Unprocessable Entity",
+        )
     login, password = credentials
     lookups = [
         Lookup(
@@ -105,6 +112,22 @@ def serve_statuses(body: bytes, authorization: str, look_up: LookUp) -> Served:
             items.append(_status_body(lookup, result))
             outcomes.append(result.status.outcome.value)
     return Served(_json("200 OK", items), tuple(outcomes))
+
+
+def _what_is_wrong(error: InvalidParametersError) -> str:
+    """Where the body differs from a ``StatusesRequest`` and how, a line for each place,
+    without the values sent or pydantic's links."""
+    cause = error.__cause__
+    if not isinstance(cause, ValidationError):
+        return str(error)
+    return "; ".join(
+        f"{_place(found['loc'])}: {found['msg'].removeprefix('Value error, ')}"
+        for found in cause.errors(include_url=False, include_input=False, include_context=False)
+    )
+
+
+def _place(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location) or "the body"
 
 
 def _found(result: Answer | SmscError) -> Answer | SmscError:
@@ -135,13 +158,13 @@ def _credentials(authorization: str) -> tuple[str, str] | None:
 
 def _unauthorised() -> Served:
     error = AuthenticationError("the SMSC login and password are needed, in HTTP Basic auth")
-    return _failed(error, outcome="error_2")
+    return _failed(error)
 
 
-def _failed(error: SmscError, *, status: str | None = None, outcome: str | None = None) -> Served:
+def _failed(error: SmscError, *, status: str | None = None) -> Served:
     reply = _json(status or failure_status(error), ErrorBody(error=_detail(error)).model_dump())
     headers = (AUTHENTICATE,) if reply.status.startswith("401") else ()
-    return Served(reply, (outcome or outcome_of(error),), headers)
+    return Served(reply, (outcome_of(error),), headers)
 
 
 def _detail(error: SmscError) -> ErrorDetail:

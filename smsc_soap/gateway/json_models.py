@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    RootModel,
+    WithJsonSchema,
+)
 
 from ..codes import Outcome
 from .served import MAX_MESSAGES
@@ -86,9 +94,27 @@ class ItemError(_Frozen):
     error: ErrorDetail
 
 
+def _message_id(value: object) -> object:
+    """A message's id as its digits: the service's ids are whole numbers, 0 or more."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return value
+    raise ValueError("an id is a whole number, 0 or more, or a string of its digits")
+
+
+MessageId = Annotated[
+    str,
+    BeforeValidator(_message_id),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "pattern": "^[0-9]+$"}, {"type": "integer", "minimum": 0}]}
+    ),
+]
+
+
 class MessageRef(_Frozen):
     phone: str = Field(min_length=1)
-    id: Annotated[str, Field(min_length=1)] | int
+    id: MessageId
 
 
 class StatusesRequest(_Frozen):

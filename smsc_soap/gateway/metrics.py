@@ -16,14 +16,14 @@ class GatewayMetrics:
         self.registry = CollectorRegistry()
         self.lookups = Counter(
             "smsc_gateway_lookups",
-            "Lookups answered, by face (soap, http, json) and outcome (a status outcome,"
-            " error_N, or what stopped the lookup).",
+            "Lookups answered, by face (soap, http, json) and outcome (a status outcome such"
+            " as not_found, bad_request, error_N, or what stopped the lookup).",
             ["face", "outcome"],
             registry=self.registry,
         )
         self.upstream_seconds = Histogram(
             "smsc_gateway_upstream_seconds",
-            "Time taken by lookups sent to the service, limiter waits included.",
+            "Time taken by lookups sent to the service, limiter waits and retries included.",
             registry=self.registry,
         )
         self.limiter_wait_seconds = Histogram(

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from ..codes import Outcome
 from ..errors import (
     ApiError,
     AuthenticationError,
@@ -21,7 +22,15 @@ from ..sandbox.reply import Reply
 from ..service_limits import CONCURRENT_LIMIT
 from .lookups import Answer, Lookup
 
-__all__ = ["MAX_MESSAGES", "Served", "failure_status", "look_up_each", "outcome_of"]
+__all__ = [
+    "MAX_MESSAGES",
+    "Served",
+    "failure_status",
+    "failure_text",
+    "look_up_each",
+    "outcome_of",
+    "outcome_of_code",
+]
 
 MAX_MESSAGES = 100
 """The most messages one request of the HTTP or JSON face may ask about."""
@@ -36,6 +45,9 @@ _STATUSES: tuple[tuple[type[SmscError], str], ...] = (
     (IPBlockedError, "503 Service Unavailable"),
     (RequestTimeoutError, "504 Gateway Timeout"),
 )
+
+
+_CODE_OUTCOMES = {1: "bad_request", 3: Outcome.NOT_FOUND.value}
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,19 @@ def failure_status(error: SmscError) -> str:
     return "502 Bad Gateway"
 
 
+def failure_text(error: SmscError) -> str:
+    """What happened to a lookup that got neither a status nor an error code: the service
+    answered an HTTP error or something unreadable, could not be reached, or was too slow."""
+    return f"the lookup failed: {error} ({type(error).__name__})"
+
+
 def outcome_of(error: SmscError) -> str:
-    """A failed lookup as the metrics count it: ``error_N``, or ``upstream_failed``."""
-    return f"error_{error.code}" if isinstance(error, ApiError) else "upstream_failed"
+    """A failed lookup as the metrics count it: as ``outcome_of_code`` its error code, or
+    ``upstream_failed``."""
+    return outcome_of_code(error.code) if isinstance(error, ApiError) else "upstream_failed"
+
+
+def outcome_of_code(code: int) -> str:
+    """An error code as the metrics count it on every face: ``bad_request`` (1),
+    ``not_found`` (3, as a status -3 is), or ``error_N``."""
+    return _CODE_OUTCOMES.get(code, f"error_{code}")

@@ -31,6 +31,8 @@ class Gateway(WaitressServer):
             max_body_bytes=MAX_BODY_BYTES,
         )
         self.app = app
+        bound, _, bound_port = self.url.removeprefix("http://").rpartition(":")
+        app.listening = f"[{bound}]:{bound_port}" if ":" in bound else f"{bound}:{bound_port}"
 
     def stop(self, grace: float = 10.0) -> bool:  # type: ignore[override]
         """Stop accepting, let requests in flight finish for up to ``grace`` seconds, then

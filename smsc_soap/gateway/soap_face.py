@@ -16,6 +16,7 @@ from ..sandbox.reply import Reply
 from ..sandbox.soap_endpoint import fault_reply, read_operation, status_envelope
 from .lookups import Answer, Lookup
 from .reply_fields import soap_fields
+from .served import failure_text, outcome_of_code
 
 __all__ = ["Answered", "SoapLookup", "answer_soap", "read_soap_lookup"]
 
@@ -52,7 +53,7 @@ def read_soap_lookup(body: bytes, content_type: str | None) -> SoapLookup | Repl
 class Answered:
     reply: Reply
     outcome: str
-    """For the metrics: the status's outcome, ``error_N`` or ``fault``."""
+    """For the metrics: the status's outcome, ``outcome_of_code`` an error's, or ``fault``."""
     answer: Answer | None = None
 
 
@@ -71,8 +72,7 @@ def answer_soap(lookup: SoapLookup, look_up: Callable[[SoapLookup], Answer]) -> 
     except ApiError as error:
         return _error(lookup, error.code)
     except SmscError as error:
-        reason = f"The service did not answer ({type(error).__name__})"
-        return Answered(fault_reply("SOAP-ENV:Server", reason), "fault")
+        return Answered(fault_reply("SOAP-ENV:Server", failure_text(error)), "fault")
     if answer.status.outcome is Outcome.NOT_FOUND:  # over SOAP an unknown message is error 3
         return _error(lookup, 3)
     reply = _reply(lookup, soap_fields(answer.status, lookup.all))
@@ -80,7 +80,7 @@ def answer_soap(lookup: SoapLookup, look_up: Callable[[SoapLookup], Answer]) -> 
 
 
 def _error(lookup: SoapLookup, code: int) -> Answered:
-    return Answered(_reply(lookup, [("error", str(code))]), f"error_{code}")
+    return Answered(_reply(lookup, [("error", str(code))]), outcome_of_code(code))
 
 
 def _reply(lookup: SoapLookup, fields: list[tuple[str, str]]) -> Reply:

@@ -4,6 +4,10 @@ Every client shares one limit store, so all callers of a login (and, with Redis,
 gateway replica) keep the service's limits together, and the clients' shared lockout answers
 a stale password without asking the service again. The store's calls pass through
 ``limit_waits``, which tells how long lookups waited for a place within the limits.
+
+At most ``MAX_CLIENTS`` clients are kept, the least recently used let go first, so that
+callers with ever new (or wrong) passwords cannot grow the gateway without bound. A client
+let go is closed once the lookups using it are done.
 """
 
 from __future__ import annotations
@@ -11,65 +15,91 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from ..client import StatusClient
 from ..limit_stores import LimitStore
 from .limit_waits import LimitWaits
 
-__all__ = ["Upstream"]
+__all__ = ["MAX_CLIENTS", "Upstream"]
+
+MAX_CLIENTS = 1_000
+"""The most login-and-password pairs whose clients are kept."""
 
 ClientFactory = Callable[..., StatusClient]
 
 
+@dataclass
+class _Kept:
+    client: StatusClient
+    users: int = 0
+    let_go: bool = False
+
+
 class Upstream:
     """``StatusClient``s made by ``make_client(login, password, limits=store)``, kept per
-    credential pair under a salted hash of it."""
+    credential pair under a salted hash of it, ``max_clients`` at most."""
 
-    def __init__(self, store: LimitStore, make_client: ClientFactory) -> None:
+    def __init__(
+        self, store: LimitStore, make_client: ClientFactory, *, max_clients: int = MAX_CLIENTS
+    ) -> None:
         self.limit_waits = LimitWaits(store)
         self.store: LimitStore = self.limit_waits
         self._make_client = make_client
+        self._max_clients = max_clients
         self._salt = os.urandom(16)
-        self._clients: dict[str, StatusClient] = {}
-        self._unproven: dict[str, threading.Lock] = {}
-        self._proven: set[str] = set()
+        self._clients: OrderedDict[str, _Kept] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        """The clients kept."""
+        return len(self._clients)
 
     def pair_key(self, login: str, password: str) -> str:
         """Tells pairs apart without keeping the password."""
         digest = hashlib.sha256(self._salt + f"{login}\0{password}".encode())
         return digest.hexdigest()
 
-    def client(self, login: str, password: str) -> StatusClient:
-        key = self.pair_key(login, password)
-        with self._lock:
-            found = self._clients.get(key)
-            if found is None:
-                found = self._clients[key] = self._make_client(login, password, limits=self.store)
-            return found
-
     @contextmanager
-    def turn(self, login: str, password: str) -> Iterator[None]:
-        """Until the service has answered a pair with a status, its lookups go one at a time
-        here: the client would hold them back anyway, and waiting here wakes the next one as
-        soon as the first is answered."""
+    def client(self, login: str, password: str) -> Iterator[StatusClient]:
+        """The pair's client, for as long as the ``with`` block uses it."""
         key = self.pair_key(login, password)
         with self._lock:
-            proven = key in self._proven
-            lock = None if proven else self._unproven.setdefault(key, threading.Lock())
-        if lock is None:
-            yield
-            return
-        with lock:
-            yield
+            kept = self._clients.get(key)
+            if kept is None:
+                kept = self._clients[key] = _Kept(
+                    self._make_client(login, password, limits=self.store)
+                )
+            self._clients.move_to_end(key)
+            kept.users += 1
+            idle = self._let_go_over_the_bound()
+        for client in idle:
+            client.close()
+        try:
+            yield kept.client
+        finally:
             with self._lock:
-                self._proven.add(key)
-                self._unproven.pop(key, None)
+                kept.users -= 1
+                done = kept.let_go and kept.users == 0
+            if done:
+                kept.client.close()
+
+    def _let_go_over_the_bound(self) -> list[StatusClient]:
+        """Lets the least recently used clients go; those no lookup uses, to close now."""
+        idle = []
+        while len(self._clients) > self._max_clients:
+            _, oldest = self._clients.popitem(last=False)
+            oldest.let_go = True
+            if oldest.users == 0:
+                idle.append(oldest.client)
+        return idle
 
     def close(self) -> None:
         with self._lock:
-            for client in self._clients.values():
-                client.close()
+            kept = list(self._clients.values())
             self._clients.clear()
+        for each in kept:
+            each.client.close()
