@@ -117,7 +117,9 @@ def test_a_batch_of_100_against_a_slow_service_never_stalls_the_loop(slow_sandbo
     statuses, lag = asyncio.run(run())
 
     assert statuses == {str(n): StatusCode(n % 3) for n in range(100)}
-    assert lag < 0.05
+    # A lookup run on the loop would stall it for the whole 200 ms round trip; the margin
+    # below that is for a shared machine (and a first run compiling the modules it loads).
+    assert lag < 0.15
 
 
 def test_a_lookup_cancelled_in_flight_shuts_its_socket_and_gives_its_place_back() -> None:

@@ -13,7 +13,7 @@ from smsc_soap import RetryPolicy
 from smsc_soap.gateway import Gateway
 from smsc_soap.gateway.lookups import Lookup
 from smsc_soap.sandbox import Sandbox, SandboxOptions
-from smsc_soap.sandbox.status_endpoint import read_status_form
+from smsc_soap.serving.status_php import read_status_form
 
 from gateway_setup import (
     DELIVERED,

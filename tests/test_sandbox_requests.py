@@ -19,8 +19,8 @@ from lxml import etree
 import smsc_soap.sandbox
 from smsc_soap import RetryPolicy, StatusClient, StatusCode
 from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
-from smsc_soap.sandbox.app import MAX_BODY_BYTES
-from smsc_soap.sandbox.request_reader import UnreadableRequest, read_request
+from smsc_soap.serving.body import MAX_BODY_BYTES
+from smsc_soap.serving.request_reader import UnreadableRequest, read_request
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 MESSAGE = BookMessage(id="1", phone="79990000001", status=1, message="Привет")

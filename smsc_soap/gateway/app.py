@@ -21,10 +21,10 @@ from dataclasses import replace
 from ..codes import StatusCode
 from ..errors import MessageNotFoundError
 from ..models import MessageStatus
-from ..sandbox.app import MAX_BODY_BYTES, RefusedBody, read_body
-from ..sandbox.reply import Reply
-from ..sandbox.soap_endpoint import fault_reply
-from ..sandbox.status_endpoint import read_status_form
+from ..serving.body import MAX_BODY_BYTES, RefusedBody, read_body
+from ..serving.reply import Reply
+from ..serving.soap import fault_reply
+from ..serving.status_php import read_status_form
 from ..wsdl.shipped import shipped_wsdl
 from .detail import FULLEST, at_detail
 from .http_face import serve_status_form

@@ -22,9 +22,9 @@ from collections.abc import Callable
 
 from ..codes import Outcome
 from ..errors import ApiError, SmscError
-from ..sandbox.fields import not_found_fields
-from ..sandbox.reply import Reply
-from ..sandbox.status_endpoint import StatusForm, mass_item, status_reply
+from ..serving.fields import not_found_fields
+from ..serving.reply import Reply
+from ..serving.status_php import StatusForm, mass_item, status_reply
 from .lookups import Answer, Lookup
 from .reply_fields import http_fields
 from .served import (

@@ -30,7 +30,7 @@ from ..errors import (
     SmscError,
 )
 from ..failures import Step, mapped
-from ..sandbox.reply import Reply
+from ..serving.reply import Reply
 from ..status_columns import status_fields
 from .json_models import ErrorBody, ErrorDetail, ItemError, StatusBody, StatusesRequest
 from .lookups import Answer, Lookup

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..models import MOSCOW_TIME, HlrInfo, MessageStatus
-from ..sandbox.fields import HTTP_ORDER, SOAP_ORDER
+from ..serving.fields import HTTP_ORDER, SOAP_ORDER
 
 __all__ = ["http_fields", "soap_fields"]
 

@@ -18,8 +18,8 @@ from ..errors import (
     RequestTimeoutError,
     SmscError,
 )
-from ..sandbox.reply import Reply
 from ..service_limits import CONCURRENT_LIMIT
+from ..serving.reply import Reply
 from .lookups import Answer, Lookup
 
 __all__ = [

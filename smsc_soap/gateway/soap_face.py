@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from ..codes import Outcome
 from ..errors import ApiError, SmscError
-from ..sandbox.reply import Reply
-from ..sandbox.soap_endpoint import fault_reply, read_operation, status_envelope
+from ..serving.reply import Reply
+from ..serving.soap import fault_reply, read_operation, status_envelope
 from .lookups import Answer, Lookup
 from .reply_fields import soap_fields
 from .served import failure_text, outcome_of_code

@@ -6,9 +6,9 @@ service's rules and rough edges.
 with the real client.
 """
 
+from ..serving.reply import Fault
 from .app import SandboxApp, SandboxOptions
 from .book import BookError, BookMessage, MessageBook, default_book
-from .reply import Fault
 from .server import Sandbox
 from .smpp_server import SmppServer
 

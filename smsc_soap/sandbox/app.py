@@ -13,25 +13,25 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from ..models import MOSCOW_TIME
+from ..serving.body import RefusedBody, read_body
+from ..serving.fields import Fields
+from ..serving.reply import Fault, Reply
+from ..serving.soap import fault_reply
+from ..serving.status_php import read_status_form
 from ..wsdl.shipped import shipped_wsdl
 from .book import MessageBook
 from .fields import message_fields
 from .limits import ServiceLimits
-from .reply import Fault, Reply
-from .soap_endpoint import answer_soap, fault_reply
-from .status_endpoint import answer_status, read_status_form
+from .soap_endpoint import answer_soap
+from .status_endpoint import answer_status
 
-__all__ = ["MAX_BODY_BYTES", "RefusedBody", "SandboxApp", "SandboxOptions", "read_body"]
+__all__ = ["SandboxApp", "SandboxOptions"]
 
 logger = logging.getLogger("smsc_soap.sandbox")
 
-Fields = list[tuple[str, str]]
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
 
-MAX_BODY_BYTES = 1 << 20
-"""The largest request body the sandbox reads; a longer one is answered 413."""
 _SOAP_PATH = "/sys/soap.php"
-_DIGITS = re.compile(r"[0-9]+", re.ASCII)
 _WSDL_ADDRESS = re.compile(rb'location="[^"]*"')
 
 
@@ -153,28 +153,6 @@ class SandboxApp:
         if self.options.fault_rate and self._random.random() < self.options.fault_rate:
             return self.options.fault_kind
         return None
-
-
-class RefusedBody(ValueError):
-    def __init__(self, status: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def read_body(environ: Mapping[str, object]) -> bytes:
-    declared = str(environ.get("CONTENT_LENGTH") or "0").strip()
-    if not _DIGITS.fullmatch(declared):
-        raise RefusedBody("400 Bad Request", f"Content-Length is not a size: {declared!r}")
-    length = int(declared)
-    if length > MAX_BODY_BYTES:
-        raise RefusedBody(
-            "413 Request Entity Too Large", f"the body is over {MAX_BODY_BYTES} bytes"
-        )
-    stream = environ.get("wsgi.input")
-    if not length or not hasattr(stream, "read"):
-        return b""
-    body = stream.read(length)
-    return body if isinstance(body, bytes) else b""
 
 
 def _internal_error(path: str, error: Exception) -> Reply:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..codes import MessageType, StatusCode
+from ..codes import MessageType
 from ..models import MOSCOW_TIME
+from ..serving.fields import Fields
 from .book import BookMessage
 
-__all__ = ["HTTP_ORDER", "SOAP_ORDER", "message_fields", "not_found_fields"]
+__all__ = ["message_fields"]
 
 _STATUS_NAMES = {
     -3: "Сообщение не найдено",
@@ -26,32 +27,11 @@ _STATUS_NAMES = {
     25: "Недоступный номер",
 }
 _HLR = ("imsi", "msc", "mcc", "mnc", "cn", "net", "rcn", "rnet")
-_SENT = ("send_date", "send_timestamp", "phone", "cost", "sender_id", "status_name", "message")
-
-# SOAP: the WSDL's declared order, with sms_cnt (documented for all=1, not declared) last.
-SOAP_ORDER: dict[int, tuple[str, ...]] = {
-    0: ("status", "last_date", "last_timestamp", "err"),
-    1: ("status", "last_date", "last_timestamp", "err", *_SENT, "sms_cnt"),
-    2: ("status", "last_date", "last_timestamp", "err", *_SENT, "operator", "region", "sms_cnt"),
-}
-# status.php with fmt=2/3, as its page lists the fields.
-HTTP_ORDER: dict[int, tuple[str, ...]] = {
-    0: ("status", "last_date", "last_timestamp", "flag", "err"),
-    1: (
-        *("status", "last_date", "last_timestamp", "flag", "err", *_SENT),
-        *("comment", "type", "sms_cnt"),
-    ),
-    2: (
-        *("status", "last_date", "last_timestamp", "flag", "err", *_SENT),
-        *("comment", "mccmnc", "country", "operator", "operator_orig", "region", "type"),
-        "sms_cnt",
-    ),
-}
 
 
 def message_fields(
     message: BookMessage, order: tuple[str, ...], *, started: datetime, now: datetime
-) -> list[tuple[str, str]]:
+) -> Fields:
     """The fields in ``order`` (HLR requests add theirs after ``err``), as text."""
     status, changed = message.state(started, now)
     sent = message.sent_at(started)
@@ -83,10 +63,6 @@ def message_fields(
         after_err = names.index("err") + 1
         names[after_err:after_err] = _HLR
     return [(name, values[name]) for name in names]
-
-
-def not_found_fields() -> list[tuple[str, str]]:
-    return [("status", str(StatusCode.NOT_FOUND.value))]
 
 
 def _date(moment: datetime) -> str:

@@ -3,8 +3,9 @@ and its SMPP face beside it when asked for."""
 
 from __future__ import annotations
 
+from ..serving.body import MAX_BODY_BYTES
 from ..waitress_server import WaitressServer
-from .app import MAX_BODY_BYTES, SandboxApp
+from .app import SandboxApp
 from .smpp_server import SmppServer
 
 __all__ = ["Sandbox"]

@@ -1,60 +1,18 @@
-"""``POST /sys/soap.php``: get_status and get_status2, answered as the service answers them.
-
-Replies are in the namespace the request used (each host has its own), with a qualified top
-element and unqualified children; API errors are ``<error>N</error>`` replies, not faults.
-"""
+"""``POST /sys/soap.php``: get_status and get_status2, answered from the sandbox's book as the
+service answers them (``smsc_soap.serving.soap`` reads the request and writes the reply)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from lxml import etree
-
-from ..hosts import service_namespace
-from .fields import SOAP_ORDER
-from .reply import Reply
-from .request_reader import UnreadableRequest, read_request
+from ..serving.fields import SOAP_ORDER, Fields
+from ..serving.reply import Reply
+from ..serving.soap import LEVELS, REPLY_ELEMENTS, fault_reply, read_operation, status_envelope
 
 if TYPE_CHECKING:
-    from .app import Fields, SandboxApp
+    from .app import SandboxApp
 
-__all__ = ["SOAP_ENVELOPE_NS", "answer_soap", "fault_reply", "status_envelope"]
-
-SOAP_ENVELOPE_NS = "http://schemas.xmlsoap.org/soap/envelope/"
-
-_REPLY_ELEMENTS = {"status": "StatusResponse", "status2": "Status2Response"}
-_ALL = {"": 0, "0": 0, "1": 1, "2": 2}
-
-
-@dataclass(frozen=True)
-class SoapOperation:
-    """A request's operation element: its local name, namespace and children's text."""
-
-    name: str
-    namespace: str
-    params: dict[str, str]
-
-
-def read_operation(body: bytes, content_type: str | None) -> SoapOperation | Reply:
-    """The status operation a SOAP request asks for, or the Fault that refuses it."""
-    try:
-        root = read_request(body, content_type)
-    except UnreadableRequest as error:
-        return fault_reply("SOAP-ENV:Client", f"Bad Request: {error}")
-    found = root.find(f"{{{SOAP_ENVELOPE_NS}}}Body")
-    operation = None if found is None else next(found.iterchildren(tag=etree.Element), None)
-    name = "" if operation is None else etree.QName(operation).localname
-    if operation is None or name not in _REPLY_ELEMENTS:
-        return fault_reply("SOAP-ENV:Client", f"Procedure '{name}' not present")
-    return SoapOperation(
-        name=name,
-        namespace=etree.QName(operation).namespace or service_namespace("smsc.ru"),
-        params={
-            etree.QName(child).localname: child.text or ""
-            for child in operation.iterchildren(tag=etree.Element)
-        },
-    )
+__all__ = ["answer_soap"]
 
 
 def answer_soap(app: SandboxApp, body: bytes, content_type: str | None = None) -> Reply:
@@ -67,7 +25,7 @@ def answer_soap(app: SandboxApp, body: bytes, content_type: str | None = None) -
         return fault_reply("SOAP-ENV:Server", "Internal Server Error")
     fields = _answer(app, params, needs_query=name == "status2")
     charset = app.options.soap_charset
-    document = status_envelope(operation.namespace, _REPLY_ELEMENTS[name], fields, charset)
+    document = status_envelope(operation.namespace, REPLY_ELEMENTS[name], fields, charset)
     return Reply("200 OK", f"text/xml; charset={charset}", document, fault)
 
 
@@ -81,11 +39,11 @@ def _answer(app: SandboxApp, params: dict[str, str], *, needs_query: bool) -> Fi
         if (
             not phone
             or not message_id
-            or all not in _ALL
+            or all not in LEVELS
             or (needs_query and "query" not in params)
         ):
             return [("error", "1")]
-        found = app.look_up(params.get("login", ""), phone, message_id, SOAP_ORDER[_ALL[all]])
+        found = app.look_up(params.get("login", ""), phone, message_id, SOAP_ORDER[LEVELS[all]])
     if found is None:  # over SOAP an unknown message is error 3
         return [("error", "3")]
     if isinstance(found, int):
@@ -97,27 +55,3 @@ def _with_undeclared(fields: Fields, app: SandboxApp) -> Fields:
     undeclared = list(app.options.undeclared)
     at = {"start": 0, "middle": len(fields) // 2, "end": len(fields)}[app.options.undeclared_at]
     return [*fields[:at], *undeclared, *fields[at:]]
-
-
-def status_envelope(namespace: str, element: str, fields: Fields, charset: str) -> bytes:
-    envelope = etree.Element(
-        f"{{{SOAP_ENVELOPE_NS}}}Envelope", nsmap={"SOAP-ENV": SOAP_ENVELOPE_NS, "ns1": namespace}
-    )
-    body = etree.SubElement(envelope, f"{{{SOAP_ENVELOPE_NS}}}Body")
-    wrapper = etree.SubElement(etree.SubElement(body, f"{{{namespace}}}{element}"), "statusresult")
-    for name, value in fields:
-        etree.SubElement(wrapper, name).text = value
-    return cast(bytes, etree.tostring(envelope, xml_declaration=True, encoding=charset))
-
-
-def fault_reply(faultcode: str, faultstring: str) -> Reply:
-    envelope = etree.Element(
-        f"{{{SOAP_ENVELOPE_NS}}}Envelope", nsmap={"SOAP-ENV": SOAP_ENVELOPE_NS}
-    )
-    fault = etree.SubElement(
-        etree.SubElement(envelope, f"{{{SOAP_ENVELOPE_NS}}}Body"), f"{{{SOAP_ENVELOPE_NS}}}Fault"
-    )
-    etree.SubElement(fault, "faultcode").text = faultcode
-    etree.SubElement(fault, "faultstring").text = faultstring
-    document = etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
-    return Reply("500 Internal Server Error", "text/xml; charset=utf-8", document)

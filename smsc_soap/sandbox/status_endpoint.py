@@ -1,110 +1,25 @@
-"""``/sys/status.php``: the HTTP status API in its four formats, for one or many messages.
-
-Answers in windows-1251 unless ``charset`` asks for utf-8 or koi8-r, as the service does.
-"""
+"""``/sys/status.php``: the HTTP status API answered from the sandbox's book, for one message
+or many (``smsc_soap.serving.status_php`` reads the request and writes the reply)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl
-from xml.sax.saxutils import escape
 
-from ..errors import API_ERROR_DESCRIPTIONS
-from .fields import HTTP_ORDER, not_found_fields
-from .reply import Reply
+from ..serving.fields import HTTP_ORDER, Fields, not_found_fields
+from ..serving.reply import Reply
+from ..serving.status_php import StatusAnswer, StatusForm, mass_item, status_reply
 
 if TYPE_CHECKING:
-    from .app import Fields, SandboxApp
+    from .app import SandboxApp
 
-__all__ = [
-    "StatusAnswer",
-    "StatusForm",
-    "answer_status",
-    "mass_item",
-    "read_status_form",
-    "status_reply",
-]
-
-_CHARSETS = {"utf-8", "koi8-r", "windows-1251"}
-_NUMBERS = {"status", "last_timestamp", "flag", "err", "send_timestamp", "type", "sms_cnt"}
-# fmt=0 and fmt=1 leave these out; fmt=0 renames the first two.
-_FMT0_LABELS = {"status": "Status", "last_date": "check_time"}
-_FMT0_SKIPS = {"last_timestamp", "flag", "send_timestamp", "sms_cnt"}
-_FMT1_SKIPS = {"last_date", "flag", "send_date", "sms_cnt"}
-
-StatusAnswer = list["Fields"] | int | str
-"""A reply's items, an error code, or "OK" for a deletion."""
-
-
-@dataclass(frozen=True)
-class StatusForm:
-    """A status.php request: its parameters, and what they say about the reply."""
-
-    params: dict[str, str]
-    fmt: str
-    charset: str
-    ids: list[str]
-    phones: list[str]
-    mass: bool
-    """A comma list (of one message, too): the reply is a list whose items name their message."""
-
-    @property
-    def well_formed(self) -> bool:
-        """As many phones as ids, none empty, and a known ``all``."""
-        return (
-            len(self.ids) == len(self.phones)
-            and all(self.ids + self.phones)
-            and self.params.get("all", "0") in ("0", "1", "2")
-        )
-
-    def __repr__(self) -> str:  # the parameters hold the password
-        return f"StatusForm(fmt={self.fmt}, ids={len(self.ids)})"
-
-
-def read_status_form(query: str, body: bytes) -> StatusForm:
-    """The parameters of a GET's query and a POST's form together, the form's winning."""
-    params = dict(parse_qsl(query, keep_blank_values=True))
-    params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    charset = params.get("charset", "").lower()
-    return StatusForm(
-        params=params,
-        fmt=params.get("fmt", "0") if params.get("fmt") in ("0", "1", "2", "3") else "0",
-        charset=charset if charset in _CHARSETS else "windows-1251",
-        ids=_list(params.get("id", "")),
-        phones=_list(params.get("phone", "")),
-        mass="," in params.get("id", ""),
-    )
+__all__ = ["answer_status"]
 
 
 def answer_status(app: SandboxApp, form: StatusForm) -> Reply:
     fault = app.fault_for(form.ids)
     reply = status_reply(form, _answer(app, form))
     return replace(reply, fault="http_500" if fault == "soap_fault" else fault)
-
-
-def status_reply(form: StatusForm, answer: StatusAnswer) -> Reply:
-    """``answer`` written in the format and charset ``form`` asks for."""
-    text = _RENDER[form.fmt](answer)
-    content_type = {"2": "text/xml", "3": "application/json"}.get(form.fmt, "text/plain")
-    return Reply(
-        "200 OK",
-        f"{content_type}; charset={form.charset}",
-        text.encode(form.charset, errors="replace"),
-    )
-
-
-def mass_item(fields: Fields, phone: str, message_id: str) -> Fields:
-    """An item of a mass reply: the message's fields, then the message it is about."""
-    return [*fields, ("id", message_id), ("phone", phone)]
-
-
-def _list(text: str) -> list[str]:
-    # "To preserve the format of a multiple request" a single id may end with a comma.
-    items = text.split(",")
-    return items[:-1] if len(items) > 1 and items[-1] == "" else items
 
 
 def _answer(app: SandboxApp, form: StatusForm) -> StatusAnswer:
@@ -133,58 +48,3 @@ def _answer(app: SandboxApp, form: StatusForm) -> StatusAnswer:
                 found = not_found_fields()
             items.append(mass_item(found, phone, message_id) if form.mass else found)
         return items
-
-
-def _fmt0(answer: StatusAnswer) -> str:
-    if isinstance(answer, int):
-        return f"ERROR = {answer} ({API_ERROR_DESCRIPTIONS.get(answer, '')})"
-    if isinstance(answer, str):
-        return answer
-    return "\n".join(
-        ", ".join(
-            f"{_FMT0_LABELS.get(name, name)} = {value}"
-            for name, value in item
-            if name not in _FMT0_SKIPS
-        )
-        for item in answer
-    )
-
-
-def _fmt1(answer: StatusAnswer) -> str:
-    if isinstance(answer, int):
-        return f"0,-{answer}"
-    if isinstance(answer, str):
-        return answer
-    return "\n".join(",".join(v for name, v in item if name not in _FMT1_SKIPS) for item in answer)
-
-
-def _fmt2(answer: StatusAnswer) -> str:
-    if isinstance(answer, int):
-        description = escape(API_ERROR_DESCRIPTIONS.get(answer, ""))
-        return f"<result><error>{description}</error><error_code>{answer}</error_code></result>"
-    if isinstance(answer, str):
-        return f"<result>{answer}</result>"
-    items = [
-        "<sms>" + "".join(f"<{n}>{escape(v)}</{n}>" for n, v in item) + "</sms>" for item in answer
-    ]
-    return "<list>" + "".join(items) + "</list>" if _is_mass(answer) else items[0]
-
-
-def _fmt3(answer: StatusAnswer) -> str:
-    if isinstance(answer, int):
-        return json.dumps({"error": API_ERROR_DESCRIPTIONS.get(answer, ""), "error_code": answer})
-    if isinstance(answer, str):
-        return json.dumps({"result": answer})
-    objects = [
-        {n: int(v) if n in _NUMBERS and v.lstrip("-").isdigit() else v for n, v in item}
-        for item in answer
-    ]
-    return json.dumps(objects if _is_mass(answer) else objects[0], ensure_ascii=False)
-
-
-def _is_mass(items: list[Fields]) -> bool:
-    # Items of a mass request carry their id (see _answer); a single reply does not.
-    return any(name == "id" for name, _ in items[0])
-
-
-_RENDER: dict[str, Callable[[StatusAnswer], str]] = {"0": _fmt0, "1": _fmt1, "2": _fmt2, "3": _fmt3}

@@ -1,4 +1,4 @@
-"""A sandbox reply, and the faults it can be turned into."""
+"""A reply as the service would send it, and the faults the sandbox can turn it into."""
 
 from __future__ import annotations
 

@@ -1,0 +1,36 @@
+"""The fields of a status reply, in the orders the service writes them."""
+
+from __future__ import annotations
+
+from ..codes import StatusCode
+
+__all__ = ["HTTP_ORDER", "SOAP_ORDER", "Fields", "not_found_fields"]
+
+Fields = list[tuple[str, str]]
+"""A reply's fields, in order, as text."""
+
+_SENT = ("send_date", "send_timestamp", "phone", "cost", "sender_id", "status_name", "message")
+
+# SOAP: the WSDL's declared order, with sms_cnt (documented for all=1, not declared) last.
+SOAP_ORDER: dict[int, tuple[str, ...]] = {
+    0: ("status", "last_date", "last_timestamp", "err"),
+    1: ("status", "last_date", "last_timestamp", "err", *_SENT, "sms_cnt"),
+    2: ("status", "last_date", "last_timestamp", "err", *_SENT, "operator", "region", "sms_cnt"),
+}
+# status.php with fmt=2/3, as its page lists the fields.
+HTTP_ORDER: dict[int, tuple[str, ...]] = {
+    0: ("status", "last_date", "last_timestamp", "flag", "err"),
+    1: (
+        *("status", "last_date", "last_timestamp", "flag", "err", *_SENT),
+        *("comment", "type", "sms_cnt"),
+    ),
+    2: (
+        *("status", "last_date", "last_timestamp", "flag", "err", *_SENT),
+        *("comment", "mccmnc", "country", "operator", "operator_orig", "region", "type"),
+        "sms_cnt",
+    ),
+}
+
+
+def not_found_fields() -> list[tuple[str, str]]:
+    return [("status", str(StatusCode.NOT_FOUND.value))]
