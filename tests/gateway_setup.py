@@ -6,10 +6,11 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from smsc_soap import Clock, StatusClient
+from smsc_soap import Clock, RetryPolicy, StatusClient
 from smsc_soap.gateway import Gateway, GatewayApp, Upstream
 from smsc_soap.limit_stores import LimitStore, open_limit_store
 from smsc_soap.sandbox import Sandbox, SandboxApp, SandboxOptions, default_book
@@ -73,3 +74,20 @@ def start_gateway(
 
     upstream = Upstream(limits, make_client)
     return Gateway(GatewayApp(upstream, clock=(clock or ManualClock()).monotonic))
+
+
+@contextmanager
+def gateway_to_a_failing_service(fault: str | None, **client_options: Any) -> Iterator[Gateway]:
+    """A started gateway whose service answers DELIVERED with ``fault`` (an error page), or
+    without one in 300 ms, longer than clients given a short read timeout wait; no retries."""
+    service = CountingSandbox(
+        SandboxOptions(
+            faults={DELIVERED[1]: fault} if fault else {},  # type: ignore[dict-item]
+            latency_ms=0 if fault else 300,
+        )
+    )
+    with (
+        Sandbox(service) as sandbox,
+        start_gateway(sandbox, retry=RetryPolicy.disabled(), **client_options) as gateway,
+    ):
+        yield gateway

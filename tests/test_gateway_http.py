@@ -9,7 +9,6 @@ import re
 import pytest
 import requests
 
-from smsc_soap import RetryPolicy
 from smsc_soap.gateway import Gateway
 from smsc_soap.gateway.lookups import Lookup
 from smsc_soap.sandbox import Sandbox, SandboxOptions
@@ -23,6 +22,7 @@ from gateway_setup import (
     UNKNOWN,
     WITH_REGION,
     CountingSandbox,
+    gateway_to_a_failing_service,
     start_gateway,
 )
 from manual_clock import ManualClock
@@ -215,16 +215,7 @@ def test_a_lookup_the_service_did_not_answer_gets_502_or_504(
     expected_status: int,
     expected_text: str,
 ) -> None:
-    service = CountingSandbox(
-        SandboxOptions(
-            faults={DELIVERED[1]: fault} if fault else {},  # type: ignore[dict-item]
-            latency_ms=0 if fault else 300,
-        )
-    )
-    with (
-        Sandbox(service) as sandbox,
-        start_gateway(sandbox, retry=RetryPolicy.disabled(), **options) as gateway,
-    ):
+    with gateway_to_a_failing_service(fault, **options) as gateway:
         reply = _status_php(gateway.url, **CREDENTIALS, phone=DELIVERED[0], id=DELIVERED[1])
     assert reply.status_code == expected_status
     assert re.match(expected_text, reply.text), reply.text

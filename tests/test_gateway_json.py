@@ -12,7 +12,7 @@ from jsonschema import ValidationError
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 
-from smsc_soap import RetryPolicy, StatusClient
+from smsc_soap import StatusClient
 from smsc_soap.cli.output import ALL_RESULT_COLUMNS, ERROR_COLUMNS
 from smsc_soap.errors import (
     ApiError,
@@ -30,7 +30,7 @@ from smsc_soap.gateway import Gateway
 from smsc_soap.gateway.json_models import StatusBody
 from smsc_soap.gateway.served import failure_status
 from smsc_soap.limit_stores import open_limit_store
-from smsc_soap.sandbox import Sandbox, SandboxOptions
+from smsc_soap.sandbox import Sandbox
 
 from gateway_setup import (
     DELIVERED,
@@ -40,6 +40,7 @@ from gateway_setup import (
     UNKNOWN,
     WITH_REGION,
     CountingSandbox,
+    gateway_to_a_failing_service,
     start_gateway,
 )
 from manual_clock import ManualClock
@@ -203,16 +204,7 @@ def test_a_due_status_whose_window_is_full_is_served_from_the_cache_at_once(
 def test_a_lookup_the_service_did_not_answer_is_502_or_504(
     fault: str | None, options: dict[str, object], expected_status: int
 ) -> None:
-    service = CountingSandbox(
-        SandboxOptions(
-            faults={DELIVERED[1]: fault} if fault else {},  # type: ignore[dict-item]
-            latency_ms=0 if fault else 300,
-        )
-    )
-    with (
-        Sandbox(service) as sandbox,
-        start_gateway(sandbox, retry=RetryPolicy.disabled(), **options) as gateway,
-    ):
+    with gateway_to_a_failing_service(fault, **options) as gateway:
         reply = _status(gateway, phone=DELIVERED[0], id=DELIVERED[1])
     assert reply.status_code == expected_status
     assert reply.json()["error"]["code"] is None
