@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from smsc_soap import FakeTransport, StatusClient
@@ -63,3 +65,24 @@ def test_a_client_let_go_while_in_use_is_closed_when_its_lookup_is_done() -> Non
             assert made.closed == []
         assert made.closed == []
     assert made.closed == [first]
+
+
+def test_two_first_lookups_of_a_pair_at_once_share_one_client() -> None:
+    made = _Made()
+    both_making = threading.Barrier(2, timeout=10)
+
+    def make_slowly(login: str, password: str, **options: Any) -> StatusClient:
+        both_making.wait()  # neither is kept before the other has started making its own
+        return made(login, password, **options)
+
+    upstream = Upstream(open_limit_store("memory://", clock=ManualClock().monotonic), make_slowly)
+
+    def look_up(_: int) -> StatusClient:
+        with upstream.client("demo", "secret") as client:
+            return client
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        used = list(pool.map(look_up, range(2)))
+    assert (len(made.clients), len(upstream)) == (2, 1)
+    assert used[0] is used[1]
+    assert made.closed == [client for client in made.clients if client is not used[0]]

@@ -68,16 +68,19 @@ class Upstream:
         """The pair's client, for as long as the ``with`` block uses it."""
         key = self.pair_key(login, password)
         with self._lock:
-            kept = self._clients.get(key)
-            if kept is None:
-                kept = self._clients[key] = _Kept(
-                    self._make_client(login, password, limits=self.store)
-                )
-            self._clients.move_to_end(key)
-            kept.users += 1
-            idle = self._let_go_over_the_bound()
-        for client in idle:
-            client.close()
+            kept = self._in_use(key)
+        if kept is None:
+            # Built outside the lock: other pairs' lookups do not wait for a new pair's client.
+            made = self._make_client(login, password, limits=self.store)
+            with self._lock:
+                kept = self._in_use(key)
+                if kept is None:
+                    kept = self._clients[key] = _Kept(made, users=1)
+                    idle = self._let_go_over_the_bound()
+                else:  # another lookup of the pair made one first
+                    idle = [made]
+            for client in idle:
+                client.close()
         try:
             yield kept.client
         finally:
@@ -86,6 +89,14 @@ class Upstream:
                 done = kept.let_go and kept.users == 0
             if done:
                 kept.client.close()
+
+    def _in_use(self, key: str) -> _Kept | None:
+        """The pair's kept client, marked used (and recently), if there is one."""
+        kept = self._clients.get(key)
+        if kept is not None:
+            self._clients.move_to_end(key)
+            kept.users += 1
+        return kept
 
     def _let_go_over_the_bound(self) -> list[StatusClient]:
         """Lets the least recently used clients go; those no lookup uses, to close now."""
