@@ -12,10 +12,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .clock import Clock
+from .clock import Clock, SystemClock
 
 __all__ = ["Cancellation", "Cancelled", "check", "on_cancel", "sleep"]
 
@@ -82,10 +80,12 @@ def on_cancel(callback: Callback) -> Iterator[None]:
 
 
 def sleep(clock: Clock, seconds: float) -> None:
-    """``clock.sleep(seconds)``, unless the current call can be cancelled: then a wait on
-    ``clock`` that the cancel ends, raising ``Cancelled``."""
-    if CURRENT.get() is None:
+    """``clock.sleep(seconds)``; on the real clock (``SystemClock``) in a call that can be
+    cancelled, a wait on it that the cancel ends, raising ``Cancelled``. Another clock's
+    sleep is its own (instant, in tests), and a cancel is seen when it returns."""
+    if CURRENT.get() is None or not isinstance(clock, SystemClock):
         clock.sleep(seconds)
+        check()
         return
     woken = threading.Condition()
 

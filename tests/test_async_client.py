@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import aclosing
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from smsc_soap import (
     AsyncStatusClient,
     FakeTransport,
+    InstantClock,
     InvalidParametersError,
     RateLimitError,
     RetryPolicy,
@@ -188,6 +190,29 @@ def test_a_lookup_cancelled_in_its_back_off_after_error_9_sends_no_more() -> Non
     asyncio.run(run())
 
     assert len(fake.requests) == 1
+
+
+class SleepOnlyClock(InstantClock):
+    """Instant waits, refusing a wait for another thread: a back-off is a sleep."""
+
+    def wait(self, condition: threading.Condition, timeout: float) -> bool:
+        raise AssertionError("a back-off waited on a condition")
+
+
+def test_an_async_back_off_on_a_test_clock_is_its_instant_sleep() -> None:
+    fake = FakeTransport()
+    fake.add(PHONE, "1", status=1)
+    fake.script(PHONE, "1", 9)
+    clock = SleepOnlyClock()
+
+    async def run() -> StatusCode:
+        async with AsyncStatusClient(
+            "demo", PASSWORD, transport=fake, limits=accepted_store(), clock=clock
+        ) as client:
+            return (await client.get_status(PHONE, "1")).status
+
+    assert asyncio.run(run()) is StatusCode.DELIVERED
+    assert clock.waits == [60.0]  # the minute after error 9, slept at once
 
 
 def test_a_lookup_cancelled_while_its_message_window_is_full_never_sends() -> None:
