@@ -6,9 +6,11 @@ per message, one after another; the same messages, as many again, go through the
 face (``GET /v1/status``, Basic auth, one kept-alive connection) one after another. Every
 lookup asks a message not asked before, so each one goes to the service in both setups: like
 is compared with like. The gateway runs as its own process (``smsc-soap serve``), started and
-warmed before the clock starts; its CPU is read from ``/proc`` before and after, the command
-line processes' from their rusage. Both use the default limit store (a SQLite file), in a
-state directory of the run's own. The order of the two setups is shuffled from round to round.
+warmed before the clock starts. CPU is, on one side, the command line processes' own (their
+rusage); on the other, the gateway's (read from ``/proc`` before and after, in 10 ms ticks)
+and the caller's thread making the requests to it. Both use the default limit store (a
+SQLite file), in a state directory of the run's own. The order of the two setups is shuffled
+from round to round.
 
 **Polling.** Callers in threads of this process poll a few messages, each as fast as it gets
 answers, for a fixed time: once through the gateway's JSON face and once straight at the
@@ -50,10 +52,10 @@ def measure(
     rounds: int, lookups: int, callers: int, poll_seconds: float, latency_ms: float
 ) -> Section:
     """``lookups`` per setup and round; ``callers`` polling for ``poll_seconds``."""
-    per_round = 2 * lookups + 1
+    messages = rounds * 2 * lookups + 1  # each setup's new messages, and one to warm up
     wall: dict[str, list[float]] = {PER_PROCESS: [], THROUGH_GATEWAY: []}
     cpu: dict[str, list[float]] = {PER_PROCESS: [], THROUGH_GATEWAY: []}
-    with tempfile.TemporaryDirectory() as state, sandbox(rounds * per_round, latency_ms) as url:
+    with tempfile.TemporaryDirectory() as state, sandbox(messages, latency_ms) as url:
         environment = {
             **os.environ,
             "XDG_STATE_HOME": state,
@@ -62,7 +64,7 @@ def measure(
             "SMSC_ENDPOINT": f"{url}/sys/soap.php",
         }
         with _gateway(environment) as (base, pid):
-            ids = iter(str(n) for n in range(rounds * per_round))
+            ids = iter(str(n) for n in range(messages))
             with requests.Session() as session:
                 _look_up(session, base, next(ids))  # the gateway's client built, and warm
                 for _ in range(rounds):
@@ -87,7 +89,8 @@ def measure(
             "x",
         ),
         Figure(
-            "one process per lookup / the gateway, CPU of the process(es) looking up",
+            "one process per lookup / the gateway, CPU (the processes / the gateway's and the"
+            " caller's requests)",
             Spread.of_ratios(cpu[PER_PROCESS], cpu[THROUGH_GATEWAY]),
             "x",
         ),
@@ -161,13 +164,14 @@ def _per_process(ids: list[str], environment: dict[str, str]) -> tuple[float, fl
 def _through_gateway(
     ids: list[str], session: requests.Session, base: str, pid: int
 ) -> tuple[float, float]:
-    """Wall seconds of the lookups in turn through the gateway, and the gateway's CPU."""
-    cpu_before = _cpu_of(pid)
+    """Wall seconds of the lookups in turn through the gateway, and CPU seconds of the gateway
+    and of this thread's requests to it (what a caller pays to ask, as a process is)."""
+    gateway_before, caller_before = _cpu_of(pid), time.thread_time()
     started = time.perf_counter()
     for message_id in ids:
         _look_up(session, base, message_id)
     wall = time.perf_counter() - started
-    return wall, _cpu_of(pid) - cpu_before
+    return wall, (_cpu_of(pid) - gateway_before) + (time.thread_time() - caller_before)
 
 
 def _look_up(session: requests.Session, base: str, message_id: str) -> None:
