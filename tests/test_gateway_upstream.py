@@ -67,22 +67,31 @@ def test_a_client_let_go_while_in_use_is_closed_when_its_lookup_is_done() -> Non
     assert made.closed == [first]
 
 
-def test_two_first_lookups_of_a_pair_at_once_share_one_client() -> None:
+def test_a_pairs_client_is_made_once_and_other_pairs_do_not_wait_for_it() -> None:
     made = _Made()
-    both_making = threading.Barrier(2, timeout=10)
+    making = threading.Event()
+    finish = threading.Event()
 
-    def make_slowly(login: str, password: str, **options: Any) -> StatusClient:
-        both_making.wait()  # neither is kept before the other has started making its own
+    def make(login: str, password: str, **options: Any) -> StatusClient:
+        if password == "slow":
+            making.set()
+            assert finish.wait(10)
         return made(login, password, **options)
 
-    upstream = Upstream(open_limit_store("memory://", clock=ManualClock().monotonic), make_slowly)
+    upstream = Upstream(open_limit_store("memory://", clock=ManualClock().monotonic), make)
 
-    def look_up(_: int) -> StatusClient:
-        with upstream.client("demo", "secret") as client:
+    def look_up(password: str) -> StatusClient:
+        with upstream.client("demo", password) as client:
             return client
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        used = list(pool.map(look_up, range(2)))
-    assert (len(made.clients), len(upstream)) == (2, 1)
-    assert used[0] is used[1]
-    assert made.closed == [client for client in made.clients if client is not used[0]]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        first = pool.submit(look_up, "slow")
+        assert making.wait(10)
+        second = pool.submit(look_up, "slow")  # while the first is being made
+        other = pool.submit(look_up, "fast")
+        other.result(timeout=10)  # not held up by the slow pair's making
+        finish.set()
+        assert first.result(timeout=10) is second.result(timeout=10)
+    assert len(made.clients) == 2  # one for each pair
+    assert len(upstream) == 2
+    assert made.closed == []

@@ -52,6 +52,7 @@ class Upstream:
         self._max_clients = max_clients
         self._salt = os.urandom(16)
         self._clients: OrderedDict[str, _Kept] = OrderedDict()
+        self._building: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -69,18 +70,10 @@ class Upstream:
         key = self.pair_key(login, password)
         with self._lock:
             kept = self._in_use(key)
+            if kept is None:
+                building = self._building.setdefault(key, threading.Lock())
         if kept is None:
-            # Built outside the lock: other pairs' lookups do not wait for a new pair's client.
-            made = self._make_client(login, password, limits=self.store)
-            with self._lock:
-                kept = self._in_use(key)
-                if kept is None:
-                    kept = self._clients[key] = _Kept(made, users=1)
-                    idle = self._let_go_over_the_bound()
-                else:  # another lookup of the pair made one first
-                    idle = [made]
-            for client in idle:
-                client.close()
+            kept = self._built(key, building, login, password)
         try:
             yield kept.client
         finally:
@@ -89,6 +82,26 @@ class Upstream:
                 done = kept.let_go and kept.users == 0
             if done:
                 kept.client.close()
+
+    def _built(self, key: str, building: threading.Lock, login: str, password: str) -> _Kept:
+        """The pair's client, made once however many of its lookups come at once, and
+        outside the lock, so that other pairs' lookups do not wait for it."""
+        with building:
+            with self._lock:
+                kept = self._in_use(key)
+            if kept is not None:  # made while this lookup waited for it
+                return kept
+            try:
+                made = self._make_client(login, password, limits=self.store)
+            finally:
+                with self._lock:
+                    self._building.pop(key, None)
+            with self._lock:
+                kept = self._clients[key] = _Kept(made, users=1)
+                idle = self._let_go_over_the_bound()
+        for client in idle:
+            client.close()
+        return kept
 
     def _in_use(self, key: str) -> _Kept | None:
         """The pair's kept client, marked used (and recently), if there is one."""
