@@ -129,7 +129,9 @@ smsc_soap` loads the package alone (its names load when first used);
 pydantic, tenacity, the client); a SOAP client built adds zeep, the shipped WSDL read by zeep
 and the requests compiled from it, against raw zeep reading the same file; `smsc-soap` is the
 installed console script; `status` looks up
-one message over SOAP from the shipped WSDL against a local server that answers a canned reply
-(a thread of the benchmark, asleep between requests), and prints its table; the raw zeep
+one message (a new one each round) over SOAP from the shipped WSDL against a local server
+that answers a canned reply (a thread of the benchmark, asleep between requests), keeping the
+limits in the command line's SQLite file (in a state directory of the run's own), and prints
+its table; the raw zeep
 script does the same lookup from the same file and prints nothing."""
     return Section("Start-up", method, figures)

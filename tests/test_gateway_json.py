@@ -13,7 +13,6 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 
 from smsc_soap import StatusClient
-from smsc_soap.cli.output import ALL_RESULT_COLUMNS, ERROR_COLUMNS
 from smsc_soap.errors import (
     ApiError,
     AuthenticationError,
@@ -31,6 +30,7 @@ from smsc_soap.gateway.json_models import StatusBody
 from smsc_soap.gateway.served import failure_status
 from smsc_soap.limit_stores import open_limit_store
 from smsc_soap.sandbox import Sandbox
+from smsc_soap.status_columns import status_columns
 
 from gateway_setup import (
     DELIVERED,
@@ -99,7 +99,7 @@ def test_all_2_gives_every_field_with_the_cost_as_text(
 
 
 def test_the_status_fields_are_the_command_lines_result_columns() -> None:
-    columns = [name for name in ALL_RESULT_COLUMNS if name not in ERROR_COLUMNS]
+    columns = list(status_columns(2))
     assert list(StatusBody.model_fields) == [*columns, "age"]
 
 

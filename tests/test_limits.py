@@ -388,6 +388,28 @@ def test_a_place_freed_by_one_client_wakes_another_on_the_same_store() -> None:
         assert answered_second.result(timeout=WAIT).is_delivered
 
 
+class SlottedStore:
+    """A limit store that cannot be weakly referenced (``__slots__``), as a user's may be."""
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: MemoryLimitStore) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+
+def test_a_store_that_cannot_be_weakly_referenced_still_keeps_the_limits(
+    fake: FakeTransport, clock: ManualClock
+) -> None:
+    store = SlottedStore(MemoryLimitStore(clock=clock.monotonic))
+    client = StatusClient("demo", PASSWORD, transport=fake, clock=clock, limits=store)  # type: ignore[arg-type]
+    for _ in range(6):
+        assert client.get_status(PHONE, "1").is_delivered
+    assert clock.sleeps == [pytest.approx(61.0)]
+
+
 def test_accepted_credentials_go_four_at_a_time(held: HeldTransport) -> None:
     client = StatusClient("demo", PASSWORD, transport=held, limits=accepted_store())
 

@@ -10,14 +10,13 @@ import click
 from rich.console import Console
 
 from ..errors import SmscError
+from ..status_columns import status_columns
 from .exit_codes import exit_code_for
 from .output import (
-    ERROR_COLUMNS,
     Cell,
     as_json,
     as_text,
     print_table,
-    result_columns,
     result_fields,
 )
 from .phones import without_formatting
@@ -85,7 +84,7 @@ def _show(output_format: str, fields: dict[str, Cell], level: int) -> None:
         writer.writerow(fields)
         writer.writerow(as_text(cell) for cell in fields.values())
     else:
-        columns = [name for name in result_columns(level) if name not in ERROR_COLUMNS]
+        columns = list(status_columns(level))
         print_table(Console(), columns, [fields])
 
 

@@ -16,9 +16,9 @@ import click
 from ..client import StatusClient
 from ..errors import InvalidParametersError
 from ..gateway import Gateway, GatewayApp, Upstream
-from ..gateway.wsdl_address import checked_public_url
 from ..limit_stores import open_limit_store
 from ..retries import RetryPolicy
+from ..serving.wsdl import checked_public_url
 from .exit_codes import ExitCode
 from .os_errors import os_error_text
 from .settings import ConnectionSettings, default_limits, upstream_options

@@ -21,11 +21,11 @@ from dataclasses import replace
 from ..codes import StatusCode
 from ..errors import MessageNotFoundError
 from ..models import MessageStatus
-from ..serving.body import MAX_BODY_BYTES, RefusedBody, read_body
+from ..serving.body import RefusedBody, read_body
 from ..serving.reply import Reply
 from ..serving.soap import fault_reply
 from ..serving.status_php import read_status_form
-from ..wsdl.shipped import shipped_wsdl
+from ..serving.wsdl import SOAP_PATH, checked_public_url, soap_location, wsdl_reply
 from .detail import FULLEST, at_detail
 from .http_face import serve_status_form
 from .json_face import json_error, serve_status, serve_statuses
@@ -35,9 +35,8 @@ from .openapi import openapi_document
 from .served import Served
 from .soap_face import answer_soap, read_soap_lookup
 from .upstream import Upstream
-from .wsdl_address import SOAP_PATH, checked_public_url, soap_location
 
-__all__ = ["MAX_BODY_BYTES", "GatewayApp"]
+__all__ = ["GatewayApp"]
 
 logger = logging.getLogger("smsc_soap.gateway")
 access_log = logging.getLogger("smsc_soap.gateway.access")
@@ -50,7 +49,6 @@ _JSON_PATHS = {
     "/v1/statuses": "POST",
     "/v1/openapi.json": "GET",
 }
-_WSDL_ADDRESS = re.compile(rb'location="[^"]*"')
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -230,9 +228,7 @@ class GatewayApp:
         return replace(answer, status=at_detail(answer.status, lookup.all))
 
     def _wsdl(self, environ: Mapping[str, object]) -> Reply:
-        address = soap_location(environ, self._public_url, self.listening)
-        document = _WSDL_ADDRESS.sub(lambda _: address.encode(), shipped_wsdl(self._host))
-        return Reply("200 OK", "text/xml; charset=utf-8", document)
+        return wsdl_reply(self._host, soap_location(environ, self._public_url, self.listening))
 
 
 def _printable(text: str) -> str:

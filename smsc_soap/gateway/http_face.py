@@ -1,6 +1,6 @@
 """``/sys/status.php``: the HTTP status API answered as the service answers it.
 
-The request is read and the reply written by the sandbox's own status.php code, so the
+The request is read and the reply written by ``smsc_soap.serving.status_php``, so the
 gateway's replies have the service's formats (``fmt`` 0 to 3, its charsets, its error
 replies, comma lists answered as lists). Each message of a comma list is one lookup through
 the cache, so no mass request reaches the service. The gateway passes the caller's login and

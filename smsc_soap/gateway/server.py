@@ -6,8 +6,9 @@ import time
 
 from waitress import wasyncore
 
+from ..serving.body import MAX_BODY_BYTES
 from ..waitress_server import WaitressServer
-from .app import MAX_BODY_BYTES, GatewayApp
+from .app import GatewayApp
 
 __all__ = ["Gateway"]
 

@@ -1,6 +1,6 @@
 """``POST /sys/soap.php``: get_status and get_status2 answered as the service answers them.
 
-The request is read and the reply written by the sandbox's own SOAP code, so the gateway's
+The request is read and the reply written by ``smsc_soap.serving.soap``, so the gateway's
 replies have the service's shape: API errors as ``<error>N</error>``, unreadable requests as
 ``SOAP-ENV:Client`` Faults.
 """
@@ -13,16 +13,15 @@ from dataclasses import dataclass
 from ..codes import Outcome
 from ..errors import ApiError, SmscError
 from ..serving.reply import Reply
-from ..serving.soap import fault_reply, read_operation, status_envelope
+from ..serving.soap import LEVELS, REPLY_ELEMENTS, fault_reply, read_operation, status_envelope
 from .lookups import Answer, Lookup
 from .reply_fields import soap_fields
 from .served import failure_text, outcome_of_code
 
 __all__ = ["Answered", "SoapLookup", "answer_soap", "read_soap_lookup"]
 
-_REPLY_ELEMENTS = {"get_status": "StatusResponse", "get_status2": "Status2Response"}
 _REQUEST_NAMES = {"status": "get_status", "status2": "get_status2"}
-_ALL = {"": 0, "0": 0, "1": 1, "2": 2}
+_REQUEST_ELEMENTS = {name: element for element, name in _REQUEST_NAMES.items()}
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -44,7 +43,7 @@ def read_soap_lookup(body: bytes, content_type: str | None) -> SoapLookup | Repl
         password=params.get("psw", ""),
         phone=params.get("phone", ""),
         message_id=params.get("id", ""),
-        all=_ALL.get(params.get("all", ""), -1),
+        all=LEVELS.get(params.get("all", ""), -1),
         query=params.get("query") if operation.name == "status2" else None,
     )
 
@@ -84,6 +83,6 @@ def _error(lookup: SoapLookup, code: int) -> Answered:
 
 
 def _reply(lookup: SoapLookup, fields: list[tuple[str, str]]) -> Reply:
-    element = _REPLY_ELEMENTS[lookup.operation]
+    element = REPLY_ELEMENTS[_REQUEST_ELEMENTS[lookup.operation]]
     document = status_envelope(lookup.namespace, element, fields, "utf-8")
     return Reply("200 OK", "text/xml; charset=utf-8", document)

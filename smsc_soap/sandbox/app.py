@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from ..serving.fields import Fields
 from ..serving.reply import Fault, Reply
 from ..serving.soap import fault_reply
 from ..serving.status_php import read_status_form
-from ..wsdl.shipped import shipped_wsdl
+from ..serving.wsdl import SOAP_PATH, soap_location, wsdl_reply
 from .book import MessageBook
 from .fields import message_fields
 from .limits import ServiceLimits
@@ -31,8 +30,6 @@ logger = logging.getLogger("smsc_soap.sandbox")
 
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
 
-_SOAP_PATH = "/sys/soap.php"
-_WSDL_ADDRESS = re.compile(rb'location="[^"]*"')
 
 
 @dataclass(frozen=True)
@@ -101,18 +98,16 @@ class SandboxApp:
             body = read_body(environ)
         except RefusedBody as refused:
             return Reply(refused.status, "text/plain; charset=utf-8", str(refused).encode())
-        if path == _SOAP_PATH and method == "GET" and query == "wsdl":
+        if path == SOAP_PATH and method == "GET" and query == "wsdl":
             return self._wsdl(environ)
-        if path == _SOAP_PATH and method == "POST":
+        if path == SOAP_PATH and method == "POST":
             return answer_soap(self, body, str(environ.get("CONTENT_TYPE") or "") or None)
         if path == "/sys/status.php" and method in ("GET", "POST"):
             return answer_status(self, read_status_form(query, body))
         return Reply("404 Not Found", "text/plain", b"not found")
 
     def _wsdl(self, environ: Mapping[str, object]) -> Reply:
-        address = f'location="http://{environ.get("HTTP_HOST", "127.0.0.1")}/sys/soap.php"'
-        document = _WSDL_ADDRESS.sub(address.encode(), shipped_wsdl("smsc.ru"))
-        return Reply("200 OK", "text/xml; charset=utf-8", document)
+        return wsdl_reply("smsc.ru", soap_location(environ, None, "127.0.0.1"))
 
     def authorised(self, params: Mapping[str, str]) -> bool:
         options = self.options
@@ -156,7 +151,7 @@ class SandboxApp:
 
 
 def _internal_error(path: str, error: Exception) -> Reply:
-    if path == _SOAP_PATH:
+    if path == SOAP_PATH:
         return fault_reply("SOAP-ENV:Server", f"Internal Server Error ({type(error).__name__})")
     return Reply(
         "500 Internal Server Error",

@@ -1,4 +1,4 @@
-"""What the sandbox says about a message: its reply fields, in the orders the service uses."""
+"""What the sandbox says about a message: its reply fields, in the order asked for."""
 
 from __future__ import annotations
 

@@ -13,12 +13,15 @@ _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 
 
 class RefusedBody(ValueError):
+    """A body not read: its HTTP status (400 or 413), and why."""
+
     def __init__(self, status: str, message: str) -> None:
         super().__init__(message)
         self.status = status
 
 
 def read_body(environ: Mapping[str, object]) -> bytes:
+    """A WSGI request's body, as long as its Content-Length says and at most ``MAX_BODY_BYTES``."""
     declared = str(environ.get("CONTENT_LENGTH") or "0").strip()
     if not _DIGITS.fullmatch(declared):
         raise RefusedBody("400 Bad Request", f"Content-Length is not a size: {declared!r}")

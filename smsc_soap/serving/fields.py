@@ -32,5 +32,6 @@ HTTP_ORDER: dict[int, tuple[str, ...]] = {
 }
 
 
-def not_found_fields() -> list[tuple[str, str]]:
+def not_found_fields() -> Fields:
+    """What status.php answers for a message it does not know: status -3 alone."""
     return [("status", str(StatusCode.NOT_FOUND.value))]

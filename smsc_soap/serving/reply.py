@@ -1,4 +1,4 @@
-"""A reply as the service would send it, and the faults the sandbox can turn it into."""
+"""A reply as the service would send it; the sandbox can mark one to be turned into a fault."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reading the SOAP requests the sandbox receives, whatever arrives.
+"""Reading the SOAP requests a server of the service's interface receives, whatever arrives.
 
 This is the server's side, and separate from the client's reply parser: a request that cannot
 be read is the sender's mistake, answered with a ``SOAP-ENV:Client`` Fault, never a crash. Every
@@ -22,7 +22,7 @@ _CHARSET = re.compile(r""";\s*charset\s*=\s*"?([^";\s]*)""", re.IGNORECASE)
 
 
 class UnreadableRequest(ValueError):
-    """The request body is not an XML document the sandbox will read; says why."""
+    """The request body is not an XML document this reads; says why."""
 
 
 def read_request(body: bytes, content_type: str | None) -> etree._Element:

@@ -11,6 +11,7 @@ from typing import cast
 
 from lxml import etree
 
+from ..envelope import SOAP_ENVELOPE_NS
 from ..hosts import service_namespace
 from .fields import Fields
 from .reply import Reply
@@ -26,7 +27,6 @@ __all__ = [
     "status_envelope",
 ]
 
-SOAP_ENVELOPE_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 
 REPLY_ELEMENTS = {"status": "StatusResponse", "status2": "Status2Response"}
 """Each status operation's request element, and its reply's."""

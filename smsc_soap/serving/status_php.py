@@ -139,7 +139,7 @@ def _fmt3(answer: StatusAnswer) -> str:
 
 
 def _is_mass(items: list[Fields]) -> bool:
-    # Items of a mass request carry their id (see _answer); a single reply does not.
+    # Items of a mass request carry their id (see mass_item); a single reply does not.
     return any(name == "id" for name, _ in items[0])
 
 

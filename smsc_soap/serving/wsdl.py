@@ -1,6 +1,6 @@
-"""The address the served WSDL sends clients to: the gateway's public URL when one is given
-(``serve --public-url``, for a gateway behind a TLS proxy), else the scheme and the Host the
-request came with when that is a host and port, else the address the gateway listens on.
+"""The WSDL served at ``?wsdl``, and the address it sends clients to: a public URL when one is
+given (``serve --public-url``, for a gateway behind a TLS proxy), else the scheme and the Host
+the request came with when that is a host and port, else the address the server listens on.
 
 The Host header is the caller's to write: anything but a host and port in it is not used,
 so that it cannot reach into the document.
@@ -14,10 +14,14 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
 from ..errors import InvalidParametersError
+from ..wsdl.shipped import shipped_wsdl
+from .reply import Reply
 
-__all__ = ["SOAP_PATH", "checked_public_url", "soap_location"]
+__all__ = ["SOAP_PATH", "checked_public_url", "soap_location", "wsdl_reply"]
 
 SOAP_PATH = "/sys/soap.php"
+
+_LOCATION = re.compile(rb'location="[^"]*"')
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST_AND_PORT = re.compile(
@@ -46,10 +50,17 @@ def checked_public_url(url: str) -> str:
 
 
 def soap_location(environ: Mapping[str, object], public_url: str | None, listening: str) -> str:
-    """The WSDL's ``location="..."`` attribute for a request with ``environ``, the gateway
+    """The WSDL's ``location="..."`` attribute for a request with ``environ``, the server
     listening on ``listening`` (host:port)."""
     if public_url is None:
         scheme = "https" if environ.get("wsgi.url_scheme") == "https" else "http"
         host = str(environ.get("HTTP_HOST") or "")
         public_url = f"{scheme}://{host if _HOST_AND_PORT.fullmatch(host) else listening}"
     return f"location={quoteattr(public_url + SOAP_PATH)}"
+
+
+def wsdl_reply(host: str, location: str) -> Reply:
+    """The shipped WSDL, in ``host``'s namespace, with ``location`` (from ``soap_location``)
+    as its address."""
+    document = _LOCATION.sub(lambda _: location.encode(), shipped_wsdl(host))
+    return Reply("200 OK", "text/xml; charset=utf-8", document)
