@@ -117,7 +117,7 @@ class Lookups:
                 except RateLimitError as error:
                     if error.from_service:
                         raise
-                    flight.entry = older  # the message's window is full: the older answer
+                    flight.entry = older  # the limits refused it now: the older answer
                     return self._served(older, "cache")
             flight.entry = _Entry(status, self._clock())
             self._keep(key, flight.entry)
