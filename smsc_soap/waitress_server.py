@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 from waitress.server import BaseWSGIServer, create_server
 
+from .serving.body import MAX_BODY_BYTES
+
 __all__ = ["WaitressServer"]
 
 # How long the loop waits for sockets when nothing happens, in seconds. waitress takes it as a
@@ -33,7 +35,6 @@ class WaitressServer:
         port: int,
         threads: int,
         channel_timeout: int,
-        max_body_bytes: int,
     ) -> None:
         if channel_timeout < 1:
             raise ValueError(f"channel_timeout must be at least 1 second, not {channel_timeout}")
@@ -52,8 +53,8 @@ class WaitressServer:
             channel_timeout=channel_timeout,
             # How often the loop looks for connections idle too long.
             cleanup_interval=max(1, min(channel_timeout // 2, 10)),
-            # Larger bodies get waitress's 413 before they are read in.
-            max_request_body_size=max_body_bytes + 1,
+            # Bodies over what ``read_body`` takes get waitress's 413 before they are read in.
+            max_request_body_size=MAX_BODY_BYTES + 1,
         )
         if not isinstance(server, BaseWSGIServer) or server.socket is None:
             raise RuntimeError(f"expected one listening socket on {host}:{port}")

@@ -6,7 +6,6 @@ import time
 
 from waitress import wasyncore
 
-from ..serving.body import MAX_BODY_BYTES
 from ..waitress_server import WaitressServer
 from .app import GatewayApp
 
@@ -29,7 +28,6 @@ class Gateway(WaitressServer):
             port=port,
             threads=_THREADS,
             channel_timeout=_IDLE_TIMEOUT,
-            max_body_bytes=MAX_BODY_BYTES,
         )
         self.app = app
         bound, _, bound_port = self.url.removeprefix("http://").rpartition(":")

@@ -3,7 +3,6 @@ and its SMPP face beside it when asked for."""
 
 from __future__ import annotations
 
-from ..serving.body import MAX_BODY_BYTES
 from ..waitress_server import WaitressServer
 from .app import SandboxApp
 from .smpp_server import SmppServer
@@ -39,7 +38,6 @@ class Sandbox(WaitressServer):
             port=port,
             threads=_THREADS,
             channel_timeout=channel_timeout,
-            max_body_bytes=MAX_BODY_BYTES,
         )
         self.app = app
         self.smpp = None if smpp_port is None else SmppServer(app, host=host, port=smpp_port)
