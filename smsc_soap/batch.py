@@ -98,8 +98,7 @@ def _group(
         answers = [error.copy() for _ in group]
     if len(answers) != len(group):
         answers = [
-            MalformedResponseError("the mass reply does not answer every message")
-            for _ in group
+            MalformedResponseError("the mass reply does not answer every message") for _ in group
         ]
     for request, answer in zip(group, answers, strict=True):
         yield _outcome(request, functools.partial(_read, answer, request))

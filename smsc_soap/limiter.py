@@ -93,9 +93,7 @@ class Limiter:
             f"{LOOKUPS_PER_MESSAGE} lookups of this message",
         )
 
-    def mass_lookup(
-        self, deadline: float, *, probe: bool = False
-    ) -> AbstractContextManager[None]:
+    def mass_lookup(self, deadline: float, *, probe: bool = False) -> AbstractContextManager[None]:
         """Hold a place for one mass request while the block runs."""
         return self._admitted(
             "mass", MASS_PER_WINDOW, deadline, probe, f"{MASS_PER_WINDOW} mass request"

@@ -295,8 +295,7 @@ class ReceiptParts:
             self._on_expired(parts)
             return
         logger.warning(
-            "gave up waiting for the other parts of message %s (%d arrived, %s parts claimed):"
-            " %s",
+            "gave up waiting for the other parts of message %s (%d arrived, %s parts claimed): %s",
             message_id,
             len(parts),
             parts[-1].sms_cnt,

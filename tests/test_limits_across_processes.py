@@ -153,9 +153,7 @@ def test_three_processes_on_one_login_draw_no_error_9(service: Service, limits: 
     assert sum(service.app.limits.lookups.values()) == 600
 
 
-def test_the_places_of_a_killed_worker_come_back(
-    service: Service, limits: str
-) -> None:
+def test_the_places_of_a_killed_worker_come_back(service: Service, limits: str) -> None:
     warm_up(service, limits)
     worker = start_worker(
         {

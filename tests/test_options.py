@@ -232,8 +232,7 @@ def test_a_wsdl_importing_an_external_schema_is_refused_without_fetching_it(
 ) -> None:
     port = resource_server.server_address[1]
     imported = (
-        '<xsd:import namespace="urn:evil"'
-        f' schemaLocation="http://127.0.0.1:{port}/evil.xsd"/>'
+        f'<xsd:import namespace="urn:evil" schemaLocation="http://127.0.0.1:{port}/evil.xsd"/>'
     )
     wsdl = tmp_path / "importing.wsdl"
     wsdl.write_text(_shipped_with(in_schema=imported), encoding="utf-8")

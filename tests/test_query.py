@@ -75,9 +75,7 @@ safe_keys = st.text(
         blacklist_categories=("Cc", "Cs"), blacklist_characters="%+\ufffe\uffff"
     ),
     min_size=1,
-).filter(
-    lambda key: key.strip() and key.lstrip(" ").split("[")[0].lower() not in RESERVED
-)
+).filter(lambda key: key.strip() and key.lstrip(" ").split("[")[0].lower() not in RESERVED)
 
 
 @given(st.dictionaries(safe_keys, st.text(), max_size=8))

@@ -20,7 +20,13 @@ from smsc_soap.smpp import ReceiptClient, ReceiptListener
 
 PHONE = "79991234567"
 MOVING = BookMessage(
-    id="5", phone=PHONE, status=0, err=0, cost=Decimal("1.25"), sms_cnt=2, then_status=1,
+    id="5",
+    phone=PHONE,
+    status=0,
+    err=0,
+    cost=Decimal("1.25"),
+    sms_cnt=2,
+    then_status=1,
     then_after=0,
 )
 STILL = BookMessage(id="6", phone=PHONE, status=1)

@@ -158,9 +158,7 @@ def test_a_final_date_that_is_no_absolute_time_is_malformed(final_date: str) -> 
 
 
 def test_a_pending_message_has_no_final_date(sandbox: Sandbox) -> None:
-    app = SandboxApp(
-        MessageBook([BookMessage(id="7", phone=PHONE, status=0, sender_id=SENDER)])
-    )
+    app = SandboxApp(MessageBook([BookMessage(id="7", phone=PHONE, status=0, sender_id=SENDER)]))
     with Sandbox(app, smpp_port=0) as pending, client_of(transport_to(smpp_port(pending))) as c:
         status = c.get_status(PHONE, "7")
 
@@ -243,9 +241,7 @@ def test_answers_that_overtake_each_other_reach_their_own_threads() -> None:
 
 
 def test_a_dropped_connection_mid_query_is_typed_and_the_next_lookup_binds_again() -> None:
-    app = SandboxApp(
-        MessageBook(BOOK), SandboxOptions(enforce_limits=False, faults={"2": "reset"})
-    )
+    app = SandboxApp(MessageBook(BOOK), SandboxOptions(enforce_limits=False, faults={"2": "reset"}))
     with Sandbox(app, smpp_port=0) as sandbox, client_of(transport_to(smpp_port(sandbox))) as c:
         assert c.get_status(PHONE, "1").err == 1
         with pytest.raises(ConnectionFailedError, match="closed"):

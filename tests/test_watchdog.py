@@ -91,9 +91,7 @@ def test_a_forked_child_has_a_watchdog_of_its_own(
         reader.recv(1)
     # Forked while the watchdog holds its lock, as it does while it fires a watch.
     with _WATCHDOG._condition:
-        child = multiprocessing.get_context("fork").Process(
-            target=_watch_in_a_child, args=(0.1,)
-        )
+        child = multiprocessing.get_context("fork").Process(target=_watch_in_a_child, args=(0.1,))
         child.start()
     child.join(timeout=10)
     if child.exitcode is None:

@@ -129,9 +129,7 @@ def test_with_an_instant_clock_the_wait_for_an_in_flight_place_is_instant(
     """Four requests that never end hold every place: a fifth reaches its deadline at once,
     not after the two minutes of real time its deadline would take."""
     clock = InstantClock()
-    client = StatusClient(
-        "demo", PASSWORD, transport=blocked, clock=clock, limits=accepted_store()
-    )
+    client = StatusClient("demo", PASSWORD, transport=blocked, clock=clock, limits=accepted_store())
     holders = [
         threading.Thread(target=client.get_status, args=(PHONE, str(n)), daemon=True)
         for n in range(4)

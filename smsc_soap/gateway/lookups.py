@@ -104,9 +104,7 @@ class Lookups:
             return self._served(flight.entry, "coalesced")
         return self._lead(key, flight, fetch, cached)
 
-    def _lead(
-        self, key: Hashable, flight: _Flight, fetch: Fetch, older: _Entry | None
-    ) -> Answer:
+    def _lead(self, key: Hashable, flight: _Flight, fetch: Fetch, older: _Entry | None) -> Answer:
         try:
             if older is None:
                 status = fetch()

@@ -98,8 +98,7 @@ class SqliteLimitStore:
             recent = [
                 at
                 for (at,) in db.execute(
-                    "SELECT at FROM events WHERE scope = ? AND bucket = ?"
-                    " ORDER BY at DESC LIMIT ?",
+                    "SELECT at FROM events WHERE scope = ? AND bucket = ? ORDER BY at DESC LIMIT ?",
                     (ask.scope, ask.bucket, ask.allowed),
                 )
             ]
@@ -144,9 +143,7 @@ class SqliteLimitStore:
 
     def salt(self) -> bytes:
         with self._transaction() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_bytes(16),)
-            )
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_bytes(16),))
             (value,) = db.execute("SELECT value FROM meta WHERE name = 'salt'").fetchone()
         return bytes(value)
 

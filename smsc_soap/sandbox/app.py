@@ -31,7 +31,6 @@ logger = logging.getLogger("smsc_soap.sandbox")
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
 
 
-
 @dataclass(frozen=True)
 class SandboxOptions:
     """Who may log in, and the knobs that make the sandbox as rough as the real service."""

@@ -173,8 +173,7 @@ class Wire:
         arrived = _bytes_on_the_wire(response, len(content))
         if declared is not None and arrived < declared:
             raise ConnectionFailedError(
-                f"the connection closed after {arrived} of the {declared} bytes the reply"
-                " announced"
+                f"the connection closed after {arrived} of the {declared} bytes the reply announced"
             )
         return bytes(content)
 
