@@ -39,7 +39,7 @@ def answer_every_session() -> None:
     zeep's included, mounts ``CannedAdapter`` where it would mount ``HTTPAdapter``; the
     adapter the client's own sessions mount (which shuts sockets at the deadline) answers
     the same way."""
-    from smsc_soap.transports import watchdog
+    from smsc_soap.wire import watchdog
 
     requests.sessions.HTTPAdapter = CannedAdapter
     watchdog.WatchedAdapter.send = CannedAdapter.send  # type: ignore[method-assign]

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from smsc_soap import StatusClient
+from smsc_soap.limits.service_limits import CONCURRENT_LIMIT
 from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
-from smsc_soap.service_limits import CONCURRENT_LIMIT
 
 from .sandbox_server import PHONE, CountedLimits
 from .stats import Figure, Spread

@@ -12,8 +12,8 @@ import threading
 from collections.abc import Iterator, Mapping
 
 from smsc_soap import StatusClient
-from smsc_soap.credentials import Credentials
-from smsc_soap.request import StatusRequest
+from smsc_soap.service.credentials import Credentials
+from smsc_soap.service.request import StatusRequest
 
 ANSWER = {"status": "1", "last_timestamp": "1629048442", "err": "0", "cost": "1.50"}
 LATENCY = 0.05

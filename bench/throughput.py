@@ -22,7 +22,7 @@ import requests
 import zeep
 
 from smsc_soap import StatusClient
-from smsc_soap.service_limits import CONCURRENT_LIMIT
+from smsc_soap.limits.service_limits import CONCURRENT_LIMIT
 
 from .sandbox_server import PHONE, REFUSALS_PATH
 from .stats import Figure, Section, Spread

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 import requests
 
 from smsc_soap import HttpStatusTransport, SmscError, StatusClient, StatusTransport
-from smsc_soap.credentials import Credentials
-from smsc_soap.request import StatusRequest
 from smsc_soap.sandbox import Sandbox, SandboxApp, SandboxOptions, default_book
+from smsc_soap.service.credentials import Credentials
+from smsc_soap.service.request import StatusRequest
 
 
 class AuditedTransport:

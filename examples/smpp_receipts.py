@@ -15,7 +15,7 @@ import os
 import sys
 
 from smsc_soap import MessageStatus
-from smsc_soap.smpp import ReceiptClient, ReceiptListener
+from smsc_soap.smpp.listener import ReceiptClient, ReceiptListener
 
 
 def on_status(status: MessageStatus) -> None:

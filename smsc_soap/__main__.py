@@ -1,5 +1,5 @@
 """``python -m smsc_soap``: the command line, where the console script is not on PATH."""
 
-from .cli import main
+from smsc_soap.cli import main
 
 main()

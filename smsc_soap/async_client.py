@@ -26,13 +26,13 @@ from typing import TypeVar
 from pydantic import SecretStr
 from typing_extensions import Unpack
 
-from .batch import DEFAULT_MASS_SIZE
-from .cancellation import CURRENT, Cancellation, Cancelled, check, on_cancel
-from .client import StatusClient
-from .models import LookupResult, MessageStatus
-from .options import ClientOptionArgs
-from .query import QueryValue
-from .service_limits import CONCURRENT_LIMIT
+from smsc_soap.calls.many import DEFAULT_MASS_SIZE
+from smsc_soap.client import StatusClient
+from smsc_soap.limits.service_limits import CONCURRENT_LIMIT
+from smsc_soap.models import LookupResult, MessageStatus
+from smsc_soap.options import ClientOptionArgs
+from smsc_soap.runtime.cancellation import CURRENT, Cancellation, Cancelled, check, on_cancel
+from smsc_soap.service.query import QueryValue
 
 __all__ = ["AsyncStatusClient"]
 

@@ -14,27 +14,32 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 from typing_extensions import Unpack
 
-from . import cancellation
-from .batch import DEFAULT_MASS_SIZE, concurrent_lookups, mass_lookups
-from .credentials import Credentials
-from .errors import (
+from smsc_soap.calls.many import DEFAULT_MASS_SIZE, concurrent_lookups, mass_lookups
+from smsc_soap.calls.retries import RetryPolicy, call_with_retries
+from smsc_soap.errors import (
     InvalidParametersError,
     MalformedResponseError,
     RequestTimeoutError,
     SmscError,
     UnsupportedOperationError,
 )
-from .limit_stores import open_limit_store
-from .limiter import Limiter
-from .lockout import Lockout
-from .models import LookupResult, MessageStatus
-from .options import ClientOptionArgs, ClientOptions
-from .query import QueryValue
-from .reply import check_deleted, raise_for_error, status_from_reply
-from .request import StatusRequest
-from .retries import RetryPolicy, call_with_retries
-from .transports.base import DeletingTransport, Fields, MassLookupTransport, StatusTransport
-from .transports.http import HttpStatusTransport
+from smsc_soap.limits.limiter import Limiter
+from smsc_soap.limits.lockout import Lockout
+from smsc_soap.limits.stores import open_limit_store
+from smsc_soap.models import LookupResult, MessageStatus
+from smsc_soap.options import ClientOptionArgs, ClientOptions
+from smsc_soap.runtime import cancellation
+from smsc_soap.service.credentials import Credentials
+from smsc_soap.service.query import QueryValue
+from smsc_soap.service.replies import check_deleted, raise_for_error, status_from_reply
+from smsc_soap.service.request import StatusRequest
+from smsc_soap.transports.base import (
+    DeletingTransport,
+    Fields,
+    MassLookupTransport,
+    StatusTransport,
+)
+from smsc_soap.transports.http import HttpStatusTransport
 
 __all__ = ["StatusClient"]
 
@@ -307,7 +312,9 @@ def _logged(describe: str, attempt: int, send: Callable[[float], T], time_left: 
 
 def _transport_for(options: ClientOptions) -> StatusTransport:
     if options.transport == "soap":
-        from .transports.soap import SoapStatusTransport  # zeep with it: only when asked for
+        from smsc_soap.transports.soap import (
+            SoapStatusTransport,  # zeep with it: only when asked for
+        )
 
         return SoapStatusTransport(options)
     if options.transport == "http":

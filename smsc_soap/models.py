@@ -17,7 +17,8 @@ from pydantic import (
     field_validator,
 )
 
-from .codes import (
+from smsc_soap.errors import SmscError
+from smsc_soap.service.codes import (
     EmailError,
     MessageType,
     Outcome,
@@ -26,7 +27,6 @@ from .codes import (
     TemplateKind,
     known_or_number,
 )
-from .errors import SmscError
 
 __all__ = ["MOSCOW_TIME", "HlrInfo", "LookupResult", "MessageFlag", "MessageStatus"]
 

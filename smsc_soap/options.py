@@ -11,14 +11,15 @@ from typing import Literal
 
 from pydantic import Field
 
-from .clock import SYSTEM_CLOCK, Clock
-from .errors import InvalidParametersError
-from .limit_stores import LimitStore
-from .limiter import LEASE_MARGIN
-from .lockout import DEFAULT_COOLDOWN
-from .retries import DEFAULT_DEADLINE, RetryPolicy
-from .transports.base import StatusTransport
-from .transports.options import WIRE_OPTIONS, Seconds, SoapOptionArgs, SoapOptions
+from smsc_soap.calls.retries import DEFAULT_DEADLINE, RetryPolicy
+from smsc_soap.errors import InvalidParametersError
+from smsc_soap.limits.limiter import LEASE_MARGIN
+from smsc_soap.limits.lockout import DEFAULT_COOLDOWN
+from smsc_soap.limits.stores import LimitStore
+from smsc_soap.runtime.clock import SYSTEM_CLOCK, Clock
+from smsc_soap.transports.base import StatusTransport
+from smsc_soap.transports.options import WIRE_OPTIONS, SoapOptionArgs, SoapOptions
+from smsc_soap.wire.options import Seconds
 
 __all__ = ["ClientOptionArgs", "ClientOptions"]
 

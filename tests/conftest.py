@@ -15,9 +15,9 @@ from smsc_soap import FakeTransport, InstantClock, StatusClient
 from smsc_soap.gateway import Gateway
 from smsc_soap.sandbox import Sandbox
 
-from gateway_setup import CountingSandbox, start_gateway
-from manual_clock import ManualClock
-from soap_replies import PASSWORD
+from support.gateway_setup import CountingSandbox, start_gateway
+from support.manual_clock import ManualClock
+from support.soap_replies import PASSWORD
 
 PHONE = "79991234567"
 
@@ -72,7 +72,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{missing}; under CI the Redis tests must run")
         pytest.skip(missing)
-    from redis_server import running_redis
+    from support.redis_server import running_redis
 
     with running_redis(tmp_path_factory.mktemp("redis")) as url:
         yield url

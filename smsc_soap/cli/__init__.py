@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from .exit_codes import EXIT_CODES_HELP, ExitCode
-from .os_errors import os_error_text
+from smsc_soap.cli.exit_codes import EXIT_CODES_HELP, ExitCode
+from smsc_soap.cli.os_errors import os_error_text
 
 __all__ = ["main"]
 

@@ -29,12 +29,10 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from ..errors import SmscError
-from ..models import LookupResult
-from .batch_input import InputRow, InputTable, read_input
-from .batch_plan import plan_batch, worth_retrying
-from .exit_codes import ExitCode, exit_code_for
-from .journal import (
+from smsc_soap.cli.batch_input import InputRow, InputTable, read_input
+from smsc_soap.cli.batch_plan import plan_batch, worth_retrying
+from smsc_soap.cli.exit_codes import ExitCode, exit_code_for
+from smsc_soap.cli.journal import (
     Journal,
     JournalFormat,
     JournalMismatchError,
@@ -42,10 +40,12 @@ from .journal import (
     run_of,
     write_journal,
 )
-from .os_errors import os_error_text
-from .output import Cell, result_columns, result_fields
-from .settings import ConnectionSettings, connection_options, level_option
-from .wording import for_the_shell
+from smsc_soap.cli.os_errors import os_error_text
+from smsc_soap.cli.output import Cell, result_columns, result_fields
+from smsc_soap.cli.settings import ConnectionSettings, connection_options, level_option
+from smsc_soap.cli.wording import for_the_shell
+from smsc_soap.errors import SmscError
+from smsc_soap.models import LookupResult
 
 __all__ = ["batch"]
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import click
 
-from .output import ALL_RESULT_COLUMNS
-from .phones import without_formatting
+from smsc_soap.cli.output import ALL_RESULT_COLUMNS
+from smsc_soap.cli.phones import without_formatting
 
 __all__ = ["ID_NAMES", "PHONE_NAMES", "InputRow", "InputTable", "read_input"]
 

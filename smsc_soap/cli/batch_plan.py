@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .. import errors
-from ..errors import RateLimitError, SmscError, TransportError
-from .batch_input import InputRow
-from .output import Cell
+from smsc_soap import errors
+from smsc_soap.cli.batch_input import InputRow
+from smsc_soap.cli.output import Cell
+from smsc_soap.errors import RateLimitError, SmscError, TransportError
 
 __all__ = ["BatchPlan", "Key", "plan_batch", "worth_retrying"]
 

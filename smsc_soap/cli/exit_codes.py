@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from ..errors import (
+from smsc_soap.errors import (
     AuthenticationError,
     InvalidParametersError,
     IPBlockedError,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .output import Cell, as_text
+from smsc_soap.cli.output import Cell, as_text
 
 __all__ = [
     "Journal",

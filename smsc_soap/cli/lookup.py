@@ -9,19 +9,13 @@ from typing import NoReturn
 import click
 from rich.console import Console
 
-from ..errors import SmscError
-from ..status_columns import status_columns
-from .exit_codes import exit_code_for
-from .output import (
-    Cell,
-    as_json,
-    as_text,
-    print_table,
-    result_fields,
-)
-from .phones import without_formatting
-from .settings import ConnectionSettings, connection_options, level_option
-from .wording import for_the_shell
+from smsc_soap.cli.exit_codes import exit_code_for
+from smsc_soap.cli.output import Cell, as_json, as_text, print_table, result_fields
+from smsc_soap.cli.phones import without_formatting
+from smsc_soap.cli.settings import ConnectionSettings, connection_options, level_option
+from smsc_soap.cli.wording import for_the_shell
+from smsc_soap.errors import SmscError
+from smsc_soap.views.status_columns import status_columns
 
 __all__ = ["status"]
 

@@ -1,4 +1,4 @@
-"""How results are shown: one row of fields per lookup (``smsc_soap.status_columns``, then
+"""How results are shown: one row of fields per lookup (``smsc_soap.views.status_columns``, then
 the error's), with the same names and meanings in the table, CSV and JSON. Which columns
 there are depends on ``--all`` alone, never on the answer, so a CSV has the same columns on
 every row.
@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import SmscError
-from ..models import MessageStatus
-from ..status_columns import Cell, status_columns, status_fields
-from .wording import for_the_shell
+from smsc_soap.cli.wording import for_the_shell
+from smsc_soap.errors import SmscError
+from smsc_soap.models import MessageStatus
+from smsc_soap.views.status_columns import Cell, status_columns, status_fields
 
 __all__ = [
     "ALL_RESULT_COLUMNS",

@@ -10,12 +10,19 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from ..client import StatusClient
-from ..errors import ApiError, SmscError
-from ..sandbox import BookError, MessageBook, Sandbox, SandboxApp, SandboxOptions, default_book
-from .exit_codes import ExitCode
-from .os_errors import os_error_text
-from .output import Cell, print_table, result_fields
+from smsc_soap.cli.exit_codes import ExitCode
+from smsc_soap.cli.os_errors import os_error_text
+from smsc_soap.cli.output import Cell, print_table, result_fields
+from smsc_soap.client import StatusClient
+from smsc_soap.errors import ApiError, SmscError
+from smsc_soap.sandbox import (
+    BookError,
+    MessageBook,
+    Sandbox,
+    SandboxApp,
+    SandboxOptions,
+    default_book,
+)
 
 __all__ = ["demo", "sandbox"]
 

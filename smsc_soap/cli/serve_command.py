@@ -13,15 +13,15 @@ from typing import Any
 
 import click
 
-from ..client import StatusClient
-from ..errors import InvalidParametersError
-from ..gateway import Gateway, GatewayApp, Upstream
-from ..limit_stores import open_limit_store
-from ..retries import RetryPolicy
-from ..serving.wsdl import checked_public_url
-from .exit_codes import ExitCode
-from .os_errors import os_error_text
-from .settings import ConnectionSettings, default_limits, upstream_options
+from smsc_soap.calls.retries import RetryPolicy
+from smsc_soap.cli.exit_codes import ExitCode
+from smsc_soap.cli.os_errors import os_error_text
+from smsc_soap.cli.settings import ConnectionSettings, default_limits, upstream_options
+from smsc_soap.client import StatusClient
+from smsc_soap.errors import InvalidParametersError
+from smsc_soap.gateway import Gateway, GatewayApp, Upstream
+from smsc_soap.limits.stores import open_limit_store
+from smsc_soap.serving.wsdl import checked_public_url
 
 __all__ = ["serve"]
 

@@ -16,9 +16,9 @@ import click
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ..client import StatusClient
-from ..retries import RetryPolicy
-from .verbosity import configure_logging
+from smsc_soap.calls.retries import RetryPolicy
+from smsc_soap.cli.verbosity import configure_logging
+from smsc_soap.client import StatusClient
 
 __all__ = [
     "ConnectionSettings",

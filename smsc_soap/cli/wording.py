@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import SmscError
+from smsc_soap.errors import SmscError
 
 __all__ = ["for_the_shell"]
 

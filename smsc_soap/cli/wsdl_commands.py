@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 import platformdirs
 
-from ..errors import SmscError
-from ..hosts import KNOWN_HOSTS, SOAP_PATH
-from ..wsdl.drift import OperationFields, drift, fetch_wsdl, operations, store_wsdl
-from ..wsdl.shipped import shipped_wsdl
-from .exit_codes import ExitCode, exit_code_for
-from .wording import for_the_shell
+from smsc_soap.cli.exit_codes import ExitCode, exit_code_for
+from smsc_soap.cli.wording import for_the_shell
+from smsc_soap.errors import SmscError
+from smsc_soap.service.hosts import KNOWN_HOSTS, SOAP_PATH
+from smsc_soap.wsdl.drift import OperationFields, drift, fetch_wsdl, operations, store_wsdl
+from smsc_soap.wsdl.shipped import shipped_wsdl
 
 __all__ = ["wsdl"]
 

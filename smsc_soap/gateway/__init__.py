@@ -6,9 +6,9 @@ lookups, serves statuses that cannot change from a cache and answers a stale pas
 ``smsc-soap serve`` runs it.
 """
 
-from .app import GatewayApp
-from .lookups import Answer, Lookups
-from .server import Gateway
-from .upstream import Upstream
+from smsc_soap.gateway.app import GatewayApp
+from smsc_soap.gateway.lookups import Answer, Lookups
+from smsc_soap.gateway.server import Gateway
+from smsc_soap.gateway.upstream import Upstream
 
 __all__ = ["Answer", "Gateway", "GatewayApp", "Lookups", "Upstream"]

@@ -18,23 +18,23 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
-from ..codes import StatusCode
-from ..errors import MessageNotFoundError
-from ..models import MessageStatus
-from ..serving.body import RefusedBody, read_body
-from ..serving.reply import Reply
-from ..serving.soap import fault_reply
-from ..serving.status_php import read_status_form
-from ..serving.wsdl import SOAP_PATH, checked_public_url, soap_location, wsdl_reply
-from .detail import FULLEST, at_detail
-from .http_face import serve_status_form
-from .json_face import json_error, serve_status, serve_statuses
-from .lookups import Answer, Lookup, Lookups
-from .metrics import CONTENT_TYPE, GatewayMetrics
-from .openapi import openapi_document
-from .served import Served
-from .soap_face import answer_soap, read_soap_lookup
-from .upstream import Upstream
+from smsc_soap.errors import MessageNotFoundError
+from smsc_soap.gateway.detail import FULLEST, at_detail
+from smsc_soap.gateway.http_face import serve_status_form
+from smsc_soap.gateway.json_face import json_error, serve_status, serve_statuses
+from smsc_soap.gateway.lookups import Answer, Lookup, Lookups
+from smsc_soap.gateway.metrics import CONTENT_TYPE, GatewayMetrics
+from smsc_soap.gateway.openapi import openapi_document
+from smsc_soap.gateway.served import Served
+from smsc_soap.gateway.soap_face import answer_soap, read_soap_lookup
+from smsc_soap.gateway.upstream import Upstream
+from smsc_soap.models import MessageStatus
+from smsc_soap.service.codes import StatusCode
+from smsc_soap.serving.body import RefusedBody, read_body
+from smsc_soap.serving.reply import Reply
+from smsc_soap.serving.soap import fault_reply
+from smsc_soap.serving.status_php import read_status_form
+from smsc_soap.serving.wsdl import SOAP_PATH, checked_public_url, soap_location, wsdl_reply
 
 __all__ = ["GatewayApp"]
 

@@ -7,7 +7,7 @@ each caller is then answered only the fields the service gives at the detail ask
 
 from __future__ import annotations
 
-from ..models import MessageStatus
+from smsc_soap.models import MessageStatus
 
 __all__ = ["FULLEST", "at_detail"]
 

@@ -20,14 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..codes import Outcome
-from ..errors import ApiError, SmscError
-from ..serving.fields import not_found_fields
-from ..serving.reply import Reply
-from ..serving.status_php import StatusForm, mass_item, status_reply
-from .lookups import Answer, Lookup
-from .reply_fields import http_fields
-from .served import (
+from smsc_soap.errors import ApiError, SmscError
+from smsc_soap.gateway.lookups import Answer, Lookup
+from smsc_soap.gateway.reply_fields import http_fields
+from smsc_soap.gateway.served import (
     MAX_MESSAGES,
     Served,
     failure_status,
@@ -36,6 +32,10 @@ from .served import (
     outcome_of,
     outcome_of_code,
 )
+from smsc_soap.service.codes import Outcome
+from smsc_soap.serving.fields import not_found_fields
+from smsc_soap.serving.reply import Reply
+from smsc_soap.serving.status_php import StatusForm, mass_item, status_reply
 
 __all__ = ["serve_status_form"]
 

@@ -21,20 +21,26 @@ from urllib.parse import parse_qsl
 
 from pydantic import ValidationError
 
-from ..codes import Outcome
-from ..errors import (
+from smsc_soap.errors import (
     ApiError,
     AuthenticationError,
     InvalidParametersError,
     MessageNotFoundError,
     SmscError,
 )
-from ..failures import Step, mapped
-from ..serving.reply import Reply
-from ..status_columns import status_fields
-from .json_models import ErrorBody, ErrorDetail, ItemError, StatusBody, StatusesRequest
-from .lookups import Answer, Lookup
-from .served import MAX_MESSAGES, Served, failure_status, look_up_each, outcome_of
+from smsc_soap.gateway.json_models import (
+    ErrorBody,
+    ErrorDetail,
+    ItemError,
+    StatusBody,
+    StatusesRequest,
+)
+from smsc_soap.gateway.lookups import Answer, Lookup
+from smsc_soap.gateway.served import MAX_MESSAGES, Served, failure_status, look_up_each, outcome_of
+from smsc_soap.runtime.foreign_errors import Step, mapped
+from smsc_soap.service.codes import Outcome
+from smsc_soap.serving.reply import Reply
+from smsc_soap.views.status_columns import status_fields
 
 __all__ = ["AUTHENTICATE", "json_error", "serve_status", "serve_statuses"]
 

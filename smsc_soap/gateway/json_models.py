@@ -19,8 +19,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from ..codes import Outcome
-from .served import MAX_MESSAGES
+from smsc_soap.gateway.served import MAX_MESSAGES
+from smsc_soap.service.codes import Outcome
 
 __all__ = [
     "ErrorBody",

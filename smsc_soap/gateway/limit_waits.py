@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from ..limit_stores import Ask, Granted, LimitStore, Refused
+from smsc_soap.limits.stores import Ask, Granted, LimitStore, Refused
 
 __all__ = ["LimitWaits"]
 

@@ -18,11 +18,11 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..codes import Outcome
-from ..errors import RateLimitError, SmscError
-from ..limiter import windows_not_waited_for
-from ..models import MessageStatus
-from ..service_limits import LOOKUPS_PER_MESSAGE, WINDOW_SECONDS
+from smsc_soap.errors import RateLimitError, SmscError
+from smsc_soap.limits.limiter import windows_not_waited_for
+from smsc_soap.limits.service_limits import LOOKUPS_PER_MESSAGE, WINDOW_SECONDS
+from smsc_soap.models import MessageStatus
+from smsc_soap.service.codes import Outcome
 
 __all__ = ["ASK_EVERY", "Answer", "Lookup", "Lookups"]
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from .json_models import ErrorBody, StatusBody, StatusesBody, StatusesRequest
-from .served import MAX_MESSAGES
+from smsc_soap.gateway.json_models import ErrorBody, StatusBody, StatusesBody, StatusesRequest
+from smsc_soap.gateway.served import MAX_MESSAGES
 
 __all__ = ["openapi_document"]
 

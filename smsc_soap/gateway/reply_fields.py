@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..models import MOSCOW_TIME, HlrInfo, MessageStatus
-from ..serving.fields import HTTP_ORDER, SOAP_ORDER
+from smsc_soap.models import MOSCOW_TIME, HlrInfo, MessageStatus
+from smsc_soap.serving.fields import HTTP_ORDER, SOAP_ORDER
 
 __all__ = ["http_fields", "soap_fields"]
 

@@ -7,8 +7,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from ..codes import Outcome
-from ..errors import (
+from smsc_soap.errors import (
     ApiError,
     AuthenticationError,
     InvalidParametersError,
@@ -18,9 +17,10 @@ from ..errors import (
     RequestTimeoutError,
     SmscError,
 )
-from ..service_limits import CONCURRENT_LIMIT
-from ..serving.reply import Reply
-from .lookups import Answer, Lookup
+from smsc_soap.gateway.lookups import Answer, Lookup
+from smsc_soap.limits.service_limits import CONCURRENT_LIMIT
+from smsc_soap.service.codes import Outcome
+from smsc_soap.serving.reply import Reply
 
 __all__ = [
     "MAX_MESSAGES",

@@ -6,8 +6,8 @@ import time
 
 from waitress import wasyncore
 
-from ..waitress_server import WaitressServer
-from .app import GatewayApp
+from smsc_soap.gateway.app import GatewayApp
+from smsc_soap.serving.waitress_server import WaitressServer
 
 __all__ = ["Gateway"]
 

@@ -10,13 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..codes import Outcome
-from ..errors import ApiError, SmscError
-from ..serving.reply import Reply
-from ..serving.soap import LEVELS, REPLY_ELEMENTS, fault_reply, read_operation, status_envelope
-from .lookups import Answer, Lookup
-from .reply_fields import soap_fields
-from .served import failure_text, outcome_of_code
+from smsc_soap.errors import ApiError, SmscError
+from smsc_soap.gateway.lookups import Answer, Lookup
+from smsc_soap.gateway.reply_fields import soap_fields
+from smsc_soap.gateway.served import failure_text, outcome_of_code
+from smsc_soap.service.codes import Outcome
+from smsc_soap.serving.reply import Reply
+from smsc_soap.serving.soap import (
+    LEVELS,
+    REPLY_ELEMENTS,
+    fault_reply,
+    read_operation,
+    status_envelope,
+)
 
 __all__ = ["Answered", "SoapLookup", "answer_soap", "read_soap_lookup"]
 

@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..client import StatusClient
-from ..limit_stores import LimitStore
-from .limit_waits import LimitWaits
+from smsc_soap.client import StatusClient
+from smsc_soap.gateway.limit_waits import LimitWaits
+from smsc_soap.limits.stores import LimitStore
 
 __all__ = ["MAX_CLIENTS", "Upstream"]
 

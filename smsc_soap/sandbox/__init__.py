@@ -6,11 +6,11 @@ service's rules and rough edges.
 with the real client.
 """
 
-from ..serving.reply import Fault
-from .app import SandboxApp, SandboxOptions
-from .book import BookError, BookMessage, MessageBook, default_book
-from .server import Sandbox
-from .smpp_server import SmppServer
+from smsc_soap.sandbox.app import SandboxApp, SandboxOptions
+from smsc_soap.sandbox.book import BookError, BookMessage, MessageBook, default_book
+from smsc_soap.sandbox.server import Sandbox
+from smsc_soap.sandbox.smpp_server import SmppServer
+from smsc_soap.serving.reply import Fault
 
 __all__ = [
     "BookError",

@@ -11,18 +11,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from ..models import MOSCOW_TIME
-from ..serving.body import RefusedBody, read_body
-from ..serving.fields import Fields
-from ..serving.reply import Fault, Reply
-from ..serving.soap import fault_reply
-from ..serving.status_php import read_status_form
-from ..serving.wsdl import SOAP_PATH, soap_location, wsdl_reply
-from .book import MessageBook
-from .fields import message_fields
-from .limits import ServiceLimits
-from .soap_endpoint import answer_soap
-from .status_endpoint import answer_status
+from smsc_soap.models import MOSCOW_TIME
+from smsc_soap.sandbox.book import MessageBook
+from smsc_soap.sandbox.fields import message_fields
+from smsc_soap.sandbox.limits import ServiceLimits
+from smsc_soap.sandbox.soap_endpoint import answer_soap
+from smsc_soap.sandbox.status_endpoint import answer_status
+from smsc_soap.serving.body import RefusedBody, read_body
+from smsc_soap.serving.fields import Fields
+from smsc_soap.serving.reply import Fault, Reply
+from smsc_soap.serving.soap import fault_reply
+from smsc_soap.serving.status_php import read_status_form
+from smsc_soap.serving.wsdl import SOAP_PATH, soap_location, wsdl_reply
 
 __all__ = ["SandboxApp", "SandboxOptions"]
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from ..codes import EmailError, MessageType, Outcome, SmsError, StatusCode
+from smsc_soap.service.codes import EmailError, MessageType, Outcome, SmsError, StatusCode
 
 __all__ = ["BookError", "BookMessage", "MessageBook", "default_book"]
 

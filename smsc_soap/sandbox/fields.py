@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..codes import MessageType
-from ..models import MOSCOW_TIME
-from ..serving.fields import Fields
-from .book import BookMessage
+from smsc_soap.models import MOSCOW_TIME
+from smsc_soap.sandbox.book import BookMessage
+from smsc_soap.service.codes import MessageType
+from smsc_soap.serving.fields import Fields
 
 __all__ = ["message_fields"]
 

@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from ..service_limits import CONCURRENT_LIMIT, LOOKUPS_PER_MESSAGE, MASS_PER_WINDOW
-from ..sliding_window import SlidingWindow
+from smsc_soap.limits.service_limits import CONCURRENT_LIMIT, LOOKUPS_PER_MESSAGE, MASS_PER_WINDOW
+from smsc_soap.sandbox.sliding_window import SlidingWindow
 
 __all__ = ["ServiceLimits"]
 

@@ -3,9 +3,9 @@ and its SMPP face beside it when asked for."""
 
 from __future__ import annotations
 
-from ..waitress_server import WaitressServer
-from .app import SandboxApp
-from .smpp_server import SmppServer
+from smsc_soap.sandbox.app import SandboxApp
+from smsc_soap.sandbox.smpp_server import SmppServer
+from smsc_soap.serving.waitress_server import WaitressServer
 
 __all__ = ["Sandbox"]
 

@@ -1,7 +1,7 @@
 """What the sandbox answers over SMPP: binds, query_sm from the message book, and receipts.
 
 The service's statuses are more than SMPP's eight states; ``SMPP_STATE_OF`` is how the
-sandbox writes each one (the client reads them back through ``smsc_soap.smpp_states``).
+sandbox writes each one (the client reads them back through ``smsc_soap.smpp.states``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..codes import StatusCode
-from ..smpp_protocol import (
+from smsc_soap.sandbox.book import BookMessage
+from smsc_soap.service.codes import StatusCode
+from smsc_soap.smpp.absolute_time import absolute_time
+from smsc_soap.smpp.protocol import (
     DELIVER_SM,
     ESME_RINVPASWD,
     ESME_RQUERYFAIL,
@@ -22,11 +24,9 @@ from ..smpp_protocol import (
     RESPONSE_BIT,
     pdu,
 )
-from ..smpp_time import absolute_time
-from .book import BookMessage
 
 if TYPE_CHECKING:
-    from .app import SandboxApp
+    from smsc_soap.sandbox.app import SandboxApp
 
 __all__ = [
     "FINAL_STATES",

@@ -15,9 +15,17 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from ..errors import SmscError
-from ..failures import Step, mapped
-from ..smpp_protocol import (
+from smsc_soap.errors import SmscError
+from smsc_soap.runtime.foreign_errors import Step, mapped
+from smsc_soap.sandbox.app import SandboxApp
+from smsc_soap.sandbox.smpp_endpoint import (
+    Receipt,
+    answer_query,
+    bind_status,
+    deliver_sm,
+    query_sm_resp,
+)
+from smsc_soap.smpp.protocol import (
     BIND_RECEIVER,
     BIND_TRANSCEIVER,
     BIND_TRANSMITTER,
@@ -35,9 +43,7 @@ from ..smpp_protocol import (
     header_of,
     pdu,
 )
-from ..transports.smpp_session import read_frame
-from .app import SandboxApp
-from .smpp_endpoint import Receipt, answer_query, bind_status, deliver_sm, query_sm_resp
+from smsc_soap.smpp.session import read_frame
 
 __all__ = ["IDLE_TIMEOUT", "SmppServer"]
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..serving.fields import SOAP_ORDER, Fields
-from ..serving.reply import Reply
-from ..serving.soap import LEVELS, REPLY_ELEMENTS, fault_reply, read_operation, status_envelope
+from smsc_soap.serving.fields import SOAP_ORDER, Fields
+from smsc_soap.serving.reply import Reply
+from smsc_soap.serving.soap import (
+    LEVELS,
+    REPLY_ELEMENTS,
+    fault_reply,
+    read_operation,
+    status_envelope,
+)
 
 if TYPE_CHECKING:
-    from .app import SandboxApp
+    from smsc_soap.sandbox.app import SandboxApp
 
 __all__ = ["answer_soap"]
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..serving.fields import HTTP_ORDER, Fields, not_found_fields
-from ..serving.reply import Reply
-from ..serving.status_php import StatusAnswer, StatusForm, mass_item, status_reply
+from smsc_soap.serving.fields import HTTP_ORDER, Fields, not_found_fields
+from smsc_soap.serving.reply import Reply
+from smsc_soap.serving.status_php import StatusAnswer, StatusForm, mass_item, status_reply
 
 if TYPE_CHECKING:
-    from .app import SandboxApp
+    from smsc_soap.sandbox.app import SandboxApp
 
 __all__ = ["answer_status"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..codes import StatusCode
+from smsc_soap.service.codes import StatusCode
 
 __all__ = ["HTTP_ORDER", "SOAP_ORDER", "Fields", "not_found_fields"]
 

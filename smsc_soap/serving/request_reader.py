@@ -12,7 +12,7 @@ import re
 
 from lxml import etree
 
-from ..hardened_xml import hardened_parser
+from smsc_soap.soap.hardened_xml import hardened_parser
 
 __all__ = ["UnreadableRequest", "read_request"]
 

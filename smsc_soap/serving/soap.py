@@ -11,11 +11,11 @@ from typing import cast
 
 from lxml import etree
 
-from ..envelope import SOAP_ENVELOPE_NS
-from ..hosts import service_namespace
-from .fields import Fields
-from .reply import Reply
-from .request_reader import UnreadableRequest, read_request
+from smsc_soap.service.hosts import service_namespace
+from smsc_soap.serving.fields import Fields
+from smsc_soap.serving.reply import Reply
+from smsc_soap.serving.request_reader import UnreadableRequest, read_request
+from smsc_soap.soap.reply_envelope import SOAP_ENVELOPE_NS
 
 __all__ = [
     "LEVELS",

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
-from ..errors import API_ERROR_DESCRIPTIONS
-from .fields import Fields
-from .reply import Reply
+from smsc_soap.errors import API_ERROR_DESCRIPTIONS
+from smsc_soap.serving.fields import Fields
+from smsc_soap.serving.reply import Reply
 
 __all__ = ["StatusAnswer", "StatusForm", "mass_item", "read_status_form", "status_reply"]
 

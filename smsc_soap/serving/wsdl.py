@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
-from ..errors import InvalidParametersError
-from ..wsdl.shipped import shipped_wsdl
-from .reply import Reply
+from smsc_soap.errors import InvalidParametersError
+from smsc_soap.serving.reply import Reply
+from smsc_soap.wsdl.shipped import shipped_wsdl
 
 __all__ = ["SOAP_PATH", "checked_public_url", "soap_location", "wsdl_reply"]
 

@@ -6,14 +6,14 @@ SMPP one loads smpplib at its first bind.
 
 import typing
 
-from .. import lazy
+from smsc_soap.runtime import lazy
 
 if typing.TYPE_CHECKING:
-    from .base import DeletingTransport, MassLookupTransport, StatusTransport
-    from .fake import FakeTransport
-    from .http import HttpStatusTransport
-    from .smpp import SmppStatusTransport
-    from .soap import SoapStatusTransport
+    from smsc_soap.transports.base import DeletingTransport, MassLookupTransport, StatusTransport
+    from smsc_soap.transports.fake import FakeTransport
+    from smsc_soap.transports.http import HttpStatusTransport
+    from smsc_soap.transports.smpp import SmppStatusTransport
+    from smsc_soap.transports.soap import SoapStatusTransport
 
 __all__ = [
     "DeletingTransport",
@@ -28,10 +28,14 @@ __all__ = [
 __getattr__, __dir__ = lazy.lazy_names(
     __name__,
     {
-        "base": ("DeletingTransport", "MassLookupTransport", "StatusTransport"),
-        "fake": ("FakeTransport",),
-        "http": ("HttpStatusTransport",),
-        "smpp": ("SmppStatusTransport",),
-        "soap": ("SoapStatusTransport",),
+        "smsc_soap.transports.base": (
+            "DeletingTransport",
+            "MassLookupTransport",
+            "StatusTransport",
+        ),
+        "smsc_soap.transports.fake": ("FakeTransport",),
+        "smsc_soap.transports.http": ("HttpStatusTransport",),
+        "smsc_soap.transports.smpp": ("SmppStatusTransport",),
+        "smsc_soap.transports.soap": ("SoapStatusTransport",),
     },
 )

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-from ..credentials import Credentials
-from ..errors import SmscError
-from ..request import StatusRequest
+from smsc_soap.errors import SmscError
+from smsc_soap.service.credentials import Credentials
+from smsc_soap.service.request import StatusRequest
 
 __all__ = ["DeletingTransport", "Fields", "MassLookupTransport", "MassReply", "StatusTransport"]
 

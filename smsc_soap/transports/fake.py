@@ -6,12 +6,12 @@ import threading
 from collections import deque
 from datetime import datetime
 
-from ..clock import SYSTEM_CLOCK, Clock
-from ..credentials import Credentials
-from ..errors import RequestTimeoutError, SmscError
-from ..models import MOSCOW_TIME
-from ..request import StatusRequest
-from .base import Fields
+from smsc_soap.errors import RequestTimeoutError, SmscError
+from smsc_soap.models import MOSCOW_TIME
+from smsc_soap.runtime.clock import SYSTEM_CLOCK, Clock
+from smsc_soap.service.credentials import Credentials
+from smsc_soap.service.request import StatusRequest
+from smsc_soap.transports.base import Fields
 
 __all__ = ["FakeTransport", "ScriptedAnswer"]
 

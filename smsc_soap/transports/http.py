@@ -15,14 +15,14 @@ from urllib.parse import parse_qsl, urlencode
 
 from typing_extensions import Unpack
 
-from ..credentials import Credentials
-from ..errors import InvalidParametersError, MalformedResponseError, SmscError
-from ..failures import Step, mapped
-from ..hosts import STATUS_PATH
-from ..request import StatusRequest
-from .base import Fields, MassReply
-from .options import WireOptionArgs, WireOptions
-from .wire import WireTransport
+from smsc_soap.errors import InvalidParametersError, MalformedResponseError, SmscError
+from smsc_soap.runtime.foreign_errors import Step, mapped
+from smsc_soap.service.credentials import Credentials
+from smsc_soap.service.hosts import STATUS_PATH
+from smsc_soap.service.request import StatusRequest
+from smsc_soap.transports.base import Fields, MassReply
+from smsc_soap.wire.http_post import WireTransport
+from smsc_soap.wire.options import WireOptionArgs, WireOptions
 
 __all__ = ["HttpStatusTransport"]
 

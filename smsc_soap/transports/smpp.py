@@ -20,8 +20,7 @@ from typing import Any
 
 from typing_extensions import Unpack
 
-from ..credentials import Credentials
-from ..errors import (
+from smsc_soap.errors import (
     InvalidParametersError,
     MalformedResponseError,
     RequestTimeoutError,
@@ -29,9 +28,11 @@ from ..errors import (
     TransportError,
     UnsupportedOperationError,
 )
-from ..failures import Step, mapped
-from ..request import StatusRequest
-from ..smpp_protocol import (
+from smsc_soap.runtime.foreign_errors import Step, mapped
+from smsc_soap.service.credentials import Credentials
+from smsc_soap.service.request import StatusRequest
+from smsc_soap.smpp.absolute_time import read_absolute_time
+from smsc_soap.smpp.protocol import (
     ESME_RBINDFAIL,
     ESME_RINVMSGID,
     ESME_RINVPASWD,
@@ -42,11 +43,10 @@ from ..smpp_protocol import (
     ESME_RQUERYFAIL,
     ESME_RTHROTTLED,
 )
-from ..smpp_states import TLV_MESSAGE_STATES, status_of_state
-from ..smpp_time import read_absolute_time
-from .base import Fields
-from .options import SmppOptionArgs, SmppOptions
-from .smpp_session import SmppSession
+from smsc_soap.smpp.session import SmppSession
+from smsc_soap.smpp.states import TLV_MESSAGE_STATES, status_of_state
+from smsc_soap.transports.base import Fields
+from smsc_soap.transports.options import SmppOptionArgs, SmppOptions
 
 __all__ = ["BIND_ERRORS", "QUERY_ERRORS", "SmppStatusTransport"]
 

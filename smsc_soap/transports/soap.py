@@ -6,18 +6,18 @@ import zeep
 from lxml import etree
 from typing_extensions import Unpack
 
-from ..credentials import Credentials
-from ..envelope import SOAP_ENVELOPE_NS, parse_xml, soap_fault, status_fields
-from ..errors import InvalidParametersError, TransportError, UnsupportedOperationError
-from ..failures import Step, mapped
-from ..hosts import SOAP_PATH
-from ..request import StatusRequest
-from ..wsdl.loader import STATUS_OPERATIONS, load_wsdl, status_binding
-from ..wsdl.shipped import shipped_wsdl
-from .base import Fields
-from .envelope_template import EnvelopeTemplate
-from .options import SoapOptionArgs, SoapOptions
-from .wire import WireReply, WireTransport
+from smsc_soap.errors import InvalidParametersError, TransportError, UnsupportedOperationError
+from smsc_soap.runtime.foreign_errors import Step, mapped
+from smsc_soap.service.credentials import Credentials
+from smsc_soap.service.hosts import SOAP_PATH
+from smsc_soap.service.request import StatusRequest
+from smsc_soap.soap.reply_envelope import SOAP_ENVELOPE_NS, parse_xml, soap_fault, status_fields
+from smsc_soap.soap.request_envelope import EnvelopeTemplate
+from smsc_soap.transports.base import Fields
+from smsc_soap.transports.options import SoapOptionArgs, SoapOptions
+from smsc_soap.wire.http_post import WireReply, WireTransport
+from smsc_soap.wsdl.loader import STATUS_OPERATIONS, load_wsdl, status_binding
+from smsc_soap.wsdl.shipped import shipped_wsdl
 
 __all__ = ["SoapStatusTransport"]
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import requests
 
-from ..errors import HTTPStatusError, MalformedResponseError
-from ..failures import Step, mapped
-from .loader import load_wsdl, status_binding
+from smsc_soap.errors import HTTPStatusError, MalformedResponseError
+from smsc_soap.runtime.foreign_errors import Step, mapped
+from smsc_soap.wsdl.loader import load_wsdl, status_binding
 
 __all__ = ["Drift", "OperationFields", "drift", "fetch_wsdl", "operations", "store_wsdl"]
 

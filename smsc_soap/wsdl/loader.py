@@ -10,7 +10,7 @@ from typing import cast
 import zeep
 from zeep.wsdl.definitions import Binding
 
-from ..failures import Step, mapped
+from smsc_soap.runtime.foreign_errors import Step, mapped
 
 __all__ = ["STATUS_OPERATIONS", "load_wsdl", "status_binding"]
 

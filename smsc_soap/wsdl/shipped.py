@@ -12,7 +12,7 @@ import json
 from importlib.resources import files
 from typing import Any
 
-from ..hosts import service_namespace
+from smsc_soap.service.hosts import service_namespace
 
 __all__ = ["manifest", "shipped_wsdl"]
 

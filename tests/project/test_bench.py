@@ -1,0 +1,41 @@
+"""The benchmark runs (on a tiny size; CI times nothing)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_the_benchmark_runs_on_a_tiny_size(tmp_path: Path) -> None:
+    report = tmp_path / "RESULTS.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--output", str(report), "--latency-ms", "5"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    text = report.read_text()
+    for figure in (
+        "import smsc_soap / import zeep, wall",
+        "smsc-soap --help / import zeep, wall",
+        "smsc-soap status (one SOAP lookup) / import zeep, wall",
+        "client / raw zeep",
+        "floor through requests / raw zeep",
+        "share of 4 x the round trip measured in the same round",
+        "error 9 replies, counted by the sandbox",
+        "4 processes: share of one process's rate",
+        "error 9 replies at the server",
+        "peak RSS",
+        "one process per lookup / the gateway, wall",
+        "upstream requests per 1,000 caller lookups, through the gateway",
+        "requests refused with error 9, straight at the service",
+    ):
+        assert figure in text
+    assert "A quick smoke run" in text

@@ -1,0 +1,1 @@
+"""Helpers of the test suite: servers, clocks and clients the tests share."""
