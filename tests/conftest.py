@@ -1,15 +1,17 @@
-"""Fixtures: a requests-mock service and a client wired to it; a real Redis server; the
-sandbox as the gateway's service, and a gateway asking it."""
+"""Fixtures: a requests-mock of the service (http_mock) and a client; a real Redis server; the
+sandbox as the gateway's upstream, and a gateway asking it."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 
 import pytest
 import requests_mock
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from smsc_soap import FakeTransport, InstantClock, StatusClient
 from smsc_soap.gateway import Gateway
@@ -17,9 +19,18 @@ from smsc_soap.sandbox import Sandbox
 
 from support.gateway_setup import CountingSandbox, start_gateway
 from support.manual_clock import ManualClock
+from support.sandboxes import SandboxStarter
 from support.soap_replies import PASSWORD
 
 PHONE = "79991234567"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps what it learns in a temporary directory of the run's, not in the
+    checkout: a test run leaves nothing there."""
+    home = tempfile.mkdtemp(prefix="smsc-soap-hypothesis-")
+    set_hypothesis_home_dir(home)
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +44,7 @@ def own_state_directory(
 
 
 @pytest.fixture
-def service() -> Iterator[requests_mock.Mocker]:
+def http_mock() -> Iterator[requests_mock.Mocker]:
     """Every HTTP request of the test goes to this mock; unregistered URLs fail loudly."""
     with requests_mock.Mocker() as mocker:
         yield mocker
@@ -89,11 +100,29 @@ def redis_url(redis_server: str) -> str:
 
 
 @pytest.fixture
-def upstream() -> Iterator[tuple[CountingSandbox, Sandbox]]:
+def start_sandbox() -> Iterator[SandboxStarter]:
+    """Starts sandboxes for the test (``start_sandbox(messages, enforce_limits=False)``),
+    each stopped when the test ends."""
+    starter = SandboxStarter()
+    yield starter
+    starter.close()
+
+
+@pytest.fixture
+def sandbox(start_sandbox: SandboxStarter, request: pytest.FixtureRequest) -> Sandbox:
+    """The sandbox the test module describes with ``pytest.mark.sandbox(messages, **options)``
+    (the default book, its limits on, when it does not)."""
+    marker = request.node.get_closest_marker("sandbox")
+    if marker is None:
+        return start_sandbox()
+    return start_sandbox(*marker.args, **marker.kwargs)
+
+
+@pytest.fixture
+def upstream(start_sandbox: SandboxStarter) -> tuple[CountingSandbox, Sandbox]:
     """The sandbox (its limits on) as a gateway's service, counting what it answers."""
     app = CountingSandbox()
-    with Sandbox(app) as sandbox:
-        yield app, sandbox
+    return app, start_sandbox(app)
 
 
 @pytest.fixture

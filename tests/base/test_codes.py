@@ -48,9 +48,11 @@ def test_the_enums_hold_exactly_the_documented_codes() -> None:
 
 @pytest.mark.parametrize("code", sorted(DOCUMENTED_STATUSES))
 def test_every_documented_status(
-    service: requests_mock.Mocker, client: StatusClient, code: int
+    http_mock: requests_mock.Mocker, client: StatusClient, code: int
 ) -> None:
-    reply_with(service, [("status", str(code)), ("last_date", "15.08.2021 20:27:22"), ("err", "0")])
+    reply_with(
+        http_mock, [("status", str(code)), ("last_date", "15.08.2021 20:27:22"), ("err", "0")]
+    )
 
     result = client.get_status("79991234567", "854019")
 
@@ -65,9 +67,9 @@ def test_every_documented_status(
 
 @pytest.mark.parametrize("code", DOCUMENTED_SMS_ERRORS)
 def test_every_documented_sms_error(
-    service: requests_mock.Mocker, client: StatusClient, code: int
+    http_mock: requests_mock.Mocker, client: StatusClient, code: int
 ) -> None:
-    reply_with(service, [("status", "20"), ("err", str(code))])
+    reply_with(http_mock, [("status", "20"), ("err", str(code))])
 
     result = client.get_status("79991234567", "1")
 
@@ -76,9 +78,9 @@ def test_every_documented_sms_error(
 
 @pytest.mark.parametrize("code", DOCUMENTED_EMAIL_ERRORS)
 def test_every_documented_email_error(
-    service: requests_mock.Mocker, client: StatusClient, code: int
+    http_mock: requests_mock.Mocker, client: StatusClient, code: int
 ) -> None:
-    reply_with(service, [("status", "20"), ("err", str(code)), ("type", "8")])
+    reply_with(http_mock, [("status", "20"), ("err", str(code)), ("type", "8")])
 
     result = client.get_status("79991234567", "1", all=1)
 
@@ -87,21 +89,21 @@ def test_every_documented_email_error(
 
 
 def test_email_table_chosen_by_the_flag_or_the_address(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
-    reply_with(service, [("status", "20"), ("err", "2"), ("flag", "8")])
+    reply_with(http_mock, [("status", "20"), ("err", "2"), ("flag", "8")])
     assert client.get_status("79991234567", "1").err is EmailError.INBOX_FULL
 
-    reply_with(service, [("status", "20"), ("err", "3")])
+    reply_with(http_mock, [("status", "20"), ("err", "3")])
     assert client.get_status("user@example.com", "1").err is EmailError.RECIPIENT_SERVER_NOT_FOUND
 
 
 @pytest.mark.parametrize(("field", "value"), [("status", "7"), ("err", "999")])
 def test_undocumented_codes_are_kept_as_numbers(
-    service: requests_mock.Mocker, client: StatusClient, field: str, value: str
+    http_mock: requests_mock.Mocker, client: StatusClient, field: str, value: str
 ) -> None:
     fields = {"status": "1", "err": "0", field: value}
-    reply_with(service, list(fields.items()))
+    reply_with(http_mock, list(fields.items()))
 
     result = client.get_status("79991234567", "1")
 

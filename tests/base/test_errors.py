@@ -45,12 +45,12 @@ BACKUP_ENDPOINT = "https://www2.smsc.ru/sys/soap.php"
     ],
 )
 def test_each_documented_error_code(
-    service: requests_mock.Mocker,
+    http_mock: requests_mock.Mocker,
     client: StatusClient,
     code: int,
     error_class: type[ApiError],
 ) -> None:
-    reply_with(service, [("error", str(code))])
+    reply_with(http_mock, [("error", str(code))])
 
     with pytest.raises(error_class) as caught:
         client.get_status("79991234567", "1")
@@ -63,9 +63,9 @@ def test_each_documented_error_code(
 
 
 def test_an_undocumented_error_code_is_an_api_error_with_its_code(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
-    reply_with(service, [("error", "7")])
+    reply_with(http_mock, [("error", "7")])
 
     with pytest.raises(ApiError) as caught:
         client.get_status("79991234567", "1")
@@ -76,9 +76,9 @@ def test_an_undocumented_error_code_is_an_api_error_with_its_code(
 
 
 def test_error_wins_over_a_status_in_the_same_reply(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
-    reply_with(service, [("status", "1"), ("error", "9")])
+    reply_with(http_mock, [("status", "1"), ("error", "9")])
 
     with pytest.raises(RateLimitError):
         client.get_status("79991234567", "1")
@@ -89,10 +89,10 @@ def test_invalid_parameters_is_also_a_value_error() -> None:
 
 
 def test_a_soap_fault_is_typed_and_never_echoes_the_password(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
     echo = f"bad request login=demo psw={PASSWORD}"
-    service.post(ENDPOINT, status_code=500, content=soap_fault("SOAP-ENV:Server", echo, echo))
+    http_mock.post(ENDPOINT, status_code=500, content=soap_fault("SOAP-ENV:Server", echo, echo))
 
     with pytest.raises(SoapFaultError) as caught:
         client.get_status("79991234567", "1")
@@ -105,9 +105,9 @@ def test_a_soap_fault_is_typed_and_never_echoes_the_password(
 
 
 def test_a_fault_in_a_200_reply_is_a_fault(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
-    service.post(ENDPOINT, content=soap_fault("SOAP-ENV:Client", "no such operation"))
+    http_mock.post(ENDPOINT, content=soap_fault("SOAP-ENV:Client", "no such operation"))
 
     with pytest.raises(SoapFaultError, match="no such operation"):
         client.get_status("79991234567", "1")
@@ -115,10 +115,10 @@ def test_a_fault_in_a_200_reply_is_a_fault(
 
 @pytest.mark.parametrize("status_code", [302, 404, 500, 502, 503])
 def test_an_http_error_page_is_an_http_status_error(
-    service: requests_mock.Mocker, client: StatusClient, status_code: int
+    http_mock: requests_mock.Mocker, client: StatusClient, status_code: int
 ) -> None:
     page = f"<html><body>Error {status_code} for psw={PASSWORD}</body></html>" + "x" * 5000
-    service.post(ENDPOINT, status_code=status_code, text=page, headers={"Location": "http://x/"})
+    http_mock.post(ENDPOINT, status_code=status_code, text=page, headers={"Location": "http://x/"})
 
     with pytest.raises(HTTPStatusError) as caught:
         client.get_status("79991234567", "1")
@@ -129,7 +129,7 @@ def test_an_http_error_page_is_an_http_status_error(
     assert PASSWORD not in str(caught.value)
     # a redirect is not followed (the password is in the body); 5xx is retried
     attempts = 4 if status_code >= 500 else 1
-    assert service.call_count == caught.value.attempts == attempts
+    assert http_mock.call_count == caught.value.attempts == attempts
 
 
 @pytest.mark.parametrize(
@@ -144,14 +144,14 @@ def test_an_http_error_page_is_an_http_status_error(
     ],
 )
 def test_requests_failures_are_translated(
-    service: requests_mock.Mocker,
+    http_mock: requests_mock.Mocker,
     client: StatusClient,
     raised: type[Exception],
     expected: type[TransportError],
 ) -> None:
     # A connect timeout at smsc.ru sends the request to its backup host: it fails there too.
     for url in (ENDPOINT, BACKUP_ENDPOINT):
-        service.post(url, exc=raised("boom"))
+        http_mock.post(url, exc=raised("boom"))
 
     with pytest.raises(expected) as caught:
         client.get_status("79991234567", "1")
@@ -160,17 +160,17 @@ def test_requests_failures_are_translated(
 
 
 def test_the_password_is_in_no_repr_error_or_log(
-    service: requests_mock.Mocker, caplog: pytest.LogCaptureFixture
+    http_mock: requests_mock.Mocker, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    reply_with(service, [("error", "2")])
+    reply_with(http_mock, [("error", "2")])
     with StatusClient("demo", PASSWORD) as client:
         with pytest.raises(AuthenticationError) as caught:
             client.get_status("79991234567", "1")
         texts = [repr(client), str(caught.value), repr(caught.value), caplog.text]
 
-    assert service.last_request is not None
-    assert PASSWORD in service.last_request.text  # it was sent ...
+    assert http_mock.last_request is not None
+    assert PASSWORD in http_mock.last_request.text  # it was sent ...
     assert "POST https://smsc.ru/sys/soap.php" in caplog.text  # ... and the envelope logged
     assert "<psw>[redacted]</psw>" in caplog.text
     for text in texts:

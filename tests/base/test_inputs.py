@@ -188,8 +188,8 @@ def test_any_input_gives_a_well_formed_request_or_invalid_parameters(
     reply = REPLIES[which] if operation == "get_status" or which == "http" else STATUS2_REPLY
     # A password that is a word of the reply itself is taken out of it as an echo would be.
     assume(not (isinstance(password, str) and password in reply.decode()))
-    with requests_mock.Mocker() as service:
-        service.post(url, content=reply)
+    with requests_mock.Mocker() as http_mock:
+        http_mock.post(url, content=reply)
         result: object
         try:
             credentials = Credentials.of(login, password)  # type: ignore[arg-type]
@@ -197,8 +197,8 @@ def test_any_input_gives_a_well_formed_request_or_invalid_parameters(
             result = transports[which].fetch(credentials, request, timeout=5)
         except InvalidParametersError as refusal:
             result = refusal
-        sent_requests = service.call_count
-        body = service.last_request.body if service.last_request else None
+        sent_requests = http_mock.call_count
+        body = http_mock.last_request.body if http_mock.last_request else None
 
     if isinstance(result, InvalidParametersError):
         assert sent_requests == 0
@@ -254,8 +254,8 @@ def test_any_reply_body_and_header_values_give_a_status_or_a_documented_error(
         if value is not None
     }
     request = StatusRequest.build("get_status", PHONE, "1", 0)
-    with requests_mock.Mocker() as service:
-        service.post(
+    with requests_mock.Mocker() as http_mock:
+        http_mock.post(
             SOAP_URL if which == "soap" else HTTP_URL,
             content=body,
             status_code=status_code,

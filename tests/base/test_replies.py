@@ -41,8 +41,8 @@ ALL_2 = [*ALL_1, ("operator", "МТС"), ("region", "Москва")]
 MOMENT = datetime(2021, 8, 15, 20, 27, 22, tzinfo=MOSCOW_TIME)
 
 
-def test_all_0(service: requests_mock.Mocker, client: StatusClient) -> None:
-    reply_with(service, ALL_0)
+def test_all_0(http_mock: requests_mock.Mocker, client: StatusClient) -> None:
+    reply_with(http_mock, ALL_0)
 
     result = client.get_status("79991234567", "854019")
 
@@ -55,8 +55,8 @@ def test_all_0(service: requests_mock.Mocker, client: StatusClient) -> None:
     assert result.extra == {}
 
 
-def test_all_1(service: requests_mock.Mocker, client: StatusClient) -> None:
-    reply_with(service, ALL_1)
+def test_all_1(http_mock: requests_mock.Mocker, client: StatusClient) -> None:
+    reply_with(http_mock, ALL_1)
 
     result = client.get_status("79991234567", "854019", all=1)
 
@@ -68,12 +68,12 @@ def test_all_1(service: requests_mock.Mocker, client: StatusClient) -> None:
     assert result.message == "Ваш код: 1234"
     assert result.sms_cnt == 2
     assert result.extra == {"sms_cnt": "2"}
-    assert service.last_request is not None
-    assert b"<all>1</all>" in service.last_request.body
+    assert http_mock.last_request is not None
+    assert b"<all>1</all>" in http_mock.last_request.body
 
 
-def test_all_2(service: requests_mock.Mocker, client: StatusClient) -> None:
-    reply_with(service, ALL_2)
+def test_all_2(http_mock: requests_mock.Mocker, client: StatusClient) -> None:
+    reply_with(http_mock, ALL_2)
 
     result = client.get_status("79991234567", "854019", all=2)
 
@@ -81,7 +81,9 @@ def test_all_2(service: requests_mock.Mocker, client: StatusClient) -> None:
     assert result.cost == Decimal("3.15")
 
 
-def test_fields_the_http_api_documents(service: requests_mock.Mocker, client: StatusClient) -> None:
+def test_fields_the_http_api_documents(
+    http_mock: requests_mock.Mocker, client: StatusClient
+) -> None:
     # flag: e-mail type (8) | second balance (bit 5) | template (bit 8) | advertising (bits 10,9)
     flag = 8 | 1 << 5 | 1 << 8 | 0b11 << 9
     extra = [
@@ -92,7 +94,7 @@ def test_fields_the_http_api_documents(service: requests_mock.Mocker, client: St
         ("country", "Россия"),
         ("operator_orig", "Билайн"),
     ]
-    reply_with(service, [*ALL_2, *extra])
+    reply_with(http_mock, [*ALL_2, *extra])
 
     result = client.get_status("79991234567", "1", all=2)
 
@@ -109,9 +111,9 @@ def test_fields_the_http_api_documents(service: requests_mock.Mocker, client: St
 
 
 def test_a_plain_flag_is_not_a_template(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
-    reply_with(service, [*ALL_0, ("flag", "0")])
+    reply_with(http_mock, [*ALL_0, ("flag", "0")])
 
     flag = client.get_status("79991234567", "1").flag
 
@@ -119,10 +121,10 @@ def test_a_plain_flag_is_not_a_template(
     assert (flag.message_type, flag.template, flag.template_kind) == (MessageType.SMS, False, None)
 
 
-def test_hlr_reply(service: requests_mock.Mocker, client: StatusClient) -> None:
+def test_hlr_reply(http_mock: requests_mock.Mocker, client: StatusClient) -> None:
     hlr = [("imsi", "250010000000000"), ("msc", "79160000000"), ("mcc", "250"), ("mnc", "01")]
     hlr += [("cn", "Россия"), ("net", "МТС"), ("rcn", ""), ("rnet", "")]
-    reply_with(service, [*ALL_0, *hlr, ("type", "4")])
+    reply_with(http_mock, [*ALL_0, *hlr, ("type", "4")])
 
     result = client.get_status("79991234567", "1")
 
@@ -134,11 +136,11 @@ def test_hlr_reply(service: requests_mock.Mocker, client: StatusClient) -> None:
 
 @pytest.mark.parametrize("position", [0, 2, len(ALL_1)], ids=["start", "middle", "end"])
 def test_undeclared_elements_anywhere_keep_every_declared_field(
-    service: requests_mock.Mocker, client: StatusClient, position: int
+    http_mock: requests_mock.Mocker, client: StatusClient, position: int
 ) -> None:
     fields = list(ALL_1)
     fields[position:position] = [("flag", "0"), ("mystery", "42")]
-    reply_with(service, fields)
+    reply_with(http_mock, fields)
 
     result = client.get_status("79991234567", "1", all=1)
 
@@ -151,7 +153,7 @@ def test_undeclared_elements_anywhere_keep_every_declared_field(
 
 
 def test_dates_are_moscow_time_and_agree_with_timestamps(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
     # The public sample: 1629048442 is 15.08.2021 20:27:22 in Moscow.
     readings = []
@@ -160,7 +162,7 @@ def test_dates_are_moscow_time_and_agree_with_timestamps(
         [("status", "1"), ("last_timestamp", "1629048442")],
         [("status", "1"), ("last_date", "15.08.2021 20:27:22"), ("last_timestamp", "1629048442")],
     ):
-        reply_with(service, fields)
+        reply_with(http_mock, fields)
         readings.append(client.get_status("79991234567", "1").last_date)
 
     assert readings == [MOMENT] * 3
@@ -168,8 +170,8 @@ def test_dates_are_moscow_time_and_agree_with_timestamps(
     assert MOMENT.astimezone(timezone.utc) == datetime(2021, 8, 15, 17, 27, 22, tzinfo=timezone.utc)
 
 
-def test_empty_fields_are_none(service: requests_mock.Mocker, client: StatusClient) -> None:
-    reply_with(service, [("status", "-1"), ("last_date", ""), ("err", ""), ("cost", " ")])
+def test_empty_fields_are_none(http_mock: requests_mock.Mocker, client: StatusClient) -> None:
+    reply_with(http_mock, [("status", "-1"), ("last_date", ""), ("err", ""), ("cost", " ")])
 
     result = client.get_status("79991234567", "1")
 
@@ -186,11 +188,11 @@ def test_empty_fields_are_none(service: requests_mock.Mocker, client: StatusClie
     ids=["declared", "header-only", "unlabelled"],
 )
 def test_windows_1251_body_with_cyrillic(
-    service: requests_mock.Mocker, client: StatusClient, declared: bool, content_type: str
+    http_mock: requests_mock.Mocker, client: StatusClient, declared: bool, content_type: str
 ) -> None:
     fields = [("status", "1"), ("status_name", "Доставлено"), ("message", "Привет, мир")]
     reply_with(
-        service,
+        http_mock,
         fields,
         encoding="windows-1251",
         declare_encoding=declared,
@@ -202,7 +204,7 @@ def test_windows_1251_body_with_cyrillic(
     assert (result.status_name, result.message) == ("Доставлено", "Привет, мир")
 
 
-def test_cp1251_bytes_labelled_utf8(service: requests_mock.Mocker, client: StatusClient) -> None:
+def test_cp1251_bytes_labelled_utf8(http_mock: requests_mock.Mocker, client: StatusClient) -> None:
     body = (
         '<?xml version="1.0" encoding="utf-8"?>'
         '<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body>'
@@ -210,7 +212,7 @@ def test_cp1251_bytes_labelled_utf8(service: requests_mock.Mocker, client: Statu
         "<status>1</status><message>Привет</message>"
         "</statusresult></n:StatusResponse></e:Body></e:Envelope>"
     ).encode("windows-1251")
-    service.post("https://smsc.ru/sys/soap.php", content=body)
+    http_mock.post("https://smsc.ru/sys/soap.php", content=body)
 
     assert client.get_status("79991234567", "1").message == "Привет"
 
@@ -231,12 +233,12 @@ def test_cp1251_bytes_labelled_utf8(service: requests_mock.Mocker, client: Statu
     ],
 )
 def test_broken_fields_are_reply_errors(
-    service: requests_mock.Mocker,
+    http_mock: requests_mock.Mocker,
     client: StatusClient,
     fields: list[tuple[str, str]],
     complaint: str,
 ) -> None:
-    reply_with(service, fields)
+    reply_with(http_mock, fields)
 
     with pytest.raises(MalformedResponseError, match=complaint):
         client.get_status("79991234567", "1")
@@ -270,9 +272,9 @@ def test_broken_fields_are_reply_errors(
     ids=["empty", "not-xml", "wrong-root", "empty-body", "no-wrapper", "dtd"],
 )
 def test_broken_replies_are_reply_errors(
-    service: requests_mock.Mocker, client: StatusClient, body: bytes, complaint: str
+    http_mock: requests_mock.Mocker, client: StatusClient, body: bytes, complaint: str
 ) -> None:
-    service.post("https://smsc.ru/sys/soap.php", content=body)
+    http_mock.post("https://smsc.ru/sys/soap.php", content=body)
 
     with pytest.raises(MalformedResponseError, match=complaint):
         client.get_status("79991234567", "1")
@@ -282,9 +284,9 @@ CUT = b"<e:Envelope xmlns:e='http://schemas.xmlsoap.org/soap/envelope/'><e:Body>
 
 
 def test_a_body_shorter_than_its_content_length_is_a_broken_connection_and_retried(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
-    service.post(
+    http_mock.post(
         "https://smsc.ru/sys/soap.php",
         content=CUT,
         headers={"Content-Length": str(len(CUT) + 100)},
@@ -296,10 +298,10 @@ def test_a_body_shorter_than_its_content_length_is_a_broken_connection_and_retri
 
 
 def test_a_whole_body_that_is_broken_xml_is_malformed_and_not_retried(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
     """Its framing says it all arrived: the parser is not asked whether it was cut."""
-    service.post(
+    http_mock.post(
         "https://smsc.ru/sys/soap.php", content=CUT, headers={"Content-Length": str(len(CUT))}
     )
 
@@ -308,8 +310,8 @@ def test_a_whole_body_that_is_broken_xml_is_malformed_and_not_retried(
     assert caught.value.attempts == 1
 
 
-def test_results_are_frozen(service: requests_mock.Mocker, client: StatusClient) -> None:
-    reply_with(service, [*ALL_1, ("flag", "0")])
+def test_results_are_frozen(http_mock: requests_mock.Mocker, client: StatusClient) -> None:
+    reply_with(http_mock, [*ALL_1, ("flag", "0")])
     result = client.get_status("79991234567", "1", all=1)
 
     with pytest.raises(ValueError, match="frozen"):
@@ -332,20 +334,20 @@ def test_results_are_frozen(service: requests_mock.Mocker, client: StatusClient)
     ],
 )
 def test_a_date_outside_the_services_lifetime_is_malformed(
-    service: requests_mock.Mocker, client: StatusClient, field: str, value: str
+    http_mock: requests_mock.Mocker, client: StatusClient, field: str, value: str
 ) -> None:
-    reply_with(service, [("status", "1"), (field, value)])
+    reply_with(http_mock, [("status", "1"), (field, value)])
 
     with pytest.raises(MalformedResponseError, match=f"'{field}' is out of range"):
         client.get_status("79991234567", "1")
 
 
 def test_the_first_moment_of_2000_and_a_send_a_year_ahead_are_read(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
     ahead = datetime.now(MOSCOW_TIME).replace(microsecond=0) + timedelta(days=366)
     reply_with(
-        service,
+        http_mock,
         [
             ("status", "1"),
             ("last_date", "01.01.2000 00:00:00"),

@@ -24,24 +24,24 @@ SOAP_ENV = "{http://schemas.xmlsoap.org/soap/envelope/}"
 HOSTS = ["smsc.ru", "smscentre.com", "smsc.kz", "smsc.ua"]
 
 
-def sent_element(service: requests_mock.Mocker) -> etree._Element:
+def sent_element(http_mock: requests_mock.Mocker) -> etree._Element:
     """The operation element of the last request's SOAP body."""
-    assert service.last_request is not None
-    envelope = etree.fromstring(service.last_request.body)
+    assert http_mock.last_request is not None
+    envelope = etree.fromstring(http_mock.last_request.body)
     body = envelope.find(f"{SOAP_ENV}Body")
     assert body is not None
     return body[0]
 
 
 def test_default_endpoint_is_https_whatever_the_wsdl_says(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
-    reply_with(service, [("status", "1")])
+    reply_with(http_mock, [("status", "1")])
 
     client.get_status("79991234567", "1")
 
-    assert service.last_request is not None
-    assert service.last_request.url == "https://smsc.ru/sys/soap.php"
+    assert http_mock.last_request is not None
+    assert http_mock.last_request.url == "https://smsc.ru/sys/soap.php"
     assert b"http://smsc.ru/sys/soap.php" in (WSDL_CACHE / "soap.wsdl").read_bytes()
 
 
@@ -51,25 +51,25 @@ def test_the_known_hosts_are_the_regional_hosts() -> None:
 
 @pytest.mark.parametrize("host", HOSTS)
 def test_each_host_is_spoken_to_in_its_own_namespace(
-    service: requests_mock.Mocker, host: str
+    http_mock: requests_mock.Mocker, host: str
 ) -> None:
     namespace = f"http://{host}/sys/soap.php"
     endpoint = f"https://{host}/sys/soap.php"
-    reply_with(service, [("status", "1")], url=endpoint, namespace=namespace)
+    reply_with(http_mock, [("status", "1")], url=endpoint, namespace=namespace)
 
     with StatusClient("demo", PASSWORD, host=host) as client:
         assert client.get_status("79991234567", "1").status == 1
 
-    element = sent_element(service)
+    element = sent_element(http_mock)
     assert element.tag == f"{{{namespace}}}status"
     assert [child.tag for child in element] == ["login", "psw", "phone", "id", "all"]
-    assert service.last_request is not None
-    assert service.last_request.headers["SOAPAction"] == f'"{namespace}"'
+    assert http_mock.last_request is not None
+    assert http_mock.last_request.headers["SOAPAction"] == f'"{namespace}"'
 
 
-def test_a_reply_in_another_hosts_namespace_is_refused(service: requests_mock.Mocker) -> None:
+def test_a_reply_in_another_hosts_namespace_is_refused(http_mock: requests_mock.Mocker) -> None:
     reply_with(
-        service,
+        http_mock,
         [("status", "1")],
         url="https://smsc.ua/sys/soap.php",
         namespace="http://smsc.ru/sys/soap.php",
@@ -81,37 +81,37 @@ def test_a_reply_in_another_hosts_namespace_is_refused(service: requests_mock.Mo
 
 
 def test_a_reply_in_the_https_spelling_of_the_namespace_is_accepted(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
-    reply_with(service, [("status", "1")], namespace="https://smsc.ru/sys/soap.php")
+    reply_with(http_mock, [("status", "1")], namespace="https://smsc.ru/sys/soap.php")
 
     assert client.get_status("79991234567", "1").status == 1
 
 
 def test_the_reply_element_must_match_the_operation(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
-    reply_with(service, [("status", "1")], element="StatusResponse")
+    reply_with(http_mock, [("status", "1")], element="StatusResponse")
 
     with pytest.raises(MalformedResponseError, match="expected 'Status2Response'"):
         client.get_status2("79991234567", "1")
 
 
-def test_an_explicit_endpoint_overrides_the_host(service: requests_mock.Mocker) -> None:
-    reply_with(service, [("status", "1")], url="https://gateway.example/smsc")
+def test_an_explicit_endpoint_overrides_the_host(http_mock: requests_mock.Mocker) -> None:
+    reply_with(http_mock, [("status", "1")], url="https://gateway.example/smsc")
 
     with StatusClient("demo", PASSWORD, endpoint="https://gateway.example/smsc") as client:
         client.get_status("79991234567", "1")
 
-    assert service.last_request is not None
-    assert service.last_request.url == "https://gateway.example/smsc"
+    assert http_mock.last_request is not None
+    assert http_mock.last_request.url == "https://gateway.example/smsc"
 
 
-def test_plain_http_only_when_allowed(service: requests_mock.Mocker) -> None:
+def test_plain_http_only_when_allowed(http_mock: requests_mock.Mocker) -> None:
     with pytest.raises(InvalidParametersError, match="allow_insecure_http"):
         StatusClient("demo", PASSWORD, endpoint="http://127.0.0.1:8080/sys/soap.php")
 
-    reply_with(service, [("status", "1")], url="http://127.0.0.1:8080/sys/soap.php")
+    reply_with(http_mock, [("status", "1")], url="http://127.0.0.1:8080/sys/soap.php")
     with StatusClient(
         "demo", PASSWORD, endpoint="http://127.0.0.1:8080/sys/soap.php", allow_insecure_http=True
     ) as client:
@@ -164,18 +164,18 @@ def test_the_manifest_matches_the_shipped_wsdl() -> None:
 
 
 def test_a_callers_own_wsdl_decides_the_namespace(
-    service: requests_mock.Mocker, tmp_path: Path
+    http_mock: requests_mock.Mocker, tmp_path: Path
 ) -> None:
     namespace = "https://smsc.ru/sys/soap.php"  # a copy fetched over https
     own_copy = tmp_path / "soap.wsdl"
     shipped = (WSDL_CACHE / "soap.wsdl").read_bytes()
     own_copy.write_bytes(shipped.replace(b"http://smsc.ru/sys/soap.php", namespace.encode()))
-    reply_with(service, [("status", "1")], namespace=namespace)
+    reply_with(http_mock, [("status", "1")], namespace=namespace)
 
     with StatusClient("demo", PASSWORD, wsdl=own_copy) as client:
         client.get_status("79991234567", "1")
 
-    assert sent_element(service).tag == f"{{{namespace}}}status"
+    assert sent_element(http_mock).tag == f"{{{namespace}}}status"
 
 
 def test_a_wsdl_that_cannot_be_read_is_refused(tmp_path: Path) -> None:
@@ -189,37 +189,37 @@ def test_a_wsdl_that_cannot_be_read_is_refused(tmp_path: Path) -> None:
 
 
 def test_get_status2_sends_an_empty_query_when_there_is_none(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
-    reply_with(service, [("status", "1")], element="Status2Response")
+    reply_with(http_mock, [("status", "1")], element="Status2Response")
 
     client.get_status2("79991234567", "1")
 
-    element = sent_element(service)
+    element = sent_element(http_mock)
     assert element.tag == "{http://smsc.ru/sys/soap.php}status2"
     assert [(child.tag, child.text or "") for child in element][-1] == ("query", "")
 
 
 def test_get_status2_sends_the_encoded_query(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
-    reply_with(service, [("status", "1")], element="Status2Response")
+    reply_with(http_mock, [("status", "1")], element="Status2Response")
 
     client.get_status2("79991234567", "1", all=1, query={"comment": "a&b=c d", "x": "я"})
 
-    element = sent_element(service)
+    element = sent_element(http_mock)
     assert element.findtext("query") == "comment=a%26b%3Dc%20d&x=%D1%8F"
     assert element.findtext("all") == "1"
 
 
 def test_get_status2_takes_a_ready_query_string(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
-    reply_with(service, [("status", "1")], element="Status2Response")
+    reply_with(http_mock, [("status", "1")], element="Status2Response")
 
     client.get_status2("79991234567", "1", query="mes=1&fmt2=x")
 
-    assert sent_element(service).findtext("query") == "mes=1&fmt2=x"
+    assert sent_element(http_mock).findtext("query") == "mes=1&fmt2=x"
 
 
 @pytest.mark.parametrize(
@@ -246,20 +246,20 @@ def test_get_status2_takes_a_ready_query_string(
     ],
 )
 def test_bad_input_is_refused_before_the_network(
-    service: requests_mock.Mocker, client: StatusClient, call: object, complaint: str
+    http_mock: requests_mock.Mocker, client: StatusClient, call: object, complaint: str
 ) -> None:
     with pytest.raises(InvalidParametersError, match=complaint):
         call(client)  # type: ignore[operator]
 
-    assert service.call_count == 0
+    assert http_mock.call_count == 0
 
 
-def test_accepted_identifiers(service: requests_mock.Mocker, client: StatusClient) -> None:
-    reply_with(service, [("status", "1")])
+def test_accepted_identifiers(http_mock: requests_mock.Mocker, client: StatusClient) -> None:
+    reply_with(http_mock, [("status", "1")])
 
     for phone, message_id in [("+79991234567", 854019), ("user@example.com", "abc-1")]:
         result = client.get_status(phone, message_id)
-        element = sent_element(service)
+        element = sent_element(http_mock)
         assert (element.findtext("phone"), element.findtext("id")) == (phone, str(message_id))
         assert (result.phone, result.message_id) == (phone, str(message_id))
 

@@ -90,13 +90,13 @@ def test_the_enumeration_finds_the_libraries_exceptions() -> None:
 
 @pytest.mark.parametrize("cls", LIBRARY_EXCEPTIONS, ids=lambda cls: cls.__qualname__)
 def test_every_library_exception_is_translated(
-    service: requests_mock.Mocker, cls: type[Exception]
+    http_mock: requests_mock.Mocker, cls: type[Exception]
 ) -> None:
     raised = instance_of(cls)
     assert isinstance(raised, third_party_errors())
     # A failure to connect to smsc.ru sends the request to its backup host: it fails there too.
     for url in (ENDPOINT, "https://www2.smsc.ru/sys/soap.php"):
-        service.post(url, exc=raised)
+        http_mock.post(url, exc=raised)
 
     with (
         StatusClient("demo", PASSWORD, retry=RetryPolicy.disabled()) as client,
@@ -202,14 +202,15 @@ ANY_REPLY = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(body=ANY_REPLY, status_code=st.sampled_from([200, 200, 200, 400, 500, 503]))
 def test_any_reply_gives_a_status_or_a_documented_error_in_time(
     body: bytes, status_code: int
 ) -> None:
     deadline = 2.0
-    with requests_mock.Mocker() as service:
-        service.post(ENDPOINT, content=body, status_code=status_code)
+    with requests_mock.Mocker() as http_mock:
+        http_mock.post(ENDPOINT, content=body, status_code=status_code)
         client = StatusClient("demo", PASSWORD, clock=InstantClock(), deadline=deadline)
         started = time.monotonic()
         try:

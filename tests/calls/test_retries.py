@@ -239,9 +239,9 @@ def test_no_urllib3_retries_underneath() -> None:
 
 
 def test_a_server_fault_over_http_500_is_retried(
-    service: requests_mock.Mocker, client: StatusClient
+    http_mock: requests_mock.Mocker, client: StatusClient
 ) -> None:
-    service.post(
+    http_mock.post(
         ENDPOINT,
         [
             {"status_code": 500, "content": soap_fault("SOAP-ENV:Server", "busy")},

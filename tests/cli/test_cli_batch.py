@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,18 +33,18 @@ def book_of(ids: list[str], **fields: object) -> MessageBook:
     return MessageBook(BookMessage(id=i, phone=PHONE, status=1, **fields) for i in ids)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    book = book_of(
+pytestmark = pytest.mark.sandbox(
+    lambda: book_of(
         [str(n) for n in range(20)],
         message="Привет",
         country="Россия",
         operator="МТС",
         region="Москва",
         comment="заказ",
-    )
-    with Sandbox(SandboxApp(book, OPTIONS)) as running:
-        yield running
+    ),
+    password=SECRET,
+    enforce_limits=False,
+)
 
 
 def env_for(endpoint: str) -> dict[str, str]:
@@ -90,6 +89,7 @@ def unused_port() -> int:
         return port
 
 
+@pytest.mark.slow
 def test_2000_rows_with_a_dead_endpoint_for_the_first_half_then_a_rerun(tmp_path: Path) -> None:
     """The first run meets a dead endpoint that comes up half-way; the rerun looks up exactly
     the rows that failed in passing, and keeps every final answer, errors included."""

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,11 +17,22 @@ from click.testing import CliRunner
 
 from smsc_soap.cli import main
 from smsc_soap.cli.exit_codes import MEANINGS, ExitCode
-from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
+from smsc_soap.sandbox import BookMessage, Sandbox
 from smsc_soap.wsdl.shipped import shipped_wsdl
 
 SMSC_SOAP = str(Path(sys.executable).parent / "smsc-soap")
 SECRET = "Cli-pa55-never-shown"
+
+
+pytestmark = pytest.mark.sandbox(
+    lambda: (
+        BookMessage(id=str(n), phone=PHONE, status=(1, 0, 20)[n % 3], message="Привет")
+        for n in range(2000)
+    ),
+    password=SECRET,
+    api_key="key-123",
+    enforce_limits=False,
+)
 PHONE = "79990000001"
 
 # The exit codes the README documents.
@@ -36,17 +46,6 @@ NOT_FOUND = 6
 FAILED_ROWS = 7
 INTERRUPTED = 130
 EXIT_CODES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 130]
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    book = MessageBook(
-        BookMessage(id=str(n), phone=PHONE, status=(1, 0, 20)[n % 3], message="Привет")
-        for n in range(2000)
-    )
-    options = SandboxOptions(password=SECRET, api_key="key-123", enforce_limits=False)
-    with Sandbox(SandboxApp(book, options)) as running:
-        yield running
 
 
 def env_for(sandbox: Sandbox, **extra: str) -> dict[str, str]:
@@ -232,6 +231,7 @@ def count_rows(path: Path) -> int:
     return max(path.read_bytes().count(b"\n") - 1, 0) if path.exists() else 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["killed", "ctrl-c"])
 def test_2000_rows_killed_half_way_and_resumed(
     sandbox: Sandbox, tmp_path: Path, stop: signal.Signals

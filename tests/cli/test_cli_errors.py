@@ -8,7 +8,6 @@ import re
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from click.testing import CliRunner
 import smsc_soap
 from smsc_soap.cli import main
 from smsc_soap.cli.exit_codes import ExitCode
-from smsc_soap.sandbox import Sandbox, SandboxApp, default_book
+from smsc_soap.sandbox import Sandbox
 
 ROOT = Path(__file__).parents[2]
 
@@ -27,12 +26,6 @@ def invoke(*arguments: str) -> tuple[int, str]:
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     return result.exit_code, result.stderr
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(SandboxApp(default_book())) as running:
-        yield running
 
 
 def test_a_missing_env_file_is_a_usage_error() -> None:

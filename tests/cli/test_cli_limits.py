@@ -47,6 +47,7 @@ def run_at_once(sandbox: Sandbox, state: Path, *extra: str) -> list[int]:
     return [process.wait(timeout=120) for process in processes]
 
 
+@pytest.mark.slow
 def test_commands_started_at_once_share_the_limits_by_default(
     slow_sandbox: Sandbox, tmp_path: Path
 ) -> None:
@@ -56,6 +57,7 @@ def test_commands_started_at_once_share_the_limits_by_default(
     assert (tmp_path / "smsc-soap" / "limits.db").exists()
 
 
+@pytest.mark.slow
 def test_without_a_shared_store_the_same_commands_draw_error_9(
     slow_sandbox: Sandbox, tmp_path: Path
 ) -> None:

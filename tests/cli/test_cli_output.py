@@ -6,24 +6,22 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
 
 from smsc_soap.cli import main
 from smsc_soap.cli.exit_codes import ExitCode
-from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
+from smsc_soap.sandbox import BookMessage, Sandbox
 
 PHONE = "79990000001"
 REGIONAL = {"country": "Россия", "operator": "МТС", "region": "Москва", "comment": "заказ 7"}
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    book = MessageBook([BookMessage(id="7", phone=PHONE, status=1, message="Привет", **REGIONAL)])
-    with Sandbox(SandboxApp(book, SandboxOptions(enforce_limits=False))) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(
+    lambda: [BookMessage(id="7", phone=PHONE, status=1, message="Привет", **REGIONAL)],
+    enforce_limits=False,
+)
 
 
 def status(sandbox: Sandbox, *arguments: str) -> tuple[int, str, str]:

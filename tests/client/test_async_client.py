@@ -93,6 +93,7 @@ def slow_sandbox() -> Iterator[str]:
         server.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_a_batch_of_100_against_a_slow_service_never_stalls_the_loop(slow_sandbox: str) -> None:
     async def run() -> tuple[dict[str, StatusCode], float]:
         # Built before the monitor starts, as at an application's startup: building a SOAP

@@ -254,6 +254,7 @@ def test_identical_lookups_in_flight_are_coalesced() -> None:
     assert "smsc_gateway_coalesced_total 5.0" in metrics
 
 
+@pytest.mark.slow
 def test_callers_polling_faster_than_allowed_get_statuses_not_error_9(
     upstream: tuple[CountingSandbox, Sandbox],
 ) -> None:
@@ -313,6 +314,7 @@ def test_the_access_log_shows_no_credentials_or_phone_numbers(
     assert not [line for line in lines if "s3cret-pass" in line or PENDING[0] in line]
 
 
+@pytest.mark.slow
 def test_sigterm_lets_requests_in_flight_finish_and_exits_0() -> None:
     app = CountingSandbox(SandboxOptions(latency_ms=600))
     with Sandbox(app) as sandbox:

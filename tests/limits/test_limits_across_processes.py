@@ -22,10 +22,13 @@ from typing import Any
 import pytest
 
 from smsc_soap import RateLimitError, StatusClient
-from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
+from smsc_soap.sandbox import BookMessage, MessageBook, SandboxApp, SandboxOptions
 from smsc_soap.sandbox.limits import ServiceLimits
 
 from support.limits_worker import JOB_VARIABLE
+from support.sandboxes import SandboxStarter
+
+pytestmark = pytest.mark.slow  # worker processes, each starting its own interpreter
 
 PHONE = "79990000001"
 WORKER = Path(__file__).parents[1] / "support" / "limits_worker.py"
@@ -78,20 +81,17 @@ class CountingApp(SandboxApp):
 
 
 @dataclass
-class Service:
+class Counted:
     app: CountingApp
     endpoint: str
 
 
 @pytest.fixture
-def service() -> Iterator[Service]:
+def counted(start_sandbox: SandboxStarter) -> Counted:
+    """A sandbox with its limits on that counts bad logins, and its SOAP endpoint."""
     book = MessageBook(BookMessage(id=str(n), phone=PHONE, status=1) for n in range(700))
     app = CountingApp(book)
-    sandbox = Sandbox(app).start()
-    try:
-        yield Service(app, sandbox.soap_endpoint)
-    finally:
-        sandbox.stop()
+    return Counted(app, start_sandbox(app).soap_endpoint)
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -129,19 +129,19 @@ def run_workers(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 worker.wait()
 
 
-def warm_up(service: Service, limits: str) -> None:
+def warm_up(counted: Counted, limits: str) -> None:
     """A first lookup of the credentials answered through the store: after it, their
     requests need not go one at a time."""
     with StatusClient(
-        "demo", "demo", endpoint=service.endpoint, allow_insecure_http=True, limits=limits
+        "demo", "demo", endpoint=counted.endpoint, allow_insecure_http=True, limits=limits
     ) as client:
         client.get_status(PHONE, "0")
 
 
-def test_three_processes_on_one_login_draw_no_error_9(service: Service, limits: str) -> None:
+def test_three_processes_on_one_login_draw_no_error_9(counted: Counted, limits: str) -> None:
     ids = [str(n) for n in range(1, 601)]
     jobs = [
-        {"mode": "batch", "endpoint": service.endpoint, "limits": limits, "ids": ids[k::3]}
+        {"mode": "batch", "endpoint": counted.endpoint, "limits": limits, "ids": ids[k::3]}
         for k in range(3)
     ]
 
@@ -149,12 +149,12 @@ def test_three_processes_on_one_login_draw_no_error_9(service: Service, limits: 
 
     assert sorted(outcome["id"] for outcome in outcomes) == sorted(ids)
     assert [outcome for outcome in outcomes if outcome["error"]] == []
-    assert service.app.limits.over_limits == 0
-    assert sum(service.app.limits.lookups.values()) == 600
+    assert counted.app.limits.over_limits == 0
+    assert sum(counted.app.limits.lookups.values()) == 600
 
 
-def test_the_places_of_a_killed_worker_come_back(service: Service, limits: str) -> None:
-    warm_up(service, limits)
+def test_the_places_of_a_killed_worker_come_back(counted: Counted, limits: str) -> None:
+    warm_up(counted, limits)
     worker = start_worker(
         {
             "mode": "hang",
@@ -177,7 +177,7 @@ def test_the_places_of_a_killed_worker_come_back(service: Service, limits: str) 
         return StatusClient(
             "demo",
             "demo",
-            endpoint=service.endpoint,
+            endpoint=counted.endpoint,
             allow_insecure_http=True,
             limits=limits,
             **options,
@@ -197,16 +197,16 @@ def test_the_places_of_a_killed_worker_come_back(service: Service, limits: str) 
         results = list(patient.get_statuses((PHONE, str(n)) for n in range(5, 13)))
 
     assert [result.error for result in results] == [None] * 8
-    assert service.app.limits.over_limits == 0
+    assert counted.app.limits.over_limits == 0
 
 
 def test_six_lookups_of_one_message_from_three_processes_send_five(
-    service: Service, limits: str
+    counted: Counted, limits: str
 ) -> None:
-    warm_up(service, limits)
+    warm_up(counted, limits)
     job = {
         "mode": "each",
-        "endpoint": service.endpoint,
+        "endpoint": counted.endpoint,
         "limits": limits,
         "ids": ["7", "7"],
         "wait": False,
@@ -218,17 +218,17 @@ def test_six_lookups_of_one_message_from_three_processes_send_five(
     assert [(error["error"], error["from_service"]) for error in errors] == [
         ("RateLimitError", False)
     ]
-    assert service.app.limits.lookups["7"] == 5
-    assert service.app.limits.over_limits == 0
+    assert counted.app.limits.lookups["7"] == 5
+    assert counted.app.limits.over_limits == 0
 
 
 def test_a_wrong_password_in_three_processes_costs_one_bad_login(
-    service: Service, limits: str
+    counted: Counted, limits: str
 ) -> None:
     ids = [str(n) for n in range(1, 21)]
     job = {
         "mode": "batch",
-        "endpoint": service.endpoint,
+        "endpoint": counted.endpoint,
         "limits": limits,
         "ids": ids,
         "password": "wrong",
@@ -237,4 +237,4 @@ def test_a_wrong_password_in_three_processes_costs_one_bad_login(
     summaries = run_workers([job] * 3)
 
     assert [summary["raised"]["error"] for summary in summaries] == ["AuthenticationError"] * 3
-    assert service.app.bad_logins == 1
+    assert counted.app.bad_logins == 1

@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parents[2]
 
 
+@pytest.mark.slow
 def test_the_benchmark_runs_on_a_tiny_size(tmp_path: Path) -> None:
     report = tmp_path / "RESULTS.md"
     done = subprocess.run(

@@ -127,6 +127,7 @@ def loaded() -> dict[str, set[str]]:
         return dict(zip(ENTRY_POINTS, found, strict=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry_point", ENTRY_POINTS)
 def test_an_entry_point_loads_only_what_it_uses(
     loaded: dict[str, set[str]], entry_point: str

@@ -8,7 +8,7 @@ import http.client
 import io
 import logging
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,12 +18,15 @@ from lxml import etree
 
 import smsc_soap.sandbox
 from smsc_soap import RetryPolicy, StatusClient, StatusCode
-from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
+from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp
 from smsc_soap.serving.body import MAX_BODY_BYTES
 from smsc_soap.serving.request_reader import UnreadableRequest, read_request
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 MESSAGE = BookMessage(id="1", phone="79990000001", status=1, message="Привет")
+
+
+pytestmark = pytest.mark.sandbox(lambda: [MESSAGE], enforce_limits=False)
 # waitress's page for an exception that escapes the application
 INTERNAL_ERROR_PAGE = b"The server encountered an unexpected internal server error"
 
@@ -53,13 +56,6 @@ EXTERNAL_ENTITY = (
     b'<?xml version="1.0"?>\n<!DOCTYPE e:Envelope [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
     + VALID.replace(b"<login>demo</login>", b"<login>&secret;</login>")
 )
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    book = MessageBook([MESSAGE])
-    with Sandbox(SandboxApp(book, SandboxOptions(enforce_limits=False))) as running:
-        yield running
 
 
 def still_answers(sandbox: Sandbox) -> None:

@@ -38,6 +38,7 @@ def thread_cpu_seconds(threads: list[threading.Thread]) -> float:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(time, "pthread_getcpuclockid"), reason="no per-thread CPU clock")
 def test_an_idle_sandbox_does_not_spin() -> None:
     before = set(threading.enumerate())

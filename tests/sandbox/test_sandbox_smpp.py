@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -32,10 +31,7 @@ MOVING = BookMessage(
 STILL = BookMessage(id="6", phone=PHONE, status=1)
 
 
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(SandboxApp(MessageBook([MOVING, STILL])), smpp_port=0) as running:
-        yield running
+pytestmark = pytest.mark.sandbox(lambda: [MOVING, STILL], smpp_port=0)
 
 
 def smpp_port(sandbox: Sandbox) -> int:

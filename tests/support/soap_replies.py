@@ -47,7 +47,7 @@ def soap_fault(faultcode: str, faultstring: str, detail: str = "") -> bytes:
 
 
 def reply_with(
-    service: requests_mock.Mocker,
+    http_mock: requests_mock.Mocker,
     fields: Fields,
     *,
     url: str = ENDPOINT,
@@ -55,7 +55,7 @@ def reply_with(
     status_code: int = 200,
     **reply_options: object,
 ) -> None:
-    service.post(
+    http_mock.post(
         url,
         content=soap_reply(fields, **reply_options),  # type: ignore[arg-type]
         headers={"Content-Type": content_type},

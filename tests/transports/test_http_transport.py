@@ -36,20 +36,20 @@ def http_client(**options: object) -> StatusClient:
     return StatusClient(transport="http", **options)  # type: ignore[arg-type]
 
 
-def sent_form(service: requests_mock.Mocker) -> dict[str, str]:
-    assert service.last_request is not None
-    return {k: v[0] for k, v in parse_qs(service.last_request.text).items()}
+def sent_form(http_mock: requests_mock.Mocker) -> dict[str, str]:
+    assert http_mock.last_request is not None
+    return {k: v[0] for k, v in parse_qs(http_mock.last_request.text).items()}
 
 
-def test_a_lookup_is_a_post_with_everything_in_the_body(service: requests_mock.Mocker) -> None:
-    service.post(URL, json=ONE)
+def test_a_lookup_is_a_post_with_everything_in_the_body(http_mock: requests_mock.Mocker) -> None:
+    http_mock.post(URL, json=ONE)
 
     status = http_client().get_status2("79991234567", "7", all=1, query={"comment": "a&b"})
 
     assert status.status is StatusCode.DELIVERED
-    assert service.last_request is not None
-    assert service.last_request.url == URL  # nothing in the query string
-    assert sent_form(service) == {
+    assert http_mock.last_request is not None
+    assert http_mock.last_request.url == URL  # nothing in the query string
+    assert sent_form(http_mock) == {
         "phone": "79991234567",
         "id": "7",
         "all": "1",
@@ -61,12 +61,12 @@ def test_a_lookup_is_a_post_with_everything_in_the_body(service: requests_mock.M
     }
 
 
-def test_an_api_key_replaces_login_and_password(service: requests_mock.Mocker) -> None:
-    service.post(URL, json=ONE)
+def test_an_api_key_replaces_login_and_password(http_mock: requests_mock.Mocker) -> None:
+    http_mock.post(URL, json=ONE)
 
     http_client(api_key="k-123").get_status("79991234567", "7")
 
-    form = sent_form(service)
+    form = sent_form(http_mock)
     assert form["apikey"] == "k-123"
     assert "login" not in form
     assert "psw" not in form
@@ -88,16 +88,16 @@ def test_an_api_key_is_refused_over_soap() -> None:
     ],
 )
 def test_error_replies_are_the_same_errors(
-    service: requests_mock.Mocker, reply: dict[str, object], raised: type[Exception]
+    http_mock: requests_mock.Mocker, reply: dict[str, object], raised: type[Exception]
 ) -> None:
-    service.post(URL, json=reply)
+    http_mock.post(URL, json=reply)
 
     with pytest.raises(raised):
         http_client().get_status("79991234567", "7")
 
 
-def test_an_archived_message_with_dates_keeps_its_status(service: requests_mock.Mocker) -> None:
-    service.post(URL, json={**ONE, "status": -3})
+def test_an_archived_message_with_dates_keeps_its_status(http_mock: requests_mock.Mocker) -> None:
+    http_mock.post(URL, json={**ONE, "status": -3})
 
     assert http_client().get_status("79991234567", "7").status is StatusCode.NOT_FOUND
 
@@ -107,37 +107,37 @@ def test_an_archived_message_with_dates_keeps_its_status(service: requests_mock.
     [b"", b"Status = 1", b"[1, 2]", b'"text"', b'{"status": {"a": 1}}', b'{"status": true}'],
 )
 def test_replies_that_are_not_the_documented_json_are_malformed(
-    service: requests_mock.Mocker, body: bytes
+    http_mock: requests_mock.Mocker, body: bytes
 ) -> None:
-    service.post(URL, content=body)
+    http_mock.post(URL, content=body)
 
     with pytest.raises(MalformedResponseError):
         http_client().get_status("79991234567", "7")
 
 
-def test_a_windows_1251_reply_is_read_whatever_its_label(service: requests_mock.Mocker) -> None:
+def test_a_windows_1251_reply_is_read_whatever_its_label(http_mock: requests_mock.Mocker) -> None:
     body = json.dumps({**ONE, "message": "Привет"}, ensure_ascii=False).encode("windows-1251")
-    service.post(URL, content=body, headers={"Content-Type": "application/json; charset=utf-8"})
+    http_mock.post(URL, content=body, headers={"Content-Type": "application/json; charset=utf-8"})
 
     assert http_client().get_status("79991234567", "7").message == "Привет"
 
 
 def test_a_mass_request_sends_comma_lists_and_matches_items_back(
-    service: requests_mock.Mocker,
+    http_mock: requests_mock.Mocker,
 ) -> None:
     items = [
         {**ONE, "status": 20, "id": "2", "phone": "79990000002"},
         {"status": -3, "id": "3", "phone": "79990000003"},
         {**ONE, "id": "1", "phone": "79990000001"},
     ]
-    service.post(URL, json=items)
+    http_mock.post(URL, json=items)
     refs = [("79990000001", "1"), ("79990000002", "2"), ("79990000003", "3")]
 
     results = list(http_client().get_statuses(refs))
 
-    assert service.call_count == 1
-    assert sent_form(service)["phone"] == "79990000001,79990000002,79990000003,"
-    assert sent_form(service)["id"] == "1,2,3,"
+    assert http_mock.call_count == 1
+    assert sent_form(http_mock)["phone"] == "79990000001,79990000002,79990000003,"
+    assert sent_form(http_mock)["id"] == "1,2,3,"
     assert [r.message_id for r in results] == ["1", "2", "3"]
     assert results[0].status is not None
     assert results[0].status.status is StatusCode.DELIVERED
@@ -146,8 +146,8 @@ def test_a_mass_request_sends_comma_lists_and_matches_items_back(
     assert isinstance(results[2].error, MessageNotFoundError)
 
 
-def test_a_mass_reply_missing_an_item_fails_that_item_only(service: requests_mock.Mocker) -> None:
-    service.post(URL, json=[{**ONE, "id": "1", "phone": "79990000001"}])
+def test_a_mass_reply_missing_an_item_fails_that_item_only(http_mock: requests_mock.Mocker) -> None:
+    http_mock.post(URL, json=[{**ONE, "id": "1", "phone": "79990000001"}])
 
     first, second = http_client().get_statuses([("79990000001", "1"), ("79990000002", "2")])
 
@@ -177,12 +177,12 @@ def test_one_mass_request_a_minute_against_the_sandbox() -> None:
     assert clock.sleeps == [pytest.approx(61.0), pytest.approx(61.0)]
 
 
-def test_deletion_posts_del_1(service: requests_mock.Mocker) -> None:
-    service.post(URL, json={"result": "OK"})
+def test_deletion_posts_del_1(http_mock: requests_mock.Mocker) -> None:
+    http_mock.post(URL, json={"result": "OK"})
 
     http_client().delete("79991234567", "7")
 
-    assert sent_form(service)["del"] == "1"
+    assert sent_form(http_mock)["del"] == "1"
 
 
 def test_deletion_over_soap_is_unsupported() -> None:
@@ -190,8 +190,8 @@ def test_deletion_over_soap_is_unsupported() -> None:
         StatusClient("demo", PASSWORD).delete("79991234567", "7")
 
 
-def test_the_transport_can_be_built_and_passed_in(service: requests_mock.Mocker) -> None:
-    service.post("https://smsc.kz/sys/status.php", json=ONE)
+def test_the_transport_can_be_built_and_passed_in(http_mock: requests_mock.Mocker) -> None:
+    http_mock.post("https://smsc.kz/sys/status.php", json=ONE)
     transport = HttpStatusTransport(host="smsc.kz")
 
     with StatusClient("demo", PASSWORD, transport=transport) as client:
@@ -209,9 +209,9 @@ def test_the_transport_can_be_built_and_passed_in(service: requests_mock.Mocker)
     ids=["not-json", "bad-field", "bad-mass-item"],
 )
 def test_a_reply_that_echoes_the_password_never_shows_it(
-    service: requests_mock.Mocker, body: bytes
+    http_mock: requests_mock.Mocker, body: bytes
 ) -> None:
-    service.post(URL, content=body)
+    http_mock.post(URL, content=body)
 
     if body.startswith(b"["):
         [result] = http_client().get_statuses([("79991234567", "7")])

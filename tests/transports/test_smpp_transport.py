@@ -8,7 +8,6 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -61,6 +60,9 @@ BOOK = [
 ]
 
 
+pytestmark = pytest.mark.sandbox(lambda: BOOK, smpp_port=0, enforce_limits=False)
+
+
 def request(message_id: str) -> StatusRequest:
     return StatusRequest.build("get_status", PHONE, message_id, 0)
 
@@ -79,13 +81,6 @@ def client_of(transport: SmppStatusTransport, password: str = "demo") -> StatusC
     return StatusClient(
         "demo", password, transport=transport, clock=InstantClock(), retry=RetryPolicy.disabled()
     )
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    app = SandboxApp(MessageBook(BOOK), SandboxOptions(enforce_limits=False))
-    with Sandbox(app, smpp_port=0) as running:
-        yield running
 
 
 def smpp_port(sandbox: Sandbox) -> int:

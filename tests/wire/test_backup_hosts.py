@@ -142,7 +142,7 @@ def test_when_every_host_refuses_the_last_refusal_is_raised(closed_port: str) ->
 
 
 def test_a_name_that_does_not_resolve_sends_the_request_to_the_backup(
-    service: requests_mock.Mocker,
+    http_mock: requests_mock.Mocker,
 ) -> None:
     unresolved = urllib3.exceptions.NameResolutionError(
         "smsc.ru",
@@ -152,13 +152,13 @@ def test_a_name_that_does_not_resolve_sends_the_request_to_the_backup(
     failure = requests.ConnectionError(
         urllib3.exceptions.MaxRetryError(None, "/sys/soap.php", unresolved)  # type: ignore[arg-type]
     )
-    service.post("https://smsc.ru/sys/soap.php", exc=failure)
-    service.post("https://www2.smsc.ru/sys/soap.php", content=REPLIES["soap"])
+    http_mock.post("https://smsc.ru/sys/soap.php", exc=failure)
+    http_mock.post("https://www2.smsc.ru/sys/soap.php", content=REPLIES["soap"])
 
     with StatusClient("demo", PASSWORD, clock=InstantClock()) as client:
         assert client.get_status(PHONE, "1").is_delivered
 
-    assert [request.hostname for request in service.request_history] == [
+    assert [request.hostname for request in http_mock.request_history] == [
         "smsc.ru",
         "www2.smsc.ru",
     ]

@@ -126,23 +126,23 @@ def test_the_transport_sends_zeeps_own_bytes_for_any_checked_input(
     expected = zeeps_own(operation, arguments)
     element = "StatusResponse" if operation == "get_status" else "Status2Response"
 
-    with requests_mock.Mocker() as service:
-        service.post(ENDPOINT, content=soap_reply([("status", "1")], element=element))
+    with requests_mock.Mocker() as http_mock:
+        http_mock.post(ENDPOINT, content=soap_reply([("status", "1")], element=element))
         if expected is None:
             with pytest.raises(InvalidParametersError, match="XML cannot carry"):
                 TRANSPORT.fetch(credentials, request, timeout=5)
-            assert not service.called
+            assert not http_mock.called
         else:
             TRANSPORT.fetch(credentials, request, timeout=5)
-            assert service.last_request.body == expected
+            assert http_mock.last_request.body == expected
 
 
-def test_the_headers_are_zeeps_with_the_content_type(service: requests_mock.Mocker) -> None:
-    service.post(ENDPOINT, content=soap_reply([("status", "1")]))
+def test_the_headers_are_zeeps_with_the_content_type(http_mock: requests_mock.Mocker) -> None:
+    http_mock.post(ENDPOINT, content=soap_reply([("status", "1")]))
 
     StatusClient("demo", "secret", clock=InstantClock()).get_status("79991234567", "1")
 
-    sent = service.last_request.headers
+    sent = http_mock.last_request.headers
     assert sent["SOAPAction"] == '"http://smsc.ru/sys/soap.php"'
     assert sent["Content-Type"] == "text/xml; charset=utf-8"
 

@@ -356,6 +356,7 @@ def assert_cut_at_the_deadline(outcome: Outcome) -> None:
     assert DRIP_DEADLINE * 0.9 <= outcome.seconds < DRIP_DEADLINE + DEADLINE_MARGIN
 
 
+@pytest.mark.slow  # a battery: each shape waits for a deadline
 @pytest.mark.parametrize("transport", ["soap", "http"])
 @pytest.mark.parametrize("shape", sorted(DRIP_SHAPES))
 def test_every_drip_shape_is_cut_at_the_deadline(
@@ -390,6 +391,7 @@ def tls_server(
         yield context
 
 
+@pytest.mark.slow  # a battery: each shape waits for a deadline
 @pytest.mark.parametrize("transport", ["soap", "http"])
 @pytest.mark.parametrize("shape", ["handshake", "headers"])
 def test_drips_over_tls_are_cut_at_the_deadline(
@@ -450,6 +452,7 @@ def test_a_kept_alive_connection_is_cut_at_the_deadline_when_reused(
     assert seconds < DRIP_DEADLINE + DEADLINE_MARGIN
 
 
+@pytest.mark.slow  # a battery: each shape waits for a deadline
 @pytest.mark.parametrize("shape", ["gzip-padding", "chunk-size-line"])
 def test_a_callers_session_has_its_reply_cut_at_the_deadline(
     caplog: pytest.LogCaptureFixture, shape: str

@@ -38,19 +38,19 @@ def changed_afterwards(environment: pytest.MonkeyPatch) -> None:
     environment.delenv("NETRC")
 
 
-def look_up(client: StatusClient, service: requests_mock.Mocker) -> None:
-    service.post(ENDPOINT, content=soap_reply([("status", "1")]))
+def look_up(client: StatusClient, http_mock: requests_mock.Mocker) -> None:
+    http_mock.post(ENDPOINT, content=soap_reply([("status", "1")]))
     client.get_status("79991234567", "1")
 
 
 def test_the_clients_own_session_keeps_the_environment_it_was_built_in(
-    environment: pytest.MonkeyPatch, service: requests_mock.Mocker
+    environment: pytest.MonkeyPatch, http_mock: requests_mock.Mocker
 ) -> None:
     client = StatusClient("demo", "secret", clock=InstantClock())
     changed_afterwards(environment)
-    look_up(client, service)
+    look_up(client, http_mock)
 
-    sent = service.last_request
+    sent = http_mock.last_request
 
     assert sent.proxies["https"] == PROXY
     assert sent.verify == BUNDLE
@@ -59,26 +59,26 @@ def test_the_clients_own_session_keeps_the_environment_it_was_built_in(
 
 
 def test_no_proxy_for_the_service_is_honoured(
-    environment: pytest.MonkeyPatch, service: requests_mock.Mocker
+    environment: pytest.MonkeyPatch, http_mock: requests_mock.Mocker
 ) -> None:
     environment.setenv("NO_PROXY", "smsc.ru")
     client = StatusClient("demo", "secret", clock=InstantClock())
     environment.delenv("NO_PROXY")
-    look_up(client, service)
+    look_up(client, http_mock)
 
-    sent = service.last_request
+    sent = http_mock.last_request
 
     assert "https" not in sent.proxies
 
 
 def test_a_callers_session_reads_the_environment_as_requests_does(
-    environment: pytest.MonkeyPatch, service: requests_mock.Mocker
+    environment: pytest.MonkeyPatch, http_mock: requests_mock.Mocker
 ) -> None:
     client = StatusClient("demo", "secret", session=requests.Session(), clock=InstantClock())
     changed_afterwards(environment)
-    look_up(client, service)
+    look_up(client, http_mock)
 
-    sent = service.last_request
+    sent = http_mock.last_request
 
     assert sent.proxies["https"] == "http://another-proxy.example:8080"
     assert sent.verify == "/elsewhere.pem"
@@ -86,14 +86,14 @@ def test_a_callers_session_reads_the_environment_as_requests_does(
 
 
 def test_a_callers_session_without_trust_in_the_environment_stays_so(
-    environment: pytest.MonkeyPatch, service: requests_mock.Mocker
+    environment: pytest.MonkeyPatch, http_mock: requests_mock.Mocker
 ) -> None:
     session = requests.Session()
     session.trust_env = False
     client = StatusClient("demo", "secret", session=session, clock=InstantClock())
-    look_up(client, service)
+    look_up(client, http_mock)
 
-    sent = service.last_request
+    sent = http_mock.last_request
 
     assert "https" not in sent.proxies
     assert sent.verify is True

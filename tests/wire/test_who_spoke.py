@@ -34,8 +34,8 @@ PHONE = "79991234567"
 STATUS_URL = "https://smsc.ru/sys/status.php"
 
 
-def test_the_service_answer_reads_as_the_service(service: requests_mock.Mocker) -> None:
-    service.post(ENDPOINT, content=soap_reply([("error", "1")]))
+def test_the_service_answer_reads_as_the_service(http_mock: requests_mock.Mocker) -> None:
+    http_mock.post(ENDPOINT, content=soap_reply([("error", "1")]))
     client = StatusClient("demo", PASSWORD, clock=InstantClock())
 
     with pytest.raises(InvalidParametersError) as caught:
@@ -47,7 +47,7 @@ def test_the_service_answer_reads_as_the_service(service: requests_mock.Mocker) 
 
 
 def test_a_refused_input_reads_as_the_client_and_sends_nothing(
-    service: requests_mock.Mocker,
+    http_mock: requests_mock.Mocker,
 ) -> None:
     client = StatusClient("demo", PASSWORD, clock=InstantClock())
 
@@ -58,7 +58,7 @@ def test_a_refused_input_reads_as_the_client_and_sends_nothing(
     assert not str(caught.value).startswith("SMSC error")
     assert "refused by the client; nothing was sent" in str(caught.value)
     assert caught.value.attempts == 0
-    assert service.call_count == 0
+    assert http_mock.call_count == 0
 
 
 def test_a_lockout_refusal_reads_as_the_client_and_counts_no_attempt() -> None:
@@ -88,15 +88,15 @@ def test_deletion_over_soap_counts_no_attempt() -> None:
     assert caught.value.attempts == 0
 
 
-def test_a_retried_failure_counts_every_attempt(service: requests_mock.Mocker) -> None:
-    service.post(ENDPOINT, status_code=503, text="busy")
+def test_a_retried_failure_counts_every_attempt(http_mock: requests_mock.Mocker) -> None:
+    http_mock.post(ENDPOINT, status_code=503, text="busy")
     client = StatusClient("demo", PASSWORD, clock=InstantClock())
 
     with pytest.raises(Exception) as caught:  # noqa: PT011 - the count is what is checked
         client.get_status(PHONE, "1")
 
     assert caught.value.attempts == 4  # type: ignore[attr-defined]
-    assert service.call_count == 4
+    assert http_mock.call_count == 4
     assert str(caught.value).endswith("(after 4 attempts)")
 
 
@@ -169,9 +169,9 @@ def test_with_an_instant_clock_a_place_freed_in_time_is_taken(blocked: Blocked) 
 
 
 def test_each_item_of_a_failed_mass_group_has_its_own_error(
-    service: requests_mock.Mocker,
+    http_mock: requests_mock.Mocker,
 ) -> None:
-    service.post(STATUS_URL, status_code=502, text="bad gateway")
+    http_mock.post(STATUS_URL, status_code=502, text="bad gateway")
     client = StatusClient(
         "demo", PASSWORD, transport="http", clock=InstantClock(), retry=RetryPolicy.disabled()
     )
@@ -185,9 +185,9 @@ def test_each_item_of_a_failed_mass_group_has_its_own_error(
     assert {error.attempts for error in errors if error is not None} == {1}
 
 
-def test_mass_results_are_never_credited_to_another_phone(service: requests_mock.Mocker) -> None:
+def test_mass_results_are_never_credited_to_another_phone(http_mock: requests_mock.Mocker) -> None:
     """Two messages with one id on two phones; the reply writes phones without '+'."""
-    service.post(
+    http_mock.post(
         STATUS_URL,
         json=[
             {"id": "7", "phone": "79990000001", "status": 1, "last_timestamp": 1629048442},
@@ -205,9 +205,9 @@ def test_mass_results_are_never_credited_to_another_phone(service: requests_mock
 
 
 def test_a_mass_item_without_a_phone_is_matched_only_when_its_id_is_unique(
-    service: requests_mock.Mocker,
+    http_mock: requests_mock.Mocker,
 ) -> None:
-    service.post(STATUS_URL, json=[{"id": "7", "status": 1, "last_timestamp": 1629048442}])
+    http_mock.post(STATUS_URL, json=[{"id": "7", "status": 1, "last_timestamp": 1629048442}])
     client = StatusClient("demo", PASSWORD, transport="http", clock=InstantClock())
 
     first, second = client.get_statuses([("79990000001", "7"), ("79990000002", "7")])
@@ -217,8 +217,8 @@ def test_a_mass_item_without_a_phone_is_matched_only_when_its_id_is_unique(
     assert "surely" in str(first.error)
 
 
-def test_a_connection_failure_is_not_an_api_error(service: requests_mock.Mocker) -> None:
-    service.post(ENDPOINT, exc=ConnectionResetError(104, "reset"))
+def test_a_connection_failure_is_not_an_api_error(http_mock: requests_mock.Mocker) -> None:
+    http_mock.post(ENDPOINT, exc=ConnectionResetError(104, "reset"))
     client = StatusClient("demo", PASSWORD, clock=InstantClock())
 
     with pytest.raises(ConnectionFailedError, match="reset"):
