@@ -16,7 +16,8 @@ before a block says what the block is.
 A page runs in a directory of its own; exports of its shell blocks carry over to the next.
 The sandbox is written at 127.0.0.1:8000 and the gateway at 127.0.0.1:8080; the ones started
 here run on free ports, which replace those in the code and the output. Dates and times, unix
-timestamps and the gateway's ``age`` are compared by shape; a line ``...`` in an output stands for any lines.
+timestamps and the gateway's ``age`` are compared by shape; a line ``...`` in an output stands
+for any lines.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import contextlib
 import io
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +43,7 @@ MARKER = re.compile(
 )
 FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<language>[\w+-]*)")
 RUNNABLE = {"python", "console", "sh", "bash"}
+BASH = shutil.which("bash") or "/bin/bash"
 
 DATE = re.compile(
     r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:\d\d|Z)?"
@@ -105,8 +108,7 @@ def assert_printed(block: Block, expected: str, printed: str) -> None:
     """``printed`` is ``expected`` up to dates and ages, a ``...`` line standing for any lines."""
     want, got = normalised(expected), normalised(printed)
     pattern = "".join(
-        r"(?:[^\n]*\n)*?" if line == "..." else re.escape(line) + "\n"
-        for line in want.splitlines()
+        r"(?:[^\n]*\n)*?" if line == "..." else re.escape(line) + "\n" for line in want.splitlines()
     )
     if not re.fullmatch(pattern, got + "\n"):
         assert got == want, f"{block.where}: the text shows other output than a run prints"
@@ -168,7 +170,7 @@ class PageRun:
         dump = self.directory / ".env-after"
         wrapped = f"set -e\ntrap 'env -0 > \"$DOCS_ENV_DUMP\"' EXIT\n{script}"
         done = subprocess.run(
-            ["bash", "-c", wrapped],
+            [BASH, "-c", wrapped],
             cwd=self.directory,
             env={**self.env, "DOCS_ENV_DUMP": str(dump)},
             capture_output=True,
