@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 import requests_mock
 
@@ -115,19 +112,3 @@ def test_undocumented_codes_are_kept_as_numbers(
         assert not result.is_final
         assert not result.is_pending
         assert not result.is_delivered
-
-
-def test_the_readme_tables_match_the_enums() -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
-    rows = set(re.findall(r"^\| (-?\d+) \| `(\w+)` \| ([^|]+) \| (\w+) \|$", readme, re.M))
-    sms_rows = re.findall(r"^\| (\d+) \| (?:`(\w+)` \(([^)]+)\))? \| (?:`(\w+)`)?", readme, re.M)
-
-    assert rows == {
-        (str(code.value), code.name, code.label, code.outcome.value) for code in StatusCode
-    }
-    assert {(int(v), name, label) for v, name, label, _ in sms_rows if name} == {
-        (code.value, code.name, code.label) for code in SmsError
-    }
-    assert {(int(v), name) for v, _, _, name in sms_rows if name} == {
-        (code.value, code.name) for code in EmailError
-    }

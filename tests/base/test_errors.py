@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 import requests
@@ -182,24 +181,3 @@ def test_the_tree_is_drawn_in_the_errors_module() -> None:
     for name in smsc_soap.errors.__all__:
         if name != "api_error":
             assert name in tree, name
-
-
-def test_the_readme_draws_the_same_tree_as_the_errors_module() -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    module_tree = _tree_lines(smsc_soap.errors.__doc__ or "")
-    readme_tree = _tree_lines(readme)
-
-    assert module_tree[0].startswith("SmscError")
-    assert readme_tree == module_tree
-
-
-def _tree_lines(text: str) -> list[str]:
-    """The drawn tree: from the SmscError line to the last line drawn with box characters."""
-    lines = [line.strip() for line in text.splitlines()]
-    start = next(i for i, line in enumerate(lines) if line.startswith("SmscError "))
-    tree = []
-    for line in lines[start:]:
-        if not line or line.startswith("```"):
-            break
-        tree.append(" ".join(line.split()))
-    return tree

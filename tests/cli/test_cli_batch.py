@@ -425,40 +425,6 @@ def test_an_output_in_no_directory_is_one_line_and_exit_8(
     assert err == f"error: cannot write the results to {tmp_path / output}: {reason}\n"
 
 
-def readme_block(after: str) -> str:
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    start = readme.index("```", readme.index(after))
-    start = readme.index("\n", start) + 1
-    return readme[start : readme.index("```", start)]
-
-
-def test_the_readme_1c_round_trip_runs_as_written(tmp_path: Path) -> None:
-    export = readme_block("**The export.**").splitlines()
-    [command] = [line for line in readme_block("**The command**").splitlines() if "batch" in line]
-    header = readme_block("**Reading the results back.**").splitlines()[0]
-    source, output = tmp_path / "sms.csv", tmp_path / "sms-status.csv"
-    write_lines(source, export, encoding="cp1251")
-    arguments = command.split(" batch ")[1].split()
-    arguments[0], arguments[2] = str(source), str(output)
-    book = MessageBook(
-        [
-            BookMessage(id="854019", phone="+79123456789", status=1, cost="3.15"),  # type: ignore[arg-type]
-            BookMessage(id="854020", phone="89123456790", status=20, err=6),
-        ]
-    )
-
-    with Sandbox(SandboxApp(book, OPTIONS)) as sandbox:
-        code, _, err = run(["batch", *(a.strip('"') for a in arguments)], sandbox.soap_endpoint)
-
-    assert code == ExitCode.OK, err
-    assert output.read_text(encoding="cp1251").splitlines()[0] == header
-    rows = results(output, "cp1251")
-    assert [(r["Документ"], r["outcome"], r["err_name"]) for r in rows] == [
-        ("РТУ-000123", "delivered", "NO_ERROR"),
-        ("РТУ-000124", "failed", "SUBSCRIBER_OFFLINE"),
-    ]
-
-
 def test_excels_unicode_text_is_read_and_resumed_in_utf16(sandbox: Sandbox, tmp_path: Path) -> None:
     """Excel's "Unicode Text": UTF-16 with a byte-order mark, cells separated by tabs."""
     source, output = tmp_path / "export.txt", tmp_path / "out.txt"

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from smsc_soap.cli import main
-from smsc_soap.cli.exit_codes import MEANINGS, ExitCode
+from smsc_soap.cli.exit_codes import ExitCode
 from smsc_soap.sandbox import BookMessage, Sandbox
 from smsc_soap.wsdl.shipped import shipped_wsdl
 
@@ -316,9 +316,3 @@ def test_wsdl_refresh_refuses_what_is_not_the_status_wsdl(tmp_path: Path) -> Non
     result = CliRunner().invoke(main, ["wsdl", "diff", "--file", str(not_wsdl)])
 
     assert result.exit_code == USAGE
-
-
-def test_the_readme_lists_every_exit_code() -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
-    for code in EXIT_CODES:
-        assert f"| {code} | {MEANINGS[ExitCode(code)]} |" in readme
