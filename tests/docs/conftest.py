@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from support.processes import stop
+
 # What a reader's terminal would hold, less anything that points the commands elsewhere.
 CLEAN_ENV = {key: value for key, value in os.environ.items() if not key.startswith("SMSC_")}
 
@@ -48,12 +50,7 @@ def _start(arguments: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop(process, grace=15)
     if process.stdout is not None:
         process.stdout.close()
 

@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import smsc_soap.sandbox
-from smsc_soap import RetryPolicy, StatusClient, StatusCode
 from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp
 from smsc_soap.serving.body import MAX_BODY_BYTES
 from smsc_soap.serving.request_reader import UnreadableRequest, read_request
+
+from support.sandboxes import assert_still_answers
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 MESSAGE = BookMessage(id="1", phone="79990000001", status=1, message="Привет")
@@ -56,20 +57,6 @@ EXTERNAL_ENTITY = (
     b'<?xml version="1.0"?>\n<!DOCTYPE e:Envelope [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
     + VALID.replace(b"<login>demo</login>", b"<login>&secret;</login>")
 )
-
-
-def still_answers(sandbox: Sandbox) -> None:
-    """A valid get_status, from the real client, after whatever the test sent."""
-    with StatusClient(
-        "demo",
-        "demo",
-        endpoint=sandbox.soap_endpoint,
-        allow_insecure_http=True,
-        timeout=5,
-        retry=RetryPolicy.disabled(),
-    ) as client:
-        result = client.get_status(MESSAGE.phone, MESSAGE.id)
-    assert (result.status, result.message_id) == (StatusCode.DELIVERED, MESSAGE.id)
 
 
 class Answer:
@@ -166,7 +153,7 @@ def test_a_bad_soap_request_gets_a_client_fault(sandbox: Sandbox, body: bytes) -
     [answer] = exchange(sandbox, post("/sys/soap.php", body))
 
     assert_client_fault(answer)
-    still_answers(sandbox)
+    assert_still_answers(sandbox, MESSAGE)
 
 
 def test_the_entities_are_neither_expanded_nor_read(sandbox: Sandbox) -> None:
@@ -186,7 +173,7 @@ def test_a_wrong_charset_in_the_header_gets_a_client_fault(
     [answer] = exchange(sandbox, post("/sys/soap.php", VALID, content_type=content_type))
 
     assert_client_fault(answer)
-    still_answers(sandbox)
+    assert_still_answers(sandbox, MESSAGE)
 
 
 def test_a_declared_windows_1251_request_is_read(sandbox: Sandbox) -> None:
@@ -205,7 +192,7 @@ def test_a_content_length_shorter_than_the_body(sandbox: Sandbox) -> None:
     [answer] = exchange(sandbox, raw)
 
     assert_client_fault(answer)
-    still_answers(sandbox)
+    assert_still_answers(sandbox, MESSAGE)
 
 
 def test_a_content_length_shorter_than_the_body_on_a_kept_alive_connection(
@@ -219,7 +206,7 @@ def test_a_content_length_shorter_than_the_body_on_a_kept_alive_connection(
 
     assert_client_fault(first)
     assert_bad_request(second)
-    still_answers(sandbox)
+    assert_still_answers(sandbox, MESSAGE)
 
 
 @pytest.mark.parametrize(
@@ -232,7 +219,7 @@ def test_a_content_length_that_is_not_a_size_or_too_big(
     [answer] = exchange(sandbox, post("/sys/soap.php", VALID, content_length=content_length))
 
     assert_bad_request(answer, status)
-    still_answers(sandbox)
+    assert_still_answers(sandbox, MESSAGE)
 
 
 def test_the_cap_on_the_body(sandbox: Sandbox) -> None:
@@ -247,7 +234,7 @@ def test_the_cap_on_the_body(sandbox: Sandbox) -> None:
     assert served.status == 200
     assert b"<status>1</status>" in served.body
     assert_bad_request(refused, 413)
-    still_answers(sandbox)
+    assert_still_answers(sandbox, MESSAGE)
 
 
 def test_a_content_length_longer_than_the_body(sandbox: Sandbox) -> None:
@@ -255,7 +242,7 @@ def test_a_content_length_longer_than_the_body(sandbox: Sandbox) -> None:
     raw = post("/sys/soap.php", VALID, content_length=str(len(VALID) + 100))
 
     assert exchange(sandbox, raw, half_close=True) == []
-    still_answers(sandbox)
+    assert_still_answers(sandbox, MESSAGE)
 
 
 STATUS_GARBAGE = {
@@ -276,7 +263,7 @@ def test_status_php_with_a_garbage_body(sandbox: Sandbox, body: bytes) -> None:
     assert INTERNAL_ERROR_PAGE not in answer.body
     if answer.status == 200:
         assert answer.body.startswith(b"ERROR = ")
-    still_answers(sandbox)
+    assert_still_answers(sandbox, MESSAGE)
 
 
 def test_a_bug_in_the_handler_is_a_server_fault_not_the_servers_page(
@@ -298,7 +285,7 @@ def test_a_bug_in_the_handler_is_a_server_fault_not_the_servers_page(
     assert fault.findtext("faultcode") == "SOAP-ENV:Server"
     assert "RuntimeError: a bug" in caplog.text
     monkeypatch.undo()
-    still_answers(sandbox)
+    assert_still_answers(sandbox, MESSAGE)
 
 
 StartResponse = Callable[[str, list[tuple[str, str]]], object]

@@ -10,24 +10,12 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from smsc_soap import RetryPolicy, StatusClient, StatusCode
 from smsc_soap.cli import main
 from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp
 
+from support.sandboxes import assert_still_answers
+
 MESSAGE = BookMessage(id="1", phone="79990000001", status=1)
-
-
-def still_answers(sandbox: Sandbox) -> None:
-    with StatusClient(
-        "demo",
-        "demo",
-        endpoint=sandbox.soap_endpoint,
-        allow_insecure_http=True,
-        timeout=5,
-        retry=RetryPolicy.disabled(),
-    ) as client:
-        result = client.get_status(MESSAGE.phone, MESSAGE.id)
-    assert result.status == StatusCode.DELIVERED
 
 
 def thread_cpu_seconds(threads: list[threading.Thread]) -> float:
@@ -45,7 +33,7 @@ def test_an_idle_sandbox_does_not_spin() -> None:
     running = Sandbox(SandboxApp(MessageBook([MESSAGE]))).start()
     port = int(running.url.rsplit(":", 1)[1])
     try:
-        still_answers(running)
+        assert_still_answers(running, MESSAGE)
         # Idle, with a connection open: the loop has sockets to watch, and nothing to do.
         with socket.create_connection(("127.0.0.1", port), timeout=5):
             # The sandbox's threads: not the client's watchdog, which lives for the process.
@@ -79,7 +67,7 @@ def test_the_sandbox_stops_promptly_with_connections_open() -> None:
     partial = socket.create_connection(("127.0.0.1", port), timeout=5)
     partial.sendall(b"POST /sys/soap.php HTTP/1.1\r\nContent-Length: 500\r\n\r\n<e:Env")
     try:
-        still_answers(running)
+        assert_still_answers(running, MESSAGE)
         stopping = time.monotonic()
         running.stop()
         assert time.monotonic() - stopping < 0.5
@@ -97,7 +85,7 @@ def test_an_idle_connection_is_closed_after_the_channel_timeout() -> None:
             opened = time.monotonic()
             assert half_open.recv(100) == b""  # closed, without an answer
             assert time.monotonic() - opened < 6
-        still_answers(running)
+        assert_still_answers(running, MESSAGE)
 
 
 def test_the_channel_timeout_is_short_by_default_and_at_least_a_second() -> None:

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from support.processes import stop
+
 STARTUP_SECONDS = 10.0
 
 
@@ -43,12 +45,7 @@ def running_redis(directory: Path) -> Iterator[str]:
         _wait_for_ping(server, port)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
 
 
 def _wait_for_ping(server: subprocess.Popen[bytes], port: int) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from typing import Any
 
+from smsc_soap import RetryPolicy, StatusClient, StatusCode
 from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
 from smsc_soap.sandbox.book import default_book
 
@@ -49,3 +50,18 @@ def book_of(messages: Messages | None) -> MessageBook:
         return default_book()
     made = messages() if callable(messages) else messages
     return made if isinstance(made, MessageBook) else MessageBook(made)
+
+
+def assert_still_answers(sandbox: Sandbox, message: BookMessage) -> None:
+    """A valid get_status of ``message`` (a delivered one), from the real client, is answered
+    after whatever the test sent."""
+    with StatusClient(
+        "demo",
+        "demo",
+        endpoint=sandbox.soap_endpoint,
+        allow_insecure_http=True,
+        timeout=5,
+        retry=RetryPolicy.disabled(),
+    ) as client:
+        result = client.get_status(message.phone, message.id)
+    assert (result.status, result.message_id) == (StatusCode.DELIVERED, message.id)

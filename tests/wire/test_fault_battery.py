@@ -356,22 +356,29 @@ def assert_cut_at_the_deadline(outcome: Outcome) -> None:
     assert DRIP_DEADLINE * 0.9 <= outcome.seconds < DRIP_DEADLINE + DEADLINE_MARGIN
 
 
+def run_to_the_deadline(
+    answers: Sequence[Answer], caplog: pytest.LogCaptureFixture, **options: Any
+) -> None:
+    """One get_status against a server that drips ``answers``, given all the time it wants
+    for each read: it must end in a timeout at the call's deadline, as one attempt."""
+    outcome = run(
+        answers,
+        caplog,
+        raises=RequestTimeoutError,
+        timeout=PATIENT,
+        deadline=DRIP_DEADLINE,
+        **options,
+    )
+    assert_cut_at_the_deadline(outcome)
+
+
 @pytest.mark.slow  # a battery: each shape waits for a deadline
 @pytest.mark.parametrize("transport", ["soap", "http"])
 @pytest.mark.parametrize("shape", sorted(DRIP_SHAPES))
 def test_every_drip_shape_is_cut_at_the_deadline(
     caplog: pytest.LogCaptureFixture, shape: str, transport: str
 ) -> None:
-    outcome = run(
-        [DRIP_SHAPES[shape]],
-        caplog,
-        raises=RequestTimeoutError,
-        timeout=PATIENT,
-        deadline=DRIP_DEADLINE,
-        transport=transport,
-    )
-
-    assert_cut_at_the_deadline(outcome)
+    run_to_the_deadline([DRIP_SHAPES[shape]], caplog, transport=transport)
 
 
 @pytest.fixture(scope="module")
@@ -402,18 +409,7 @@ def test_drips_over_tls_are_cut_at_the_deadline(
         answer, server = drip_tls_handshake(every=0.05), {"reads_requests": False}
     else:
         answer, server = drip_head(every=0.05), {"tls": tls_server}
-    outcome = run(
-        [answer],
-        caplog,
-        raises=RequestTimeoutError,
-        timeout=PATIENT,
-        deadline=DRIP_DEADLINE,
-        transport=transport,
-        server=server,
-        https=True,
-    )
-
-    assert_cut_at_the_deadline(outcome)
+    run_to_the_deadline([answer], caplog, transport=transport, server=server, https=True)
 
 
 def test_a_good_reply_over_tls_is_read(
@@ -460,13 +456,4 @@ def test_a_callers_session_has_its_reply_cut_at_the_deadline(
     """A session of the caller's makes its own connections; once the headers are in, the
     reply is shut at the deadline all the same."""
     with requests.Session() as session:
-        outcome = run(
-            [DRIP_SHAPES[shape]],
-            caplog,
-            raises=RequestTimeoutError,
-            timeout=PATIENT,
-            deadline=DRIP_DEADLINE,
-            session=session,
-        )
-
-    assert_cut_at_the_deadline(outcome)
+        run_to_the_deadline([DRIP_SHAPES[shape]], caplog, session=session)
