@@ -18,15 +18,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
-from smsc_soap.sandbox.app import StartResponse
-from smsc_soap.sandbox.limits import ServiceLimits
+from smsc_soap.sandbox.enforced_limits import EnforcedLimits
+from smsc_soap.serving.http_reply import StartResponse
 
 PHONE = "79990000001"
 REFUSALS_PATH = "/bench/refusals"
 REQUESTS_PATH = "/bench/requests"
 
 
-class CountedLimits(ServiceLimits):
+class CountedLimits(EnforcedLimits):
     """The sandbox's own limits, with a count of every refusal."""
 
     def __init__(self) -> None:

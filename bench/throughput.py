@@ -152,7 +152,7 @@ def measure(rounds: int, lookups: int, reference: int, latency_ms: float) -> Sec
     ]
     method = f"""\
 The sandbox in a process of its own with {latency_ms:g} ms latency and the service's limits
-on, a fresh one for every run; a subclass of its `ServiceLimits` counts each error 9 it gives,
+on, a fresh one for every run; a subclass of its `EnforcedLimits` counts each error 9 it gives,
 and the benchmark reads the count from it after the run. A round runs, in a new random order,
 `get_statuses` over SOAP on {lookups:,} distinct messages, raw zeep on the same messages from
 {POOL_THREADS} threads with no limiter, and raw zeep one lookup at a time on {reference:,}

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import sys
 from collections import Counter
 from pathlib import Path
 
 import click
 from rich.console import Console
 
-from smsc_soap.cli.exit_codes import ExitCode
-from smsc_soap.cli.os_errors import os_error_text
+from smsc_soap.cli.listening import bound, listen_options, serve_until_stopped
 from smsc_soap.cli.output import Cell, print_table, result_fields
 from smsc_soap.client import StatusClient
 from smsc_soap.errors import ApiError, SmscError
@@ -43,13 +40,7 @@ _MAX_LATENCY_MS = 60_000.0  # a minute: longer is a hung server, which a test ma
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=0,
-    help="Port to listen on (default: a free one).",
-)
+@listen_options(default_port=0)
 @click.option(
     "--book",
     "book_file",
@@ -77,7 +68,7 @@ _MAX_LATENCY_MS = 60_000.0  # a minute: longer is a hung server, which a test ma
 )
 @click.option("--show-book", is_flag=True, help="Print the default message book as CSV and exit.")
 def sandbox(
-    host: str,
+    listen: str,
     port: int,
     book_file: Path | None,
     latency: float,
@@ -99,19 +90,17 @@ def sandbox(
     except BookError as error:
         raise click.UsageError(str(error)) from error
     options = SandboxOptions(latency_ms=latency)
-    try:
-        # Resolved here first: waitress reports a name that does not resolve as a ValueError.
-        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        server = Sandbox(
+    server = bound(
+        lambda: Sandbox(
             SandboxApp(book, options),
-            host=host,
+            host=listen,
             port=port,
             channel_timeout=idle_timeout,
             smpp_port=smpp_port,
-        )
-    except OSError as error:
-        click.echo(f"error: {os_error_text(error, f'cannot listen on {host}:{port}')}", err=True)
-        sys.exit(ExitCode.SYSTEM)
+        ),
+        listen,
+        port,
+    )
     click.echo(server.url)
     smpp = "" if server.smpp is None else f"; SMPP {server.smpp.host}:{server.smpp.port}"
     click.echo(
@@ -120,12 +109,7 @@ def sandbox(
         f" (WSDL at ?wsdl){smpp}; Ctrl-C stops",
         err=True,
     )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    serve_until_stopped(server)
 
 
 @click.command()

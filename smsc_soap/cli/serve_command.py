@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import logging
-import signal
-import socket
-import sys
-import threading
 import time
-from types import FrameType
 from typing import Any
 
 import click
 
 from smsc_soap.calls.retries import RetryPolicy
-from smsc_soap.cli.exit_codes import ExitCode
-from smsc_soap.cli.os_errors import os_error_text
+from smsc_soap.cli.listening import bound, listen_options, serve_until_stopped
 from smsc_soap.cli.settings import ConnectionSettings, default_limits, upstream_options
 from smsc_soap.client import StatusClient
 from smsc_soap.errors import InvalidParametersError
@@ -38,16 +32,7 @@ def _public_url(context: click.Context, parameter: click.Parameter, url: str | N
 
 
 @click.command()
-@click.option(
-    "--host", "listen", default="127.0.0.1", show_default=True, help="Address to listen on."
-)
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8080,
-    show_default=True,
-    help="Port to listen on (0: a free one).",
-)
+@listen_options(default_port=8080)
 @click.option(
     "--allow-remote", is_flag=True, help="Allow an address other than this host's loopback."
 )
@@ -103,13 +88,7 @@ def serve(
         )
 
     app = GatewayApp(Upstream(store, make_client), host=settings.host, public_url=public_url)
-    try:
-        # Resolved here first: waitress reports a name that does not resolve as a ValueError.
-        socket.getaddrinfo(listen, port, type=socket.SOCK_STREAM)
-        server = Gateway(app, host=listen, port=port)
-    except OSError as error:
-        click.echo(f"error: {os_error_text(error, f'cannot listen on {listen}:{port}')}", err=True)
-        sys.exit(ExitCode.SYSTEM)
+    server = bound(lambda: Gateway(app, host=listen, port=port), listen, port)
     click.echo(server.url)
     if listen not in _LOCAL:
         click.echo(
@@ -118,20 +97,11 @@ def serve(
             err=True,
         )
     click.echo(
-        f"SOAP {server.soap_endpoint} (WSDL at ?wsdl), HTTP {server.url}/sys/status.php,"
+        f"SOAP {server.soap_endpoint} (WSDL at ?wsdl), HTTP {server.status_endpoint},"
         f" JSON {server.url}/v1/status (OpenAPI at /v1/openapi.json); Ctrl-C stops",
         err=True,
     )
-    stopping = threading.Event()
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    server.start()
-    stopping.wait()
-    if not server.stop(grace):
+    if not serve_until_stopped(server, grace):
         click.echo(f"warning: requests still in flight after {grace:g} s were cut off", err=True)
 
 

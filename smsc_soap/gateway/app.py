@@ -12,50 +12,45 @@ status.php the password.
 from __future__ import annotations
 
 import logging
-import re
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
 from smsc_soap.errors import MessageNotFoundError
 from smsc_soap.gateway.detail import FULLEST, at_detail
-from smsc_soap.gateway.http_face import serve_status_form
 from smsc_soap.gateway.json_face import json_error, serve_status, serve_statuses
 from smsc_soap.gateway.lookups import Answer, Lookup, Lookups
 from smsc_soap.gateway.metrics import CONTENT_TYPE, GatewayMetrics
 from smsc_soap.gateway.openapi import openapi_document
 from smsc_soap.gateway.served import Served
-from smsc_soap.gateway.soap_face import answer_soap, read_soap_lookup
+from smsc_soap.gateway.soap_face import serve_soap
+from smsc_soap.gateway.status_php_face import serve_status_form
 from smsc_soap.gateway.upstream import Upstream
 from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import StatusCode
-from smsc_soap.serving.body import RefusedBody, read_body
-from smsc_soap.serving.reply import Reply
-from smsc_soap.serving.soap import fault_reply
-from smsc_soap.serving.status_php import read_status_form
-from smsc_soap.serving.wsdl import SOAP_PATH, checked_public_url, soap_location, wsdl_reply
+from smsc_soap.serving.app import ServiceApp, printable
+from smsc_soap.serving.http_reply import HttpReply, StartResponse, text_reply
+from smsc_soap.serving.soap import SoapRequest
+from smsc_soap.serving.status_php import StatusForm
 
 __all__ = ["GatewayApp"]
 
-logger = logging.getLogger("smsc_soap.gateway")
 access_log = logging.getLogger("smsc_soap.gateway.access")
 
-StartResponse = Callable[[str, list[tuple[str, str]]], object]
-
-_STATUS_PATH = "/sys/status.php"
 _JSON_PATHS = {
     "/v1/status": "GET",
     "/v1/statuses": "POST",
     "/v1/openapi.json": "GET",
 }
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-class GatewayApp:
+class GatewayApp(ServiceApp):
     """Answers status lookups through ``upstream``; ``host`` is the service's host, whose
     namespace the served WSDL carries; ``public_url`` the gateway's base URL as its clients
     reach it, which the WSDL sends them to; ``clock`` is what the cache ages by."""
+
+    logger = logging.getLogger("smsc_soap.gateway")
+    name = "gateway"
 
     def __init__(
         self,
@@ -65,118 +60,72 @@ class GatewayApp:
         public_url: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(host=host, public_url=public_url)
         self.upstream = upstream
         self.lookups = Lookups(clock=clock)
         self.metrics = GatewayMetrics()
         upstream.limit_waits.subscribe(self.metrics.limiter_wait_seconds.observe)
-        self._host = host
-        self._public_url = None if public_url is None else checked_public_url(public_url)
-        self.listening = "127.0.0.1"
-        """The host and port the gateway listens on, for a WSDL asked for without a Host."""
-        self._in_flight = 0
-        self._lock = threading.Lock()
-
-    @property
-    def in_flight(self) -> int:
-        """Requests being answered now."""
-        return self._in_flight
 
     def __call__(
         self, environ: dict[str, object], start_response: StartResponse
     ) -> Iterable[bytes]:
-        with self._lock:
-            self._in_flight += 1
-        self.metrics.in_flight.inc()
         started = time.monotonic()
-        path = str(environ.get("PATH_INFO", ""))
-        try:
-            reply, headers = self._answer(path, environ)
-        except Exception:
-            # A bug in the gateway: answered here rather than with the server's own page.
-            logger.exception("the gateway failed to answer %s", _printable(path))
-            reply, headers = _internal_error(path), []
-        finally:
-            self.metrics.in_flight.dec()
-            with self._lock:
-                self._in_flight -= 1
+        with self.metrics.in_flight.track_inprogress():
+            reply = self.reply_to(environ)
         access_log.info(
             "%s %s %s %.0f ms",
-            _printable(str(environ.get("REQUEST_METHOD"))),
-            _printable(path),
+            printable(str(environ.get("REQUEST_METHOD"))),
+            printable(str(environ.get("PATH_INFO", ""))),
             reply.status.split(" ")[0],
             (time.monotonic() - started) * 1000,
         )
-        start_response(
-            reply.status,
-            [
-                ("Content-Type", reply.content_type),
-                ("Content-Length", str(len(reply.body))),
-                *headers,
-            ],
-        )
-        return [reply.body]
+        return self.send(reply, start_response)
 
-    def _answer(
-        self, path: str, environ: Mapping[str, object]
-    ) -> tuple[Reply, list[tuple[str, str]]]:
-        method = str(environ.get("REQUEST_METHOD", "GET"))
-        query = str(environ.get("QUERY_STRING", ""))
-        try:
-            body = read_body(environ)
-        except RefusedBody as refused:
-            return _text(refused.status, str(refused)), []
-        if path == SOAP_PATH and method == "GET" and query.lower() == "wsdl":
-            return self._wsdl(environ), []
-        if path == SOAP_PATH and method == "POST":
-            return self._soap(body, str(environ.get("CONTENT_TYPE") or "") or None)
-        if path == SOAP_PATH:
-            text = "POST a SOAP request here; GET ?wsdl for the WSDL"
-            return _text("405 Method Not Allowed", text), [("Allow", "POST")]
-        if path == _STATUS_PATH and method in ("GET", "POST"):
-            return self._counted(
-                "http", serve_status_form(read_status_form(query, body), self.look_up)
-            )
-        if path == _STATUS_PATH:
-            return _text("405 Method Not Allowed", "GET or POST"), [("Allow", "GET, POST")]
+    def answer_soap(self, request: SoapRequest) -> HttpReply:
+        return self._counted("soap", serve_soap(request, self.look_up))
+
+    def refused_soap(self, fault: HttpReply) -> HttpReply:
+        self.metrics.lookups.labels("soap", "bad_request").inc()
+        return fault
+
+    def answer_status(self, form: StatusForm) -> HttpReply:
+        return self._counted("http", serve_status_form(form, self.look_up))
+
+    def route(
+        self, path: str, method: str, query: str, body: bytes, environ: Mapping[str, object]
+    ) -> HttpReply:
         if path in _JSON_PATHS:
             return self._json(path, method, query, body, environ)
         if path == "/healthz" and method == "GET":
-            return _text("200 OK", "ok"), []
+            return text_reply("200 OK", "ok")
         if path == "/metrics" and method == "GET":
-            return Reply("200 OK", CONTENT_TYPE, self.metrics.exposition()), []
-        return _text("404 Not Found", "not found"), []
+            return HttpReply("200 OK", CONTENT_TYPE, self.metrics.exposition())
+        return super().route(path, method, query, body, environ)
 
-    def _soap(self, body: bytes, content_type: str | None) -> tuple[Reply, list[tuple[str, str]]]:
-        lookup = read_soap_lookup(body, content_type)
-        if isinstance(lookup, Reply):
-            self.metrics.lookups.labels("soap", "bad_request").inc()
-            return lookup, []
-        answered = answer_soap(lookup, self.look_up)
-        self.metrics.lookups.labels("soap", answered.outcome).inc()
-        if answered.answer is None:
-            return answered.reply, []
-        # The reply carries its age as HTTP does: whole seconds since the service gave it.
-        return answered.reply, [("Age", str(int(answered.answer.age)))]
+    def internal_error(self, path: str) -> HttpReply:
+        if path in _JSON_PATHS:
+            return json_error("500 Internal Server Error", "the gateway failed; see its log")
+        return super().internal_error(path)
 
     def _json(
         self, path: str, method: str, query: str, body: bytes, environ: Mapping[str, object]
-    ) -> tuple[Reply, list[tuple[str, str]]]:
-        if method != _JSON_PATHS[path]:
-            allowed = _JSON_PATHS[path]
-            return json_error("405 Method Not Allowed", f"{path} takes {allowed}"), [
-                ("Allow", allowed)
-            ]
+    ) -> HttpReply:
+        allowed = _JSON_PATHS[path]
+        if method != allowed:
+            return json_error(
+                "405 Method Not Allowed", f"{path} takes {allowed}", (("Allow", allowed),)
+            )
         if path == "/v1/openapi.json":
-            return Reply("200 OK", "application/json", openapi_document()), []
+            return HttpReply("200 OK", "application/json", openapi_document())
         authorization = str(environ.get("HTTP_AUTHORIZATION") or "")
         if path == "/v1/status":
             return self._counted("json", serve_status(query, authorization, self.look_up))
         return self._counted("json", serve_statuses(body, authorization, self.look_up))
 
-    def _counted(self, face: str, served: Served) -> tuple[Reply, list[tuple[str, str]]]:
+    def _counted(self, face: str, served: Served) -> HttpReply:
         for outcome in served.outcomes:
             self.metrics.lookups.labels(face, outcome).inc()
-        return served.reply, list(served.headers)
+        return served.reply
 
     def look_up(self, lookup: Lookup) -> Answer:
         """A status through the cache and the lookups in flight, or from the service, at the
@@ -226,23 +175,3 @@ class GatewayApp:
         elif answer.source == "coalesced":
             self.metrics.coalesced.inc()
         return replace(answer, status=at_detail(answer.status, lookup.all))
-
-    def _wsdl(self, environ: Mapping[str, object]) -> Reply:
-        return wsdl_reply(self._host, soap_location(environ, self._public_url, self.listening))
-
-
-def _printable(text: str) -> str:
-    """``text`` with control characters escaped: a path's %0A must not start a log line."""
-    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
-
-
-def _internal_error(path: str) -> Reply:
-    if path == SOAP_PATH:
-        return fault_reply("SOAP-ENV:Server", "Internal Server Error")
-    if path in _JSON_PATHS:
-        return json_error("500 Internal Server Error", "the gateway failed; see its log")
-    return _text("500 Internal Server Error", "the gateway failed; see its log")
-
-
-def _text(status: str, text: str) -> Reply:
-    return Reply(status, "text/plain; charset=utf-8", text.encode())

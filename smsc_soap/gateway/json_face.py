@@ -36,10 +36,17 @@ from smsc_soap.gateway.json_models import (
     StatusesRequest,
 )
 from smsc_soap.gateway.lookups import Answer, Lookup
-from smsc_soap.gateway.served import MAX_MESSAGES, Served, failure_status, look_up_each, outcome_of
+from smsc_soap.gateway.served import (
+    MAX_MESSAGES,
+    Served,
+    failure_status,
+    look_up_each,
+    outcome_of,
+    with_age,
+)
 from smsc_soap.runtime.foreign_errors import Step, mapped
 from smsc_soap.service.codes import Outcome
-from smsc_soap.serving.reply import Reply
+from smsc_soap.serving.http_reply import HttpReply
 from smsc_soap.views.status_columns import status_fields
 
 __all__ = ["AUTHENTICATE", "json_error", "serve_status", "serve_statuses"]
@@ -67,11 +74,8 @@ def serve_status(query: str, authorization: str, look_up: LookUp) -> Served:
     result = _found(result)
     if isinstance(result, SmscError):
         return _failed(result)
-    return Served(
-        _json("200 OK", _status_body(lookup, result)),
-        (result.status.outcome.value,),
-        (("Age", str(int(result.age))),),
-    )
+    reply = with_age(_json("200 OK", _status_body(lookup, result)), result.age)
+    return Served(reply, (result.status.outcome.value,))
 
 
 def serve_statuses(body: bytes, authorization: str, look_up: LookUp) -> Served:
@@ -168,9 +172,10 @@ def _unauthorised() -> Served:
 
 
 def _failed(error: SmscError, *, status: str | None = None) -> Served:
-    reply = _json(status or failure_status(error), ErrorBody(error=_detail(error)).model_dump())
-    headers = (AUTHENTICATE,) if reply.status.startswith("401") else ()
-    return Served(reply, (outcome_of(error),), headers)
+    status = status or failure_status(error)
+    headers = (AUTHENTICATE,) if status.startswith("401") else ()
+    reply = _json(status, ErrorBody(error=_detail(error)).model_dump(), headers)
+    return Served(reply, (outcome_of(error),))
 
 
 def _detail(error: SmscError) -> ErrorDetail:
@@ -178,12 +183,12 @@ def _detail(error: SmscError) -> ErrorDetail:
     return ErrorDetail(code=code, type=type(error).__name__, message=str(error))
 
 
-def _json(status: str, body: object) -> Reply:
+def _json(status: str, body: object, headers: tuple[tuple[str, str], ...] = ()) -> HttpReply:
     text = json.dumps(body, ensure_ascii=False)
-    return Reply(status, "application/json", text.encode("utf-8"))
+    return HttpReply(status, "application/json", text.encode("utf-8"), headers)
 
 
-def json_error(status: str, message: str) -> Reply:
+def json_error(status: str, message: str, headers: tuple[tuple[str, str], ...] = ()) -> HttpReply:
     """A request the JSON face has no answer for (an unknown path, a wrong method)."""
     detail = ErrorDetail(code=None, type="GatewayError", message=message)
-    return _json(status, ErrorBody(error=detail).model_dump())
+    return _json(status, ErrorBody(error=detail).model_dump(), headers)

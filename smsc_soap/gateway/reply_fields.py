@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from smsc_soap.models import MOSCOW_TIME, HlrInfo, MessageStatus
-from smsc_soap.serving.fields import HTTP_ORDER, SOAP_ORDER
+from smsc_soap.serving.field_orders import HTTP_ORDER, SOAP_ORDER, ReplyFields
 
 __all__ = ["http_fields", "soap_fields"]
 
@@ -21,13 +21,13 @@ _TEXTS = frozenset(
 )
 
 
-def soap_fields(status: MessageStatus, all: int) -> list[tuple[str, str]]:
+def soap_fields(status: MessageStatus, all: int) -> ReplyFields:
     """The fields of ``get_status`` at detail ``all``; fields the service left out stay out."""
     values = _values(status)
     return [(name, value) for name in SOAP_ORDER[all] if (value := values.get(name)) is not None]
 
 
-def http_fields(status: MessageStatus, all: int) -> list[tuple[str, str]]:
+def http_fields(status: MessageStatus, all: int) -> ReplyFields:
     """The fields of status.php at detail ``all`` (an HLR request's after ``err``); text the
     service left out is empty, numbers it left out stay out."""
     values = _values(status)

@@ -1,11 +1,11 @@
-"""What the faces share: the reply they serve with the outcomes to count, a list of lookups
-answered together, and the HTTP status of a lookup that failed."""
+"""What the gateway's faces share: the reply they serve with the outcomes to count, a list of
+lookups answered together, and the HTTP status of a lookup that failed."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from smsc_soap.errors import (
     ApiError,
@@ -20,7 +20,7 @@ from smsc_soap.errors import (
 from smsc_soap.gateway.lookups import Answer, Lookup
 from smsc_soap.limits.service_limits import CONCURRENT_LIMIT
 from smsc_soap.service.codes import Outcome
-from smsc_soap.serving.reply import Reply
+from smsc_soap.serving.http_reply import HttpReply
 
 __all__ = [
     "MAX_MESSAGES",
@@ -30,6 +30,7 @@ __all__ = [
     "look_up_each",
     "outcome_of",
     "outcome_of_code",
+    "with_age",
 ]
 
 MAX_MESSAGES = 100
@@ -52,10 +53,9 @@ _CODE_OUTCOMES = {1: "bad_request", 3: Outcome.NOT_FOUND.value}
 
 @dataclass(frozen=True)
 class Served:
-    reply: Reply
+    reply: HttpReply
     outcomes: tuple[str, ...]
     """For the metrics, one per lookup: a status's outcome, ``error_N`` or what stopped it."""
-    headers: tuple[tuple[str, str], ...] = ()
 
 
 def look_up_each(
@@ -73,6 +73,11 @@ def look_up_each(
         return [one(lookups[0])]
     with ThreadPoolExecutor(min(len(lookups), _AT_ONCE), "smsc-gateway-lookup") as pool:
         return list(pool.map(one, lookups))
+
+
+def with_age(reply: HttpReply, age: float) -> HttpReply:
+    """``reply`` with its age, as HTTP carries it: whole seconds since the service gave it."""
+    return replace(reply, headers=(*reply.headers, ("Age", str(int(age)))))
 
 
 def failure_status(error: SmscError) -> str:

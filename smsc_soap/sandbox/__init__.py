@@ -8,9 +8,9 @@ with the real client.
 
 from smsc_soap.sandbox.app import SandboxApp, SandboxOptions
 from smsc_soap.sandbox.book import BookError, BookMessage, MessageBook, default_book
+from smsc_soap.sandbox.faults import Fault
 from smsc_soap.sandbox.server import Sandbox
 from smsc_soap.sandbox.smpp_server import SmppServer
-from smsc_soap.serving.reply import Fault
 
 __all__ = [
     "BookError",

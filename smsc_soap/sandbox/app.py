@@ -1,4 +1,5 @@
-"""The sandbox as a WSGI application: routing, the service's rules, and the knobs for tests."""
+"""The sandbox as a WSGI application: answers from its message book, the service's rules, and
+the knobs for tests."""
 
 from __future__ import annotations
 
@@ -13,22 +14,18 @@ from typing import Literal
 
 from smsc_soap.models import MOSCOW_TIME
 from smsc_soap.sandbox.book import MessageBook
-from smsc_soap.sandbox.fields import message_fields
-from smsc_soap.sandbox.limits import ServiceLimits
-from smsc_soap.sandbox.soap_endpoint import answer_soap
-from smsc_soap.sandbox.status_endpoint import answer_status
-from smsc_soap.serving.body import RefusedBody, read_body
-from smsc_soap.serving.fields import Fields
-from smsc_soap.serving.reply import Fault, Reply
-from smsc_soap.serving.soap import fault_reply
-from smsc_soap.serving.status_php import read_status_form
-from smsc_soap.serving.wsdl import SOAP_PATH, soap_location, wsdl_reply
+from smsc_soap.sandbox.enforced_limits import EnforcedLimits
+from smsc_soap.sandbox.faults import Fault, FaultyReply, send_faulty
+from smsc_soap.sandbox.reply_fields import message_fields
+from smsc_soap.sandbox.soap_face import soap_reply_from_book
+from smsc_soap.sandbox.status_php_face import status_reply_from_book
+from smsc_soap.serving.app import ServiceApp
+from smsc_soap.serving.field_orders import ReplyFields
+from smsc_soap.serving.http_reply import HttpReply, StartResponse
+from smsc_soap.serving.soap import SoapRequest
+from smsc_soap.serving.status_php import StatusForm
 
 __all__ = ["SandboxApp", "SandboxOptions"]
-
-logger = logging.getLogger("smsc_soap.sandbox")
-
-StartResponse = Callable[[str, list[tuple[str, str]]], object]
 
 
 @dataclass(frozen=True)
@@ -53,8 +50,11 @@ class SandboxOptions:
     enforce_limits: bool = True
 
 
-class SandboxApp:
-    """Answers ``/sys/soap.php`` (and its ``?wsdl``) and ``/sys/status.php``."""
+class SandboxApp(ServiceApp):
+    """Answers ``/sys/soap.php`` (and its ``?wsdl``) and ``/sys/status.php`` from ``book``."""
+
+    logger = logging.getLogger("smsc_soap.sandbox")
+    name = "sandbox"
 
     def __init__(
         self,
@@ -65,9 +65,10 @@ class SandboxApp:
         seed: int | None = None,
         started: datetime | None = None,
     ) -> None:
+        super().__init__()
         self.book = book
         self.options = options or SandboxOptions()
-        self.limits = ServiceLimits(clock=clock, enabled=self.options.enforce_limits)
+        self.limits = EnforcedLimits(clock=clock, enabled=self.options.enforce_limits)
         self._clock = clock
         self._clock_at_start = clock()
         self.started = started or datetime.now(MOSCOW_TIME)
@@ -77,36 +78,16 @@ class SandboxApp:
     def now(self) -> datetime:
         return self.started + timedelta(seconds=self._clock() - self._clock_at_start)
 
-    def __call__(
-        self, environ: dict[str, object], start_response: StartResponse
-    ) -> Iterable[bytes]:
-        path = str(environ.get("PATH_INFO", ""))
-        try:
-            reply = self._answer(path, environ)
-        except Exception as error:
-            # A bug in the sandbox: answered (and logged) here rather than left to the server's
-            # own error page, and the server goes on serving.
-            logger.exception("the sandbox failed to answer %s", path)
-            reply = _internal_error(path, error)
-        return _send(reply, start_response)
+    def answer_soap(self, request: SoapRequest) -> HttpReply:
+        return soap_reply_from_book(self, request)
 
-    def _answer(self, path: str, environ: Mapping[str, object]) -> Reply:
-        method = str(environ.get("REQUEST_METHOD", "GET"))
-        query = str(environ.get("QUERY_STRING", ""))
-        try:
-            body = read_body(environ)
-        except RefusedBody as refused:
-            return Reply(refused.status, "text/plain; charset=utf-8", str(refused).encode())
-        if path == SOAP_PATH and method == "GET" and query == "wsdl":
-            return self._wsdl(environ)
-        if path == SOAP_PATH and method == "POST":
-            return answer_soap(self, body, str(environ.get("CONTENT_TYPE") or "") or None)
-        if path == "/sys/status.php" and method in ("GET", "POST"):
-            return answer_status(self, read_status_form(query, body))
-        return Reply("404 Not Found", "text/plain", b"not found")
+    def answer_status(self, form: StatusForm) -> HttpReply:
+        return status_reply_from_book(self, form)
 
-    def _wsdl(self, environ: Mapping[str, object]) -> Reply:
-        return wsdl_reply("smsc.ru", soap_location(environ, None, "127.0.0.1"))
+    def send(self, reply: HttpReply, start_response: StartResponse) -> Iterable[bytes]:
+        if isinstance(reply, FaultyReply):
+            return send_faulty(reply, start_response)
+        return super().send(reply, start_response)
 
     def authorised(self, params: Mapping[str, str]) -> bool:
         options = self.options
@@ -130,7 +111,7 @@ class SandboxApp:
         order: tuple[str, ...],
         *,
         counted: bool = True,
-    ) -> Fields | int | None:
+    ) -> ReplyFields | int | None:
         """The message's fields, None if the book does not hold it, or error 9 over the
         per-message limit (items of a mass request count against the mass limit instead)."""
         if counted and not self.limits.admit_lookup(login, phone, message_id):
@@ -147,39 +128,3 @@ class SandboxApp:
         if self.options.fault_rate and self._random.random() < self.options.fault_rate:
             return self.options.fault_kind
         return None
-
-
-def _internal_error(path: str, error: Exception) -> Reply:
-    if path == SOAP_PATH:
-        return fault_reply("SOAP-ENV:Server", f"Internal Server Error ({type(error).__name__})")
-    return Reply(
-        "500 Internal Server Error",
-        "text/plain; charset=utf-8",
-        f"the sandbox failed: {type(error).__name__}; see its log".encode(),
-    )
-
-
-_ERROR_PAGE = (
-    b"<html><head><title>500 Internal Server Error</title></head><body>nginx</body></html>"
-)
-
-
-def _send(reply: Reply, start_response: StartResponse) -> Iterable[bytes]:
-    if reply.fault == "http_500":
-        reply = Reply("500 Internal Server Error", "text/html", _ERROR_PAGE)
-    body = reply.body
-    if reply.fault == "truncated":
-        body = body[: len(body) // 2]
-    start_response(
-        reply.status,
-        [("Content-Type", reply.content_type), ("Content-Length", str(len(body)))],
-    )
-    if reply.fault == "reset":
-        return _dropped_midway(body)
-    return [body]
-
-
-def _dropped_midway(body: bytes) -> Iterator[bytes]:
-    # Content-Length promises the whole body; the connection closes after half of it.
-    yield body[: len(body) // 2]
-    raise ConnectionAbortedError("sandbox fault: connection dropped mid-body")

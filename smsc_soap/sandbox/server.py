@@ -1,5 +1,5 @@
-"""Serving the sandbox with waitress on 127.0.0.1, in a background thread or the foreground,
-and its SMPP face beside it when asked for."""
+"""Serving the sandbox on 127.0.0.1, in a background thread or the foreground, and its SMPP
+face beside it when asked for."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ from smsc_soap.sandbox.smpp_server import SmppServer
 from smsc_soap.serving.waitress_server import WaitressServer
 
 __all__ = ["Sandbox"]
-
-_THREADS = 12  # above the service's concurrency limit, so error 9 comes from the rules
-_IDLE_TIMEOUT = 30
 
 
 class Sandbox(WaitressServer):
@@ -22,6 +19,9 @@ class Sandbox(WaitressServer):
     """
 
     thread_name = "smsc-sandbox"
+    threads = 12  # above the service's concurrency limit, so error 9 comes from the rules
+
+    app: SandboxApp
 
     def __init__(
         self,
@@ -29,23 +29,12 @@ class Sandbox(WaitressServer):
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        channel_timeout: int = _IDLE_TIMEOUT,
+        channel_timeout: int | None = None,
         smpp_port: int | None = None,
     ) -> None:
-        super().__init__(
-            app,
-            host=host,
-            port=port,
-            threads=_THREADS,
-            channel_timeout=channel_timeout,
-        )
-        self.app = app
+        super().__init__(app, host=host, port=port, channel_timeout=channel_timeout)
         self.smpp = None if smpp_port is None else SmppServer(app, host=host, port=smpp_port)
         """The SMPP server, if ``smpp_port`` was given: its ``port``, its ``binds``."""
-
-    @property
-    def status_endpoint(self) -> str:
-        return f"{self.url}/sys/status.php"
 
     def serve_forever(self) -> None:
         if self.smpp is not None:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from smsc_soap.errors import SmscError
 from smsc_soap.runtime.foreign_errors import Step, mapped
 from smsc_soap.sandbox.app import SandboxApp
-from smsc_soap.sandbox.smpp_endpoint import (
+from smsc_soap.sandbox.smpp_face import (
     Receipt,
     answer_query,
     bind_status,

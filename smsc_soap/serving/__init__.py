@@ -1,6 +1,7 @@
 """Answering as SMS Center does: the server's side of its SOAP and HTTP status interfaces.
 
-Reading a request (its body, its envelope or form) and writing a reply (an envelope, a
-Fault, status.php in its four formats), shared by the sandbox, which makes the answers up
-from its message book, and the gateway, which gets them from the service.
+What the sandbox (which makes the answers up from its message book) and the gateway (which
+gets them from the service) share: the WSGI application's skeleton and routing (``app``), the
+waitress server both run on (``waitress_server``), reading a request (its body, its envelope
+or form) and writing a reply (an envelope, a Fault, status.php in its four formats).
 """

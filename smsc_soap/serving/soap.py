@@ -12,39 +12,78 @@ from typing import cast
 from lxml import etree
 
 from smsc_soap.service.hosts import service_namespace
-from smsc_soap.serving.fields import Fields
-from smsc_soap.serving.reply import Reply
+from smsc_soap.serving.field_orders import ReplyFields
+from smsc_soap.serving.http_reply import HttpReply
 from smsc_soap.serving.request_reader import UnreadableRequest, read_request
 from smsc_soap.soap.reply_envelope import SOAP_ENVELOPE_NS
 
 __all__ = [
-    "LEVELS",
-    "REPLY_ELEMENTS",
     "SOAP_ENVELOPE_NS",
-    "SoapOperation",
+    "SoapAnswer",
+    "SoapRequest",
     "fault_reply",
-    "read_operation",
-    "status_envelope",
+    "read_soap_request",
+    "soap_reply",
 ]
 
+_REPLY_ELEMENTS = {"status": "StatusResponse", "status2": "Status2Response"}
+_LEVELS = {"": 0, "0": 0, "1": 1, "2": 2}
 
-REPLY_ELEMENTS = {"status": "StatusResponse", "status2": "Status2Response"}
-"""Each status operation's request element, and its reply's."""
-LEVELS = {"": 0, "0": 0, "1": 1, "2": 2}
-"""The ``all`` values the service takes, as levels of detail."""
+SoapAnswer = ReplyFields | int | None
+"""A message's fields, an error code, or None for a message not found (error 3 over SOAP)."""
 
 
 @dataclass(frozen=True)
-class SoapOperation:
-    """A request's operation element: its local name, namespace and children's text."""
+class SoapRequest:
+    """A status request: its operation (``status`` or ``status2``), the namespace it is in,
+    and its parameters (the operation element's children's text)."""
 
-    name: str
+    operation: str
     namespace: str
     params: dict[str, str]
 
+    @property
+    def login(self) -> str:
+        return self.params.get("login", "")
 
-def read_operation(body: bytes, content_type: str | None) -> SoapOperation | Reply:
-    """The status operation a SOAP request asks for, or the Fault that refuses it."""
+    @property
+    def password(self) -> str:
+        return self.params.get("psw", "")
+
+    @property
+    def phone(self) -> str:
+        return self.params.get("phone", "")
+
+    @property
+    def message_id(self) -> str:
+        return self.params.get("id", "")
+
+    @property
+    def level(self) -> int | None:
+        """The detail ``all`` asks for, 0 to 2; None for a value the service does not take."""
+        return _LEVELS.get(self.params.get("all", ""))
+
+    @property
+    def query(self) -> str | None:
+        """``get_status2``'s query, None for ``get_status``."""
+        return self.params.get("query") if self.operation == "status2" else None
+
+    @property
+    def well_formed(self) -> bool:
+        """A phone, an id, a known ``all``, and for ``get_status2`` a query."""
+        return bool(
+            self.phone
+            and self.message_id
+            and self.level is not None
+            and (self.operation != "status2" or self.query is not None)
+        )
+
+    def __repr__(self) -> str:  # the parameters hold the password
+        return f"SoapRequest({self.operation}, id={self.message_id!r})"
+
+
+def read_soap_request(body: bytes, content_type: str | None) -> SoapRequest | HttpReply:
+    """The status request a SOAP body holds, or the Fault that refuses it."""
     try:
         root = read_request(body, content_type)
     except UnreadableRequest as error:
@@ -52,10 +91,10 @@ def read_operation(body: bytes, content_type: str | None) -> SoapOperation | Rep
     found = root.find(f"{{{SOAP_ENVELOPE_NS}}}Body")
     operation = None if found is None else next(found.iterchildren(tag=etree.Element), None)
     name = "" if operation is None else etree.QName(operation).localname
-    if operation is None or name not in REPLY_ELEMENTS:
+    if operation is None or name not in _REPLY_ELEMENTS:
         return fault_reply("SOAP-ENV:Client", f"Procedure '{name}' not present")
-    return SoapOperation(
-        name=name,
+    return SoapRequest(
+        operation=name,
         namespace=etree.QName(operation).namespace or service_namespace("smsc.ru"),
         params={
             etree.QName(child).localname: child.text or ""
@@ -64,18 +103,25 @@ def read_operation(body: bytes, content_type: str | None) -> SoapOperation | Rep
     )
 
 
-def status_envelope(namespace: str, element: str, fields: Fields, charset: str) -> bytes:
+def soap_reply(request: SoapRequest, answer: SoapAnswer, charset: str = "utf-8") -> HttpReply:
+    """``answer`` as the reply to ``request``, in ``request``'s namespace and ``charset``."""
+    if answer is None:  # over SOAP an unknown message is error 3
+        answer = 3
+    fields = [("error", str(answer))] if isinstance(answer, int) else answer
     envelope = etree.Element(
-        f"{{{SOAP_ENVELOPE_NS}}}Envelope", nsmap={"SOAP-ENV": SOAP_ENVELOPE_NS, "ns1": namespace}
+        f"{{{SOAP_ENVELOPE_NS}}}Envelope",
+        nsmap={"SOAP-ENV": SOAP_ENVELOPE_NS, "ns1": request.namespace},
     )
     body = etree.SubElement(envelope, f"{{{SOAP_ENVELOPE_NS}}}Body")
-    wrapper = etree.SubElement(etree.SubElement(body, f"{{{namespace}}}{element}"), "statusresult")
+    element = f"{{{request.namespace}}}{_REPLY_ELEMENTS[request.operation]}"
+    wrapper = etree.SubElement(etree.SubElement(body, element), "statusresult")
     for name, value in fields:
         etree.SubElement(wrapper, name).text = value
-    return cast(bytes, etree.tostring(envelope, xml_declaration=True, encoding=charset))
+    document = cast(bytes, etree.tostring(envelope, xml_declaration=True, encoding=charset))
+    return HttpReply("200 OK", f"text/xml; charset={charset}", document)
 
 
-def fault_reply(faultcode: str, faultstring: str) -> Reply:
+def fault_reply(faultcode: str, faultstring: str) -> HttpReply:
     envelope = etree.Element(
         f"{{{SOAP_ENVELOPE_NS}}}Envelope", nsmap={"SOAP-ENV": SOAP_ENVELOPE_NS}
     )
@@ -85,4 +131,4 @@ def fault_reply(faultcode: str, faultstring: str) -> Reply:
     etree.SubElement(fault, "faultcode").text = faultcode
     etree.SubElement(fault, "faultstring").text = faultstring
     document = etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
-    return Reply("500 Internal Server Error", "text/xml; charset=utf-8", document)
+    return HttpReply("500 Internal Server Error", "text/xml; charset=utf-8", document)

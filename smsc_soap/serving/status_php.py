@@ -7,16 +7,25 @@ Answers in windows-1251 unless ``charset`` asks for utf-8 or koi8-r, as the serv
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 from smsc_soap.errors import API_ERROR_DESCRIPTIONS
-from smsc_soap.serving.fields import Fields
-from smsc_soap.serving.reply import Reply
+from smsc_soap.serving.field_orders import ReplyFields, not_found_fields
+from smsc_soap.serving.http_reply import HttpReply
 
-__all__ = ["StatusAnswer", "StatusForm", "mass_item", "read_status_form", "status_reply"]
+__all__ = [
+    "STATUS_PATH",
+    "StatusAnswer",
+    "StatusForm",
+    "read_status_form",
+    "status_items",
+    "status_reply",
+]
+
+STATUS_PATH = "/sys/status.php"
 
 _CHARSETS = {"utf-8", "koi8-r", "windows-1251"}
 _NUMBERS = {"status", "last_timestamp", "flag", "err", "send_timestamp", "type", "sms_cnt"}
@@ -25,7 +34,7 @@ _FMT0_LABELS = {"status": "Status", "last_date": "check_time"}
 _FMT0_SKIPS = {"last_timestamp", "flag", "send_timestamp", "sms_cnt"}
 _FMT1_SKIPS = {"last_date", "flag", "send_date", "sms_cnt"}
 
-StatusAnswer = list[Fields] | int | str
+StatusAnswer = list[ReplyFields] | int | str
 """A reply's items, an error code, or "OK" for a deletion."""
 
 
@@ -50,6 +59,21 @@ class StatusForm:
             and self.params.get("all", "0") in ("0", "1", "2")
         )
 
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """Each message's phone and id, of a well-formed form."""
+        return list(zip(self.phones, self.ids, strict=True))
+
+    @property
+    def level(self) -> int:
+        """The detail ``all`` asks for, of a well-formed form."""
+        return int(self.params.get("all", "0"))
+
+    @property
+    def deletes(self) -> bool:
+        """``del=1``: the messages are to be deleted, not looked up."""
+        return self.params.get("del") == "1"
+
     def __repr__(self) -> str:  # the parameters hold the password
         return f"StatusForm(fmt={self.fmt}, ids={len(self.ids)})"
 
@@ -69,20 +93,27 @@ def read_status_form(query: str, body: bytes) -> StatusForm:
     )
 
 
-def status_reply(form: StatusForm, answer: StatusAnswer) -> Reply:
+def status_reply(form: StatusForm, answer: StatusAnswer) -> HttpReply:
     """``answer`` written in the format and charset ``form`` asks for."""
     text = _RENDER[form.fmt](answer)
     content_type = {"2": "text/xml", "3": "application/json"}.get(form.fmt, "text/plain")
-    return Reply(
+    return HttpReply(
         "200 OK",
         f"{content_type}; charset={form.charset}",
         text.encode(form.charset, errors="replace"),
     )
 
 
-def mass_item(fields: Fields, phone: str, message_id: str) -> Fields:
-    """An item of a mass reply: the message's fields, then the message it is about."""
-    return [*fields, ("id", message_id), ("phone", phone)]
+def status_items(form: StatusForm, found: Iterable[ReplyFields | None]) -> list[ReplyFields]:
+    """A reply's items, one for each of ``form``'s messages: its fields, or status -3 alone
+    for a message not found (None); an item of a mass reply then names its message."""
+    items = [not_found_fields() if fields is None else fields for fields in found]
+    if not form.mass:
+        return items
+    return [
+        [*fields, ("id", message_id), ("phone", phone)]
+        for fields, (phone, message_id) in zip(items, form.pairs, strict=True)
+    ]
 
 
 def _list(text: str) -> list[str]:
@@ -138,8 +169,8 @@ def _fmt3(answer: StatusAnswer) -> str:
     return json.dumps(objects if _is_mass(answer) else objects[0], ensure_ascii=False)
 
 
-def _is_mass(items: list[Fields]) -> bool:
-    # Items of a mass request carry their id (see mass_item); a single reply does not.
+def _is_mass(items: list[ReplyFields]) -> bool:
+    # Items of a mass request carry their id (see status_items); a single reply does not.
     return any(name == "id" for name, _ in items[0])
 
 

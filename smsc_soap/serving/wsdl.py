@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
 from smsc_soap.errors import InvalidParametersError
-from smsc_soap.serving.reply import Reply
+from smsc_soap.serving.http_reply import HttpReply
 from smsc_soap.wsdl.shipped import shipped_wsdl
 
 __all__ = ["SOAP_PATH", "checked_public_url", "soap_location", "wsdl_reply"]
@@ -59,8 +59,8 @@ def soap_location(environ: Mapping[str, object], public_url: str | None, listeni
     return f"location={quoteattr(public_url + SOAP_PATH)}"
 
 
-def wsdl_reply(host: str, location: str) -> Reply:
+def wsdl_reply(host: str, location: str) -> HttpReply:
     """The shipped WSDL, in ``host``'s namespace, with ``location`` (from ``soap_location``)
     as its address."""
     document = _LOCATION.sub(lambda _: location.encode(), shipped_wsdl(host))
-    return Reply("200 OK", "text/xml; charset=utf-8", document)
+    return HttpReply("200 OK", "text/xml; charset=utf-8", document)

@@ -23,7 +23,7 @@ import pytest
 
 from smsc_soap import RateLimitError, StatusClient
 from smsc_soap.sandbox import BookMessage, MessageBook, SandboxApp, SandboxOptions
-from smsc_soap.sandbox.limits import ServiceLimits
+from smsc_soap.sandbox.enforced_limits import EnforcedLimits
 
 from support.limits_worker import JOB_VARIABLE
 from support.sandboxes import SandboxStarter
@@ -36,7 +36,7 @@ WAIT = 30.0
 """The longest a worker may take: a safety net, never reached when the client behaves."""
 
 
-class CountingLimits(ServiceLimits):
+class CountingLimits(EnforcedLimits):
     """The sandbox's limits, counting the requests they answer with error 9 and the lookups
     of each message that reach them."""
 

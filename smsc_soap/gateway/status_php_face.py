@@ -31,11 +31,11 @@ from smsc_soap.gateway.served import (
     look_up_each,
     outcome_of,
     outcome_of_code,
+    with_age,
 )
 from smsc_soap.service.codes import Outcome
-from smsc_soap.serving.fields import not_found_fields
-from smsc_soap.serving.reply import Reply
-from smsc_soap.serving.status_php import StatusForm, mass_item, status_reply
+from smsc_soap.serving.http_reply import text_reply
+from smsc_soap.serving.status_php import StatusForm, status_items, status_reply
 
 __all__ = ["serve_status_form"]
 
@@ -47,13 +47,11 @@ def serve_status_form(form: StatusForm, look_up: Callable[[Lookup], Answer]) -> 
         return _error(form, 2)
     if not form.well_formed or len(form.ids) > MAX_MESSAGES:
         return _error(form, 1)
-    if params.get("del") == "1":
+    if form.deletes:
         return _error(form, 5)
-    level = int(params.get("all", "0"))
-    pairs = list(zip(form.phones, form.ids, strict=True))
     lookups = [
-        Lookup(login=login, password=password, phone=phone, message_id=message_id, all=level)
-        for phone, message_id in pairs
+        Lookup(login=login, password=password, phone=phone, message_id=message_id, all=form.level)
+        for phone, message_id in form.pairs
     ]
     results = look_up_each(lookups, look_up)
     outcomes = tuple(_outcome(result) for result in results)
@@ -62,22 +60,18 @@ def serve_status_form(form: StatusForm, look_up: Callable[[Lookup], Answer]) -> 
         # As the service answers a request that fails: one error for the whole of it.
         return Served(status_reply(form, failed.code), outcomes)
     if failed is not None:
-        text = failure_text(failed)
-        return Served(
-            Reply(failure_status(failed), "text/plain; charset=utf-8", text.encode()), outcomes
-        )
+        return Served(text_reply(failure_status(failed), failure_text(failed)), outcomes)
     answers = [result for result in results if isinstance(result, Answer)]
-    items = []
-    for (phone, message_id), answer in zip(pairs, answers, strict=True):
-        fields = (
-            not_found_fields()  # over HTTP an unknown message is status -3 alone
-            if answer.status.outcome is Outcome.NOT_FOUND
-            else http_fields(answer.status, level)
-        )
-        items.append(mass_item(fields, phone, message_id) if form.mass else fields)
-    # The reply carries its age as HTTP does: whole seconds since the service gave its oldest.
-    age = max(answer.age for answer in answers)
-    return Served(status_reply(form, items), outcomes, (("Age", str(int(age))),))
+    found = [
+        None
+        if answer.status.outcome is Outcome.NOT_FOUND
+        else http_fields(answer.status, form.level)
+        for answer in answers
+    ]
+    items = status_items(form, found)
+    # The reply is as old as the oldest status in it.
+    reply = with_age(status_reply(form, items), max(answer.age for answer in answers))
+    return Served(reply, outcomes)
 
 
 def _outcome(result: Answer | SmscError) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from smsc_soap.service.codes import StatusCode
 
-__all__ = ["HTTP_ORDER", "SOAP_ORDER", "Fields", "not_found_fields"]
+__all__ = ["HTTP_ORDER", "SOAP_ORDER", "ReplyFields", "not_found_fields"]
 
-Fields = list[tuple[str, str]]
+ReplyFields = list[tuple[str, str]]
 """A reply's fields, in order, as text."""
 
 _SENT = ("send_date", "send_timestamp", "phone", "cost", "sender_id", "status_name", "message")
@@ -32,6 +32,6 @@ HTTP_ORDER: dict[int, tuple[str, ...]] = {
 }
 
 
-def not_found_fields() -> Fields:
+def not_found_fields() -> ReplyFields:
     """What status.php answers for a message it does not know: status -3 alone."""
     return [("status", str(StatusCode.NOT_FOUND.value))]

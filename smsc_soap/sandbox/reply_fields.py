@@ -7,7 +7,7 @@ from datetime import datetime
 from smsc_soap.models import MOSCOW_TIME
 from smsc_soap.sandbox.book import BookMessage
 from smsc_soap.service.codes import MessageType
-from smsc_soap.serving.fields import Fields
+from smsc_soap.serving.field_orders import ReplyFields
 
 __all__ = ["message_fields"]
 
@@ -31,7 +31,7 @@ _HLR = ("imsi", "msc", "mcc", "mnc", "cn", "net", "rcn", "rnet")
 
 def message_fields(
     message: BookMessage, order: tuple[str, ...], *, started: datetime, now: datetime
-) -> Fields:
+) -> ReplyFields:
     """The fields in ``order`` (HLR requests add theirs after ``err``), as text."""
     status, changed = message.state(started, now)
     sent = message.sent_at(started)

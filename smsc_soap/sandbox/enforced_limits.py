@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from smsc_soap.limits.service_limits import CONCURRENT_LIMIT, LOOKUPS_PER_MESSAGE, MASS_PER_WINDOW
 from smsc_soap.sandbox.sliding_window import SlidingWindow
 
-__all__ = ["ServiceLimits"]
+__all__ = ["EnforcedLimits"]
 
 
-class ServiceLimits:
+class EnforcedLimits:
     """Per-message and mass-request windows, and concurrent requests per login."""
 
     def __init__(self, *, clock: Callable[[], float], enabled: bool = True) -> None:
