@@ -47,6 +47,7 @@ from smsc_soap.gateway.served import (
 from smsc_soap.runtime.foreign_errors import Step, mapped
 from smsc_soap.service.codes import Outcome
 from smsc_soap.serving.http_reply import HttpReply
+from smsc_soap.serving.soap import DETAIL_LEVELS
 from smsc_soap.views.status_columns import status_fields
 
 __all__ = ["AUTHENTICATE", "json_error", "serve_status", "serve_statuses"]
@@ -55,8 +56,6 @@ AUTHENTICATE = ("WWW-Authenticate", 'Basic realm="smsc-soap"')
 
 LookUp = Callable[[Lookup], Answer]
 
-_LEVELS = {"": 0, "0": 0, "1": 1, "2": 2}
-
 
 def serve_status(query: str, authorization: str, look_up: LookUp) -> Served:
     credentials = _credentials(authorization)
@@ -64,7 +63,7 @@ def serve_status(query: str, authorization: str, look_up: LookUp) -> Served:
         return _unauthorised()
     params = dict(parse_qsl(query, keep_blank_values=True))
     phone, message_id = params.get("phone", ""), params.get("id", "")
-    level = _LEVELS.get(params.get("all", ""))
+    level = DETAIL_LEVELS.get(params.get("all", ""))
     if not phone or not message_id or level is None:
         error = InvalidParametersError("phone and id are required; all is 0, 1 or 2")
         return _failed(error)

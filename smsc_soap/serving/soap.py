@@ -18,6 +18,7 @@ from smsc_soap.serving.request_reader import UnreadableRequest, read_request
 from smsc_soap.soap.reply_envelope import SOAP_ENVELOPE_NS
 
 __all__ = [
+    "DETAIL_LEVELS",
     "SOAP_ENVELOPE_NS",
     "SoapAnswer",
     "SoapRequest",
@@ -27,7 +28,8 @@ __all__ = [
 ]
 
 _REPLY_ELEMENTS = {"status": "StatusResponse", "status2": "Status2Response"}
-_LEVELS = {"": 0, "0": 0, "1": 1, "2": 2}
+DETAIL_LEVELS = {"": 0, "0": 0, "1": 1, "2": 2}
+"""``all`` as a request spells it (empty: not given), and the detail it asks for."""
 
 SoapAnswer = ReplyFields | int | None
 """A message's fields, an error code, or None for a message not found (error 3 over SOAP)."""
@@ -61,7 +63,7 @@ class SoapRequest:
     @property
     def level(self) -> int | None:
         """The detail ``all`` asks for, 0 to 2; None for a value the service does not take."""
-        return _LEVELS.get(self.params.get("all", ""))
+        return DETAIL_LEVELS.get(self.params.get("all", ""))
 
     @property
     def query(self) -> str | None:
