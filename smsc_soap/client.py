@@ -18,7 +18,7 @@ from smsc_soap.limits.limiter import MASS, Limiter, Window
 from smsc_soap.limits.lockout import Lockout
 from smsc_soap.limits.stores import open_limit_store
 from smsc_soap.models import LookupResult, MessageStatus
-from smsc_soap.options import ClientOptionArgs, ClientOptions
+from smsc_soap.options import ClientOptionArgs, ClientOptions, client_options
 from smsc_soap.service.credentials import Credentials
 from smsc_soap.service.query import QueryValue
 from smsc_soap.service.replies import check_deleted, mass_items, status_from_reply
@@ -70,7 +70,7 @@ class StatusClient:
         **options: Unpack[ClientOptionArgs],
     ) -> None:
         self._credentials = Credentials.of(login, password, api_key)
-        self.options = ClientOptions.of(options)
+        self.options = client_options(**options)
         """Every option, checked, with its default where none was given."""
         self._transport = _transport_for(self.options)
         if api_key is not None and _speaks_soap(self._transport):
@@ -232,9 +232,9 @@ def _transport_for(options: ClientOptions) -> StatusTransport:
             SoapStatusTransport,  # zeep with it: only when asked for
         )
 
-        return SoapStatusTransport(options)
+        return SoapStatusTransport(options.for_soap())
     if options.transport == "http":
-        return HttpStatusTransport(options)
+        return HttpStatusTransport(options.for_http())
     return options.transport
 
 
