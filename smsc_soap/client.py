@@ -85,17 +85,14 @@ class StatusClient:
         self._store = (
             open_limit_store(limits, clock=clock.monotonic) if isinstance(limits, str) else limits
         )
-        scope = self._credentials.scope
         lockout = Lockout(
             self._store,
-            scope=scope,
-            secret=self._credentials.secret,
+            self._credentials,
             host=_host_of(self._transport, self.options),
             cooldown=self.options.lockout_cooldown,
         )
         self._limiter = Limiter(
             self._store,
-            scope,
             lockout,
             clock=clock,
             wait=self.options.wait_for_limits,

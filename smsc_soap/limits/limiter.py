@@ -75,13 +75,12 @@ MASS = Window("mass", MASS_PER_WINDOW, f"{MASS_PER_WINDOW} mass request")
 
 
 class Limiter:
-    """Admits one request at a time into the service's limits for ``scope`` (a login, as it
-    is known in ``store``); thread-safe."""
+    """Admits one request at a time into the service's limits for the credentials of
+    ``lockout`` (their scope in ``store``); thread-safe."""
 
     def __init__(
         self,
         store: LimitStore,
-        scope: str,
         lockout: Lockout,
         *,
         clock: Clock,
@@ -89,7 +88,6 @@ class Limiter:
         lease_margin: float = LEASE_MARGIN,
     ) -> None:
         self.store = store
-        self.scope = scope
         self.lockout = lockout
         self.wait = wait
         self.lease_margin = lease_margin
@@ -116,7 +114,7 @@ class Limiter:
             linger = ABANDONED_HOLD
             raise
         finally:
-            self.store.release(self.scope, lease, linger=linger)
+            self.store.release(self.lockout.scope, lease, linger=linger)
             self._wake()
 
     def _wake(self) -> None:
@@ -132,7 +130,7 @@ class Limiter:
             releases_seen = self._releases.count
             answer = self.store.acquire(
                 Ask(
-                    scope=self.scope,
+                    scope=self.lockout.scope,
                     bucket=window.bucket,
                     allowed=window.allowed,
                     window=_WINDOW,
