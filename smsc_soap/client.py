@@ -3,35 +3,25 @@
 from __future__ import annotations
 
 import functools
-import logging
 import sys
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
-from typing import Protocol, TypeVar
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 from typing_extensions import Unpack
 
 from smsc_soap.calls.many import DEFAULT_MASS_SIZE, concurrent_lookups, mass_lookups
-from smsc_soap.calls.retries import RetryPolicy, call_with_retries
-from smsc_soap.errors import (
-    InvalidParametersError,
-    MalformedResponseError,
-    RequestTimeoutError,
-    SmscError,
-    UnsupportedOperationError,
-)
-from smsc_soap.limits.limiter import Limiter
+from smsc_soap.calls.pipeline import Call, Pipeline
+from smsc_soap.calls.retries import RetryPolicy
+from smsc_soap.errors import InvalidParametersError, SmscError, UnsupportedOperationError
+from smsc_soap.limits.limiter import MASS, Limiter, Window
 from smsc_soap.limits.lockout import Lockout
 from smsc_soap.limits.stores import open_limit_store
 from smsc_soap.models import LookupResult, MessageStatus
-from smsc_soap.options import ClientOptionArgs, ClientOptions
-from smsc_soap.runtime import cancellation
+from smsc_soap.options import ClientOptionArgs, ClientOptions, client_options
 from smsc_soap.service.credentials import Credentials
 from smsc_soap.service.query import QueryValue
-from smsc_soap.service.replies import check_deleted, raise_for_error, status_from_reply
+from smsc_soap.service.replies import check_deleted, mass_items, status_from_reply
 from smsc_soap.service.request import StatusRequest
 from smsc_soap.transports.base import (
     DeletingTransport,
@@ -42,16 +32,6 @@ from smsc_soap.transports.base import (
 from smsc_soap.transports.http import HttpStatusTransport
 
 __all__ = ["StatusClient"]
-
-logger = logging.getLogger("smsc_soap.client")
-
-T = TypeVar("T")
-
-
-class Admission(Protocol):
-    """A place for one request within the limits, held while the block runs."""
-
-    def __call__(self, deadline: float, *, probe: bool) -> AbstractContextManager[None]: ...
 
 
 class StatusClient:
@@ -90,7 +70,7 @@ class StatusClient:
         **options: Unpack[ClientOptionArgs],
     ) -> None:
         self._credentials = Credentials.of(login, password, api_key)
-        self.options = ClientOptions.of(options)
+        self.options = client_options(**options)
         """Every option, checked, with its default where none was given."""
         self._transport = _transport_for(self.options)
         if api_key is not None and _speaks_soap(self._transport):
@@ -99,34 +79,32 @@ class StatusClient:
                 " for an API key",
                 option="api_key",
             )
-        self._clock = self.options.clock
+        clock = self.options.clock
         limits = self.options.limits
         self._owns_store = isinstance(limits, str)
         self._store = (
-            open_limit_store(limits, clock=self._clock.monotonic)
-            if isinstance(limits, str)
-            else limits
+            open_limit_store(limits, clock=clock.monotonic) if isinstance(limits, str) else limits
         )
-        scope = self._credentials.scope
-        self._lockout = Lockout(
+        lockout = Lockout(
             self._store,
-            scope=scope,
-            secret=self._credentials.secret,
+            self._credentials,
             host=_host_of(self._transport, self.options),
             cooldown=self.options.lockout_cooldown,
         )
         self._limiter = Limiter(
             self._store,
-            scope,
-            clock=self._clock,
+            lockout,
+            clock=clock,
             wait=self.options.wait_for_limits,
             lease_margin=self.options.lease_margin,
-            gate=self._lockout.check,
+        )
+        self._pipeline = Pipeline(
+            self._limiter, clock=clock, deadline=self.options.deadline, retry=self.options.retry
         )
 
     def get_status(self, phone: str, message_id: str | int, all: int = 0) -> MessageStatus:
         """The status of one message (``all``: 0 usual, 1 full, 2 with operator and region)."""
-        return self._lookup(StatusRequest.build("get_status", phone, message_id, all))
+        return self.lookup(StatusRequest.build("get_status", phone, message_id, all))
 
     def get_status2(
         self,
@@ -137,7 +115,7 @@ class StatusClient:
     ) -> MessageStatus:
         """Like ``get_status``, with extra parameters in ``query``: a mapping (encoded with
         ``build_query``) or a ready ``name=value&...`` string."""
-        return self._lookup(StatusRequest.build("get_status2", phone, message_id, all, query))
+        return self.lookup(StatusRequest.build("get_status2", phone, message_id, all, query))
 
     def get_statuses(
         self,
@@ -163,9 +141,9 @@ class StatusClient:
                     "mass_size must be a whole number of at least 1", option="mass_size"
                 )
             return mass_lookups(
-                refs, level, mass_size, lambda group: self._lookup_many(transport, group)
+                refs, level, mass_size, functools.partial(self._lookup_many, transport)
             )
-        return concurrent_lookups(refs, level, self._limiter.in_flight_limit, self._lookup)
+        return concurrent_lookups(refs, level, self._limiter.in_flight_limit, self.lookup)
 
     def delete(self, phone: str, message_id: str | int) -> None:
         """Delete a sent message (before it moves to the archive); over HTTP only.
@@ -180,94 +158,46 @@ class StatusClient:
             raise UnsupportedOperationError(
                 f"{type(transport).__name__} cannot delete messages; use transport='http'"
             )
-        self._call(
-            f"delete id={request.message_id}",
-            self._admission(request),
-            lambda time_left: check_deleted(
-                transport.delete(
-                    self._credentials, request.phone, request.message_id, timeout=time_left
-                )
-            ),
-            retry=RetryPolicy.disabled(),
+        self._pipeline.run(
+            Call(
+                f"delete id={request.message_id}",
+                Window.of_message(request.phone, request.message_id),
+                functools.partial(
+                    transport.delete, self._credentials, request.phone, request.message_id
+                ),
+                check_deleted,
+                retry=RetryPolicy.disabled(),
+            )
         )
+
+    def lookup(self, request: StatusRequest, *, wait_for_windows: bool = True) -> MessageStatus:
+        """The status ``request`` asks for. With ``wait_for_windows=False`` a lookup whose
+        message window is full is refused at once with ``RateLimitError`` instead of waiting
+        for the window to open: for a caller with an older answer to give meanwhile (the
+        gateway's cache)."""
+        call = Call(
+            f"{request.operation} id={request.message_id}",
+            Window.of_message(request.phone, request.message_id),
+            functools.partial(self._transport.fetch, self._credentials, request),
+            functools.partial(status_from_reply, request=request),
+        )
+        return self._pipeline.run(call, wait_for_windows=wait_for_windows)
 
     def reset_lockout(self) -> None:
         """Allow calls again after the service answered error 2 or 4 (fixed credentials,
         or a block known to be over)."""
-        self._lockout.reset()
-
-    def _lookup(self, request: StatusRequest) -> MessageStatus:
-        return self._call(
-            f"{request.operation} id={request.message_id}",
-            self._admission(request),
-            lambda time_left: status_from_reply(
-                self._transport.fetch(self._credentials, request, timeout=time_left), request
-            ),
-        )
-
-    def _admission(self, request: StatusRequest) -> Admission:
-        """A place for one request about ``request``'s message, within the limits."""
-        return functools.partial(self._limiter.lookup, (request.phone, request.message_id))
+        self._limiter.lockout.reset()
 
     def _lookup_many(
         self, transport: MassLookupTransport, requests: list[StatusRequest]
     ) -> Sequence[Fields | SmscError]:
-        def send(time_left: float) -> Sequence[Fields | SmscError]:
-            answer = transport.fetch_many(self._credentials, requests, timeout=time_left)
-            if isinstance(answer, Mapping):  # the answer of the whole request: an error
-                raise_for_error(answer)
-                raise MalformedResponseError("a mass request was answered with one item")
-            return answer
-
-        return self._call(
-            f"mass lookup of {len(requests)} messages", self._limiter.mass_lookup, send
+        call = Call(
+            f"mass lookup of {len(requests)} messages",
+            MASS,
+            functools.partial(transport.fetch_many, self._credentials, requests),
+            mass_items,
         )
-
-    def _call(
-        self,
-        describe: str,
-        admit: Admission,
-        send: Callable[[float], T],
-        *,
-        retry: RetryPolicy | None = None,
-    ) -> T:
-        """``send(time_left)`` within the limits, the lockout, the retries and the deadline."""
-        deadline = self._clock.monotonic() + self.options.deadline
-        sent = 0
-
-        def attempt() -> T:
-            nonlocal sent
-            with admit(deadline, probe=not self._lockout.accepted()):
-                # Checked again while holding the place: a failure recorded by whoever held
-                # it between the last ask and the grant is seen before this request repeats it.
-                self._lockout.check()
-                cancellation.check()
-                time_left = deadline - self._clock.monotonic()
-                if time_left <= 0:
-                    raise RequestTimeoutError(
-                        "the call's deadline passed before the request could be sent"
-                    )
-                sent += 1
-                try:
-                    result = _logged(describe, sent, send, time_left)
-                except SmscError as error:
-                    cancellation.check()  # a socket shut by a cancel: no answer of the service
-                    self._lockout.record(error)  # before the place is given back
-                    raise
-                self._lockout.record_accepted()
-                return result
-
-        try:
-            return call_with_retries(
-                attempt,
-                policy=retry or self.options.retry,
-                clock=self._clock,
-                deadline=deadline,
-                describe=describe,
-            )
-        except SmscError as error:
-            error.attempts = sent  # the count of the call: known only here, as it ends
-            raise
+        return self._pipeline.run(call)
 
     def close(self) -> None:
         """Release the transport's connections (of a session the client made itself) and
@@ -293,32 +223,15 @@ def _host_of(transport: StatusTransport, options: ClientOptions) -> str:
     return host or options.host
 
 
-def _logged(describe: str, attempt: int, send: Callable[[float], T], time_left: float) -> T:
-    """``send(time_left)``, with a DEBUG line of its outcome and how long it took."""
-    started = time.perf_counter()
-    outcome = "stopped"
-    try:
-        result = send(time_left)
-        outcome = f"status {int(result.status)}" if isinstance(result, MessageStatus) else "ok"
-        return result
-    except SmscError as error:
-        outcome = type(error).__name__
-        raise
-    finally:
-        logger.debug(
-            "%s attempt %d: %s in %.3f s", describe, attempt, outcome, time.perf_counter() - started
-        )
-
-
 def _transport_for(options: ClientOptions) -> StatusTransport:
     if options.transport == "soap":
         from smsc_soap.transports.soap import (
             SoapStatusTransport,  # zeep with it: only when asked for
         )
 
-        return SoapStatusTransport(options)
+        return SoapStatusTransport(options.for_soap())
     if options.transport == "http":
-        return HttpStatusTransport(options)
+        return HttpStatusTransport(options.for_http())
     return options.transport
 
 

@@ -1,32 +1,42 @@
 """``StatusClient``'s options: one frozen, typed value, checked when the client is built.
 
-``ClientOptions`` is the transports' ``SoapOptions`` (where and how requests go) and what the
-client adds: the deadline, retries, the limits, the lockout, the clock and the transport.
-``ClientOptionArgs`` is the same set as keyword arguments; a test holds the two equal.
+``ClientOptions`` are the SOAP transport's fields (where and how requests go, declared once
+in ``SoapFields``) and what the client adds: the deadline, retries, the limits, the lockout,
+the clock and the transport. They are not a transport's options: a built-in transport gets
+its own alone (``for_http``, ``for_soap``). ``ClientOptionArgs`` is the same set as keyword
+arguments, held to it by mypy (``keywords_of``).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
+from typing_extensions import Unpack
 
 from smsc_soap.calls.retries import DEFAULT_DEADLINE, RetryPolicy
 from smsc_soap.errors import InvalidParametersError
 from smsc_soap.limits.limiter import LEASE_MARGIN
 from smsc_soap.limits.lockout import DEFAULT_COOLDOWN
 from smsc_soap.limits.stores import LimitStore
+from smsc_soap.runtime.checked_options import Options, keywords_of
 from smsc_soap.runtime.clock import SYSTEM_CLOCK, Clock
 from smsc_soap.transports.base import StatusTransport
-from smsc_soap.transports.options import WIRE_OPTIONS, SoapOptionArgs, SoapOptions
-from smsc_soap.wire.options import Seconds
+from smsc_soap.transports.options import (
+    WIRE_OPTIONS,
+    SoapFields,
+    SoapOptionArgs,
+    SoapOptions,
+    soap_options,
+)
+from smsc_soap.wire.options import Seconds, WireOptions, wire_options
 
-__all__ = ["ClientOptionArgs", "ClientOptions"]
+__all__ = ["ClientOptionArgs", "ClientOptions", "client_options"]
 
 TransportChoice = Literal["soap", "http"] | StatusTransport
 
 
-class ClientOptions(SoapOptions):
+class ClientOptions(SoapFields):
     deadline: Seconds = DEFAULT_DEADLINE
     retry: RetryPolicy = RetryPolicy()
     wait_for_limits: bool = True
@@ -53,7 +63,24 @@ class ClientOptions(SoapOptions):
                 "option 'wsdl' is for the SOAP transport; the HTTP transport has no WSDL",
                 option="wsdl",
             )
-        super().check()
+        # Refuses a bad endpoint or backup now, not at the first lookup.
+        if self.transport == "http":
+            self.for_http()
+        else:
+            self.for_soap()
+
+    def for_http(self) -> WireOptions:
+        """The HTTP transport's options: the wire's, and no others."""
+        return wire_options(**self._given(WireOptions))
+
+    def for_soap(self) -> SoapOptions:
+        """The SOAP transport's options: the wire's and the WSDL, and no others."""
+        return soap_options(**self._given(SoapOptions))
+
+    def _given(self, options: type[Options]) -> dict[str, Any]:
+        """The values given for the fields of ``options``; the others keep its defaults."""
+        given = self.model_fields_set & options.model_fields.keys()
+        return {name: getattr(self, name) for name in given}
 
 
 class ClientOptionArgs(SoapOptionArgs, total=False):
@@ -65,3 +92,9 @@ class ClientOptionArgs(SoapOptionArgs, total=False):
     transport: TransportChoice
     limits: str | LimitStore
     lease_margin: float
+
+
+@keywords_of(ClientOptions)
+def client_options(**given: Unpack[ClientOptionArgs]) -> ClientOptions:
+    """``ClientOptions`` from keyword arguments, checked."""
+    return ClientOptions(**given)

@@ -28,6 +28,7 @@ from smsc_soap.gateway.status_php_face import serve_status_form
 from smsc_soap.gateway.upstream import Upstream
 from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import StatusCode
+from smsc_soap.service.request import StatusRequest
 from smsc_soap.serving.app import ServiceApp, printable
 from smsc_soap.serving.http_reply import HttpReply, StartResponse, text_reply
 from smsc_soap.serving.soap import SoapRequest
@@ -146,7 +147,7 @@ class GatewayApp(ServiceApp):
             asked = replace(lookup, all=FULLEST)
             key = (pair, lookup.phone, lookup.message_id)
 
-        def send() -> MessageStatus:
+        def send(*, wait_for_windows: bool = True) -> MessageStatus:
             with (
                 self.upstream.client(lookup.login, lookup.password) as client,
                 self.upstream.limit_waits.watching(),
@@ -154,10 +155,14 @@ class GatewayApp(ServiceApp):
             ):
                 try:
                     if asked.operation == "get_status2":
-                        return client.get_status2(
-                            asked.phone, asked.message_id, asked.all, asked.query
+                        request = StatusRequest.build(
+                            "get_status2", asked.phone, asked.message_id, asked.all, asked.query
                         )
-                    return client.get_status(asked.phone, asked.message_id, asked.all)
+                    else:
+                        request = StatusRequest.build(
+                            "get_status", asked.phone, asked.message_id, asked.all
+                        )
+                    return client.lookup(request, wait_for_windows=wait_for_windows)
                 except MessageNotFoundError as error:
                     if not error.from_service:
                         raise

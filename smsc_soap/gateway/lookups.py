@@ -16,23 +16,28 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from smsc_soap.errors import RateLimitError, SmscError
-from smsc_soap.limits.limiter import windows_not_waited_for
 from smsc_soap.limits.service_limits import LOOKUPS_PER_MESSAGE, WINDOW_SECONDS
 from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import Outcome
 
-__all__ = ["ASK_EVERY", "Answer", "Lookup", "Lookups"]
+__all__ = ["ASK_EVERY", "Answer", "Fetch", "Lookup", "Lookups"]
 
 ASK_EVERY = WINDOW_SECONDS / LOOKUPS_PER_MESSAGE
 """Seconds between two lookups of one message sent to the service: 12, so 5 a minute."""
 
 _FINAL = frozenset({Outcome.FAILED})  # delivered can still become read
 
-Fetch = Callable[[], MessageStatus]
 Source = Literal["upstream", "cache", "coalesced"]
+
+
+class Fetch(Protocol):
+    """Asks the service for a status; with ``wait_for_windows=False`` a full window of the
+    message is refused at once (``RateLimitError``) instead of waited for."""
+
+    def __call__(self, *, wait_for_windows: bool = True) -> MessageStatus: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,8 +115,8 @@ class Lookups:
                 status = fetch()
             else:
                 try:
-                    with windows_not_waited_for():
-                        status = fetch()
+                    # Not waited for: the older answer is served meanwhile.
+                    status = fetch(wait_for_windows=False)
                 except RateLimitError as error:
                     if error.from_service:
                         raise

@@ -12,8 +12,6 @@ let go is closed once the lookups using it are done.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -23,6 +21,7 @@ from dataclasses import dataclass
 from smsc_soap.client import StatusClient
 from smsc_soap.gateway.limit_waits import LimitWaits
 from smsc_soap.limits.stores import LimitStore
+from smsc_soap.service.credentials import fingerprint
 
 __all__ = ["MAX_CLIENTS", "Upstream"]
 
@@ -41,7 +40,7 @@ class _Kept:
 
 class Upstream:
     """``StatusClient``s made by ``make_client(login, password, limits=store)``, kept per
-    credential pair under a salted hash of it, ``max_clients`` at most."""
+    credential pair under its fingerprint with the store's salt, ``max_clients`` at most."""
 
     def __init__(
         self, store: LimitStore, make_client: ClientFactory, *, max_clients: int = MAX_CLIENTS
@@ -50,7 +49,7 @@ class Upstream:
         self.store: LimitStore = self.limit_waits
         self._make_client = make_client
         self._max_clients = max_clients
-        self._salt = os.urandom(16)
+        self._salt: bytes | None = None
         self._clients: OrderedDict[str, _Kept] = OrderedDict()
         self._building: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -60,9 +59,11 @@ class Upstream:
         return len(self._clients)
 
     def pair_key(self, login: str, password: str) -> str:
-        """Tells pairs apart without keeping the password."""
-        digest = hashlib.sha256(self._salt + f"{login}\0{password}".encode())
-        return digest.hexdigest()
+        """Tells pairs apart without keeping the password: the pair's fingerprint, the one its
+        client's lockout keeps in the store."""
+        if self._salt is None:  # read at the first lookup: building the gateway touches no store
+            self._salt = self.store.salt()
+        return fingerprint(login, password, self._salt)
 
     @contextmanager
     def client(self, login: str, password: str) -> Iterator[StatusClient]:

@@ -6,9 +6,13 @@ requests in flight, across every thread, and every process sharing the ``LimitSt
 place in flight and a place in the window are taken together, atomically, when the request
 is about to leave: a request that waited for a place is counted when it is sent. By default
 a request that would break a limit waits for its turn, within the call's deadline; with
-``wait=False`` it is refused with ``RateLimitError``. A call the ``gate`` refuses (the
-lockout) is refused before it asks, so it takes no place. Every wait is a wait on the client's
-``Clock``.
+``wait=False`` it is refused with ``RateLimitError``, and a call that does not wait for
+windows (``wait_for_windows=False``) is refused a full window at once. Every wait is a wait
+on the client's ``Clock``.
+
+The limiter is the lockout's gate: a call the lockout refuses is refused before each ask, so
+it takes no place, and once more while holding the place; the request's answer is recorded
+on the lockout before the place is given back.
 
 A place is a lease that ends by itself ``LEASE_MARGIN`` seconds after the call's deadline,
 so a process killed while holding one gives it back. A request given up on for a timeout may
@@ -19,11 +23,12 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from smsc_soap.errors import RateLimitError, RequestTimeoutError
+from smsc_soap.limits.lockout import Lockout
 from smsc_soap.limits.service_limits import (
     CONCURRENT_LIMIT,
     LOOKUPS_PER_MESSAGE,
@@ -34,7 +39,7 @@ from smsc_soap.limits.stores import Ask, Granted, LimitStore
 from smsc_soap.runtime import cancellation
 from smsc_soap.runtime.clock import Clock
 
-__all__ = ["ABANDONED_HOLD", "LEASE_MARGIN", "Limiter", "windows_not_waited_for"]
+__all__ = ["ABANDONED_HOLD", "LEASE_MARGIN", "MASS", "Limiter", "Window"]
 
 LEASE_MARGIN = 5.0
 """Seconds a place outlives its call's deadline before it is given back by itself."""
@@ -45,78 +50,71 @@ it (as long as the default read timeout)."""
 _CLOCK_MARGIN = 1.0
 _WINDOW = WINDOW_SECONDS + _CLOCK_MARGIN
 
-_WAIT_FOR_WINDOWS: ContextVar[bool] = ContextVar("smsc_soap_wait_for_windows", default=True)
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The window a request counts in: ``allowed`` requests of ``bucket`` a minute, named
+    ``limit`` when a request is refused for it."""
+
+    bucket: str
+    allowed: int
+    limit: str
+
+    @classmethod
+    def of_message(cls, phone: str, message_id: str) -> Window:
+        """The lookups of one message."""
+        return cls(
+            f"message:{phone}:{message_id}",
+            LOOKUPS_PER_MESSAGE,
+            f"{LOOKUPS_PER_MESSAGE} lookups of this message",
+        )
 
 
-@contextmanager
-def windows_not_waited_for() -> Iterator[None]:
-    """Within the block, a request whose window is full is refused at once with
-    ``RateLimitError`` instead of waiting for the window to open: for a caller that has an
-    older answer to give meanwhile (the gateway's cache)."""
-    token = _WAIT_FOR_WINDOWS.set(False)
-    try:
-        yield
-    finally:
-        _WAIT_FOR_WINDOWS.reset(token)
+MASS = Window("mass", MASS_PER_WINDOW, f"{MASS_PER_WINDOW} mass request")
+"""The mass requests of a login."""
 
 
 class Limiter:
-    """Admits one request at a time into the service's limits for ``scope`` (a login, as it
-    is known in ``store``); thread-safe."""
+    """Admits one request at a time into the service's limits for the credentials of
+    ``lockout`` (their scope in ``store``); thread-safe."""
 
     def __init__(
         self,
         store: LimitStore,
-        scope: str,
+        lockout: Lockout,
         *,
         clock: Clock,
         wait: bool = True,
         lease_margin: float = LEASE_MARGIN,
-        gate: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
-        self.scope = scope
+        self.lockout = lockout
         self.wait = wait
         self.lease_margin = lease_margin
         self.in_flight_limit = CONCURRENT_LIMIT - 1
         self._clock = clock
-        self._gate = gate
-        """Raises if a call may not be sent at all (the lockout): run before every ask, so a
-        call it refuses takes no place in a window."""
         self._releases = _releases_on(store)
 
-    def lookup(
-        self, message: tuple[str, str], deadline: float, *, probe: bool = False
-    ) -> AbstractContextManager[None]:
-        """Hold a place for one request about ``message`` while the block runs."""
-        phone, message_id = message
-        return self._admitted(
-            f"message:{phone}:{message_id}",
-            LOOKUPS_PER_MESSAGE,
-            deadline,
-            probe,
-            f"{LOOKUPS_PER_MESSAGE} lookups of this message",
-        )
-
-    def mass_lookup(self, deadline: float, *, probe: bool = False) -> AbstractContextManager[None]:
-        """Hold a place for one mass request while the block runs."""
-        return self._admitted(
-            "mass", MASS_PER_WINDOW, deadline, probe, f"{MASS_PER_WINDOW} mass request"
-        )
-
     @contextmanager
-    def _admitted(
-        self, bucket: str, allowed: int, deadline: float, probe: bool, limit: str
-    ) -> Iterator[None]:
-        lease = self._take(bucket, allowed, deadline, probe, limit)
+    def admitted(
+        self, window: Window, deadline: float, *, wait_for_windows: bool = True
+    ) -> Iterator[Lockout]:
+        """Hold a place for one request in ``window`` while the block runs. The block gets
+        the lockout, to record the request's answer on before the place is given back."""
+        # Credentials not yet accepted go one request at a time: a wrong password costs one
+        # bad login, not one per thread.
+        lease = self._take(window, deadline, not self.lockout.accepted(), wait_for_windows)
         linger = 0.0
         try:
-            yield
+            # Checked again while holding the place: a failure recorded by whoever held it
+            # between the last ask and the grant is seen before this request repeats it.
+            self.lockout.check()
+            yield self.lockout
         except RequestTimeoutError:
             linger = ABANDONED_HOLD
             raise
         finally:
-            self.store.release(self.scope, lease, linger=linger)
+            self.store.release(self.lockout.scope, lease, linger=linger)
             self._wake()
 
     def _wake(self) -> None:
@@ -124,17 +122,17 @@ class Limiter:
             self._releases.count += 1
             self._releases.freed.notify_all()
 
-    def _take(self, bucket: str, allowed: int, deadline: float, probe: bool, limit: str) -> str:
+    def _take(self, window: Window, deadline: float, probe: bool, wait_for_windows: bool) -> str:
         while True:
             cancellation.check()  # a call given up on while it waited takes no place
-            self._gate()
+            self.lockout.check()  # before every ask: a call it refuses takes no place
             time_left = deadline - self._clock.monotonic()
             releases_seen = self._releases.count
             answer = self.store.acquire(
                 Ask(
-                    scope=self.scope,
-                    bucket=bucket,
-                    allowed=allowed,
+                    scope=self.lockout.scope,
+                    bucket=window.bucket,
+                    allowed=window.allowed,
                     window=_WINDOW,
                     in_flight=self.in_flight_limit,
                     lease_for=max(time_left, 0.0) + self.lease_margin,
@@ -143,11 +141,11 @@ class Limiter:
             )
             if isinstance(answer, Granted):
                 return answer.lease
-            window = answer.reason == "window"
-            wait = self.wait and (_WAIT_FOR_WINDOWS.get() or not window)
-            if not wait or time_left <= 0 or (window and answer.retry_in >= time_left):
-                raise RateLimitError(_held_back(answer.reason, limit, waiting=wait))
-            if window:
+            full = answer.reason == "window"
+            wait = self.wait and (wait_for_windows or not full)
+            if not wait or time_left <= 0 or (full and answer.retry_in >= time_left):
+                raise RateLimitError(_held_back(answer.reason, window.limit, waiting=wait))
+            if full:
                 cancellation.sleep(self._clock, answer.retry_in)  # only time frees a window place
                 continue
             # A place freed in this process wakes the wait; one freed elsewhere is seen at

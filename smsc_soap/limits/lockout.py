@@ -5,7 +5,7 @@ every request during a block only prolongs the trouble. The lockout lives in the
 ``LimitStore``, so every process sharing it keeps it:
 
 - after the service answers error 2, that login-and-password pair (known to the store only
-  as a salted hash) is refused without sending, for the cool-down;
+  by its fingerprint, a salted hash) is refused without sending, for the cool-down;
 - while such a failure of a login is fresh, another password of that login goes only if the
   service has accepted it before: a stale password on one worker neither locks out the
   others nor gets a second failure sent;
@@ -17,11 +17,11 @@ wrong password costs one bad login, not one per thread or worker.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from smsc_soap.errors import ApiError, AuthenticationError, IPBlockedError, SmscError
 from smsc_soap.limits.stores import LimitStore
+from smsc_soap.service.credentials import Credentials
 
 __all__ = ["ACCEPTED_FOR", "DEFAULT_COOLDOWN", "Lockout"]
 
@@ -34,8 +34,6 @@ longer of its two IP blocks."""
 ACCEPTED_FOR = 86_400.0
 """Seconds a pair the service accepted is known as accepted, unless it fails sooner."""
 
-_HASH_ROUNDS = 20_000
-
 
 class Lockout:
     """Whether calls of one credential pair to one host are held after error 2 or 4."""
@@ -43,18 +41,16 @@ class Lockout:
     def __init__(
         self,
         store: LimitStore,
+        credentials: Credentials,
         *,
-        scope: str,
-        secret: str,
         host: str,
         cooldown: float = DEFAULT_COOLDOWN,
     ) -> None:
         self.cooldown = cooldown
         self._store = store
-        self._scope = scope
-        self._secret = secret
+        self._credentials = credentials
         self._host = host
-        self._digest: str | None = None
+        self._known: tuple[str, str] | None = None
         self._known_accepted = False
 
     def check(self) -> None:
@@ -121,24 +117,29 @@ class Lockout:
         return max(self.cooldown - left, 0.0)
 
     @property
+    def scope(self) -> str:
+        """What the credentials' limits and holds are kept under in the store."""
+        return self._in_store()[0]
+
+    @property
     def digest(self) -> str:
-        """The pair as a salted hash: what the store knows of the password."""
-        if self._digest is None:
-            self._digest = hashlib.pbkdf2_hmac(
-                "sha256",
-                self._secret.encode("utf-8", "surrogatepass"),
-                self._store.salt() + self._scope.encode("utf-8", "surrogatepass"),
-                _HASH_ROUNDS,
-            ).hex()
-        return self._digest
+        """The pair's fingerprint: what the store knows of the password."""
+        return self._in_store()[1]
+
+    def _in_store(self) -> tuple[str, str]:
+        # Made at the first use, not when the client is built: the salt is read from the store.
+        if self._known is None:
+            salt = self._store.salt()
+            self._known = (self._credentials.scope(salt), self._credentials.fingerprint(salt))
+        return self._known
 
     @property
     def _failed_key(self) -> str:
-        return f"{{{self._scope}}}:auth-failed"
+        return f"{{{self.scope}}}:auth-failed"
 
     @property
     def _accepted_key(self) -> str:
-        return f"{{{self._scope}}}:accepted:{self.digest}"
+        return f"{{{self.scope}}}:accepted:{self.digest}"
 
     @property
     def _blocked_key(self) -> str:

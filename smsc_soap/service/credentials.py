@@ -1,7 +1,12 @@
-"""Where the secrets live: a login and password, or an API key, never shown in a repr."""
+"""Where the secrets live: a login and password, or an API key, never shown in a repr.
+
+``fingerprint`` is the one way credentials are known where they are kept or compared: the
+limit stores' keys, the lockout and the gateway's clients know a salted PBKDF2 hash of them,
+never the secret."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -10,7 +15,11 @@ from pydantic import SecretStr
 from smsc_soap.errors import InvalidParametersError
 from smsc_soap.service.query import reject_unsendable
 
-__all__ = ["Credentials"]
+__all__ = ["Credentials", "fingerprint"]
+
+_ROUNDS = 20_000
+"""PBKDF2 rounds: a fingerprint kept in a shared store does not give the password away
+cheaply."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +56,15 @@ class Credentials:
     ) -> Credentials:
         return cls(login, _secret(password), _secret(api_key))
 
-    @property
-    def scope(self) -> str:
+    def fingerprint(self, salt: bytes) -> str:
+        """The credentials as a salted hash (``fingerprint``)."""
+        return fingerprint(self.login or "", self.secret, salt)
+
+    def scope(self, salt: bytes) -> str:
         """What the service's limits are counted for: the login, or (for an API key) a name
-        derived from the key that does not reveal it."""
+        made of its fingerprint with ``salt``, which does not reveal it."""
         if self.api_key is not None:
-            digest = hashlib.sha256(self.api_key.get_secret_value().encode("utf-8", "replace"))
-            return f"apikey-{digest.hexdigest()[:16]}"
+            return f"apikey-{self.fingerprint(salt)[:16]}"
         return self.login or ""
 
     @property
@@ -64,6 +75,19 @@ class Credentials:
 
     def __repr__(self) -> str:
         return "Credentials(<hidden>)"
+
+
+@functools.lru_cache(maxsize=1024)
+def fingerprint(login: str, secret: str, salt: bytes) -> str:
+    """A login and its password (or, with no login, an API key) as a PBKDF2-SHA256 hash
+    salted with ``salt``: tells credentials apart without keeping the secret. Kept for the
+    credentials in use: every lookup of the gateway asks for one."""
+    return hashlib.pbkdf2_hmac(
+        "sha256",
+        f"{login}\0{secret}".encode("utf-8", "surrogatepass"),
+        salt,
+        _ROUNDS,
+    ).hex()
 
 
 def _secret(value: str | SecretStr | None) -> SecretStr | None:

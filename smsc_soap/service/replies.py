@@ -8,17 +8,23 @@ reply came over.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from smsc_soap.errors import MalformedResponseError, api_error
+from smsc_soap.errors import MalformedResponseError, SmscError, api_error
 from smsc_soap.models import MOSCOW_TIME, HlrInfo, MessageFlag, MessageStatus
 from smsc_soap.service.codes import EmailError, MessageType, SmsError, StatusCode, known_or_number
 from smsc_soap.service.moments import plausible, plausible_timestamp
 from smsc_soap.service.request import StatusRequest
 
-__all__ = ["DECLARED_FIELDS", "check_deleted", "raise_for_error", "status_from_reply"]
+__all__ = [
+    "DECLARED_FIELDS",
+    "check_deleted",
+    "mass_items",
+    "raise_for_error",
+    "status_from_reply",
+]
 
 DECLARED_FIELDS = frozenset(
     {
@@ -58,6 +64,17 @@ def check_deleted(fields: Mapping[str, str]) -> None:
     raise_for_error(fields)
     if (_text(fields, "result") or "").upper() != "OK":
         raise MalformedResponseError("the deletion was answered without a result of OK")
+
+
+def mass_items(
+    reply: Mapping[str, str] | Sequence[Mapping[str, str] | SmscError],
+) -> Sequence[Mapping[str, str] | SmscError]:
+    """A mass reply's items, one per message asked; a reply to the whole request (one set of
+    fields, not a list) raises the error it carries."""
+    if isinstance(reply, Mapping):
+        raise_for_error(reply)
+        raise MalformedResponseError("a mass request was answered with one item")
+    return reply
 
 
 def status_from_reply(fields: Mapping[str, str], request: StatusRequest) -> MessageStatus:

@@ -22,7 +22,7 @@ from smsc_soap.service.hosts import STATUS_PATH
 from smsc_soap.service.request import StatusRequest
 from smsc_soap.transports.base import Fields, MassReply
 from smsc_soap.wire.http_post import WireTransport
-from smsc_soap.wire.options import WireOptionArgs, WireOptions
+from smsc_soap.wire.options import WireOptionArgs, WireOptions, wire_options
 
 __all__ = ["HttpStatusTransport"]
 
@@ -50,7 +50,7 @@ class HttpStatusTransport(WireTransport):
     ) -> None:
         """Built from keyword options (``host``, ``endpoint``, ``timeout``, ...), or from a
         ``WireOptions`` value made already."""
-        super().__init__(WireOptions.resolve(options, given))
+        super().__init__(WireOptions.resolve(options, given, wire_options))
 
     def fetch(self, credentials: Credentials, request: StatusRequest, *, timeout: float) -> Fields:
         form = {"phone": request.phone, "id": request.message_id, "all": str(request.all)}

@@ -2,7 +2,7 @@
 
 ``SoapOptions`` are the wire's options (``smsc_soap.wire.options``) and the WSDL;
 ``SmppOptions`` are the SMPP transport's own. Each comes with a ``TypedDict`` of the same
-names, the keyword arguments that build it.
+names, the keyword arguments that build it, held to the options by mypy (``keywords_of``).
 """
 
 from __future__ import annotations
@@ -11,24 +11,30 @@ from os import PathLike
 from typing import TypedDict
 
 from pydantic import Field, SkipValidation, field_validator
+from typing_extensions import Unpack
 
-from smsc_soap.runtime.checked_options import Options
-from smsc_soap.wire.options import Seconds, WireOptionArgs, WireOptions
+from smsc_soap.runtime.checked_options import Options, keywords_of
+from smsc_soap.wire.options import Seconds, WireFields, WireOptionArgs, WireOptions
 
 __all__ = [
     "DEFAULT_MAX_PDU_BYTES",
     "WIRE_OPTIONS",
     "SmppOptionArgs",
     "SmppOptions",
+    "SoapFields",
     "SoapOptionArgs",
     "SoapOptions",
+    "smpp_options",
+    "soap_options",
 ]
 
 DEFAULT_MAX_PDU_BYTES = 1 << 16
 """A QUERY_SM_RESP is a few dozen bytes; an SMPP PDU claiming more than 64 KiB is not one."""
 
 
-class SoapOptions(WireOptions):
+class SoapFields(WireFields):
+    """The SOAP transport's options, each checked on its own: the wire's and the WSDL."""
+
     wsdl: SkipValidation[str | PathLike[str] | None] = None
     """A copy of the WSDL (a path or URL) instead of the one shipped in the package."""
 
@@ -38,6 +44,10 @@ class SoapOptions(WireOptions):
         if wsdl is not None and not isinstance(wsdl, str | PathLike):
             raise ValueError("must be a path or a URL")
         return wsdl
+
+
+class SoapOptions(SoapFields, WireOptions):
+    """The options the SOAP transport sends with: the wire's, and the WSDL it reads."""
 
 
 class SmppOptions(Options):
@@ -80,3 +90,15 @@ class SmppOptionArgs(TypedDict, total=False):
     timeout: float
     enquire_link_interval: float
     max_pdu_bytes: int
+
+
+@keywords_of(SoapOptions)
+def soap_options(**given: Unpack[SoapOptionArgs]) -> SoapOptions:
+    """``SoapOptions`` from keyword arguments, checked."""
+    return SoapOptions(**given)
+
+
+@keywords_of(SmppOptions)
+def smpp_options(**given: Unpack[SmppOptionArgs]) -> SmppOptions:
+    """``SmppOptions`` from keyword arguments, checked."""
+    return SmppOptions(**given)

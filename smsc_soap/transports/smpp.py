@@ -46,7 +46,7 @@ from smsc_soap.smpp.protocol import (
 from smsc_soap.smpp.session import SmppSession
 from smsc_soap.smpp.states import TLV_MESSAGE_STATES, status_of_state
 from smsc_soap.transports.base import Fields
-from smsc_soap.transports.options import SmppOptionArgs, SmppOptions
+from smsc_soap.transports.options import SmppOptionArgs, SmppOptions, smpp_options
 
 __all__ = ["BIND_ERRORS", "QUERY_ERRORS", "SmppStatusTransport"]
 
@@ -92,7 +92,7 @@ class SmppStatusTransport:
     ) -> None:
         """Built from keyword options (``host``, ``port``, ``source_addr``, ...), or from an
         ``SmppOptions`` value made already."""
-        self.options = SmppOptions.resolve(options, given)
+        self.options = SmppOptions.resolve(options, given, smpp_options)
         self.endpoint = f"smpp://{self.options.host}:{self.options.port}"
         """Where lookups go; the host an IP block of the service would apply to."""
         self._lock = threading.Lock()  # one bind at a time, and the session it made

@@ -14,7 +14,7 @@ from smsc_soap.service.request import StatusRequest
 from smsc_soap.soap.reply_envelope import SOAP_ENVELOPE_NS, parse_xml, soap_fault, status_fields
 from smsc_soap.soap.request_envelope import EnvelopeTemplate
 from smsc_soap.transports.base import Fields
-from smsc_soap.transports.options import SoapOptionArgs, SoapOptions
+from smsc_soap.transports.options import SoapOptionArgs, SoapOptions, soap_options
 from smsc_soap.wire.http_post import WireReply, WireTransport
 from smsc_soap.wsdl.loader import STATUS_OPERATIONS, load_wsdl, status_binding
 from smsc_soap.wsdl.shipped import shipped_wsdl
@@ -43,7 +43,7 @@ class SoapStatusTransport(WireTransport):
     ) -> None:
         """Built from keyword options (``host``, ``endpoint``, ``wsdl``, ``timeout``, ...),
         or from a ``SoapOptions`` value made already."""
-        resolved = SoapOptions.resolve(options, given)
+        resolved = SoapOptions.resolve(options, given, soap_options)
         super().__init__(resolved)
         # zeep's transport only fetches a caller's WSDL (and its imports) by URL.
         loader = zeep.Transport(session=self._wire.session, timeout=resolved.timeout)

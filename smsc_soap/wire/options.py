@@ -1,5 +1,8 @@
 """Where requests go and what the wire may spend on them: ``WireOptions``, one frozen value,
-checked when it is made, with ``WireOptionArgs``, the keyword arguments that build it."""
+checked when it is made, with ``WireOptionArgs``, the keyword arguments that build it.
+
+The fields are declared once, in ``WireFields``: ``WireOptions`` adds what the wire does with
+them, and the client's options take the same fields without being wire options."""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ from typing import Annotated, TypedDict
 
 import requests
 from pydantic import Field, field_validator
+from typing_extensions import Unpack
 
-from smsc_soap.runtime.checked_options import Options
+from smsc_soap.runtime.checked_options import Options, keywords_of
 from smsc_soap.service.hosts import DEFAULT_BACKUP_HOSTS, KNOWN_HOSTS, backup_url, endpoint_url
 
 __all__ = [
@@ -16,8 +20,10 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "Seconds",
     "Timeout",
+    "WireFields",
     "WireOptionArgs",
     "WireOptions",
+    "wire_options",
 ]
 
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -29,7 +35,9 @@ DEFAULT_MAX_RESPONSE_BYTES = 1 << 20
 """A status reply is a few hundred bytes; anything past 1 MiB is not one."""
 
 
-class WireOptions(Options):
+class WireFields(Options):
+    """The wire's options, each checked on its own."""
+
     host: str = "smsc.ru"
     endpoint: str | None = None
     backup_hosts: tuple[str, ...] | None = None
@@ -49,6 +57,10 @@ class WireOptions(Options):
                 f"must be one of {', '.join(KNOWN_HOSTS)}; give endpoint for another address"
             )
         return host
+
+
+class WireOptions(WireFields):
+    """The options a built-in transport sends with: where, how long, how much."""
 
     def check(self) -> None:
         self.urls("/")  # refuses a bad endpoint or backup now, not at the first lookup
@@ -86,3 +98,9 @@ class WireOptionArgs(TypedDict, total=False):
     timeout: Timeout
     max_response_bytes: int
     session: requests.Session | None
+
+
+@keywords_of(WireOptions)
+def wire_options(**given: Unpack[WireOptionArgs]) -> WireOptions:
+    """``WireOptions`` from keyword arguments, checked."""
+    return WireOptions(**given)

@@ -24,8 +24,7 @@ from smsc_soap import (
     SoapStatusTransport,
     StatusClient,
 )
-from smsc_soap.options import ClientOptionArgs
-from smsc_soap.transports.options import WIRE_OPTIONS
+from smsc_soap.transports.options import WIRE_OPTIONS, SoapOptions
 
 from support.soap_replies import PASSWORD
 
@@ -135,14 +134,21 @@ def test_a_wsdl_for_the_http_transport_is_refused() -> None:
 
 
 def test_a_transport_takes_one_options_value_or_keywords_not_both() -> None:
-    options = ClientOptions.of({"host": "smsc.kz"})
+    options = SoapOptions.of({"host": "smsc.kz"})
     assert SoapStatusTransport(options).endpoint == "https://smsc.kz/sys/soap.php"
     with pytest.raises(InvalidParametersError, match="not both"):
         SoapStatusTransport(options, host="smsc.ua")
 
 
-def test_the_keyword_arguments_and_the_options_value_name_the_same_options() -> None:
-    assert set(ClientOptionArgs.__annotations__) == set(ClientOptions.model_fields)
+def test_a_transport_is_given_its_own_options_alone() -> None:
+    client = StatusClient("demo", PASSWORD, transport="http", host="smsc.kz", deadline=5)
+    transport = client._transport
+
+    assert isinstance(transport, HttpStatusTransport)
+    assert type(transport.options).model_fields.keys() == WIRE_OPTIONS - {"wsdl"}
+    assert transport.options.host == "smsc.kz"
+    with pytest.raises(InvalidParametersError, match="options must be SoapOptions"):
+        SoapStatusTransport(client.options)  # type: ignore[arg-type]
 
 
 OPTION_VALUES = st.one_of(

@@ -22,7 +22,7 @@ from smsc_soap import (
     StatusClient,
     StatusCode,
 )
-from smsc_soap.limits.limiter import ABANDONED_HOLD, windows_not_waited_for
+from smsc_soap.limits.limiter import ABANDONED_HOLD
 from smsc_soap.limits.stores import Ask, Granted, MemoryLimitStore, Refused, SqliteLimitStore
 from smsc_soap.runtime.clock import SystemClock
 from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
@@ -57,8 +57,9 @@ def test_a_caller_with_an_older_answer_is_refused_a_full_window_at_once(
     for _ in range(5):
         client.get_status(PHONE, "1")
 
-    with windows_not_waited_for(), pytest.raises(RateLimitError, match="nothing was sent"):
-        client.get_status(PHONE, "1")
+    request = StatusRequest.build("get_status", PHONE, "1", 0)
+    with pytest.raises(RateLimitError, match="nothing was sent"):
+        client.lookup(request, wait_for_windows=False)
 
     assert clock.sleeps == []
     assert len(fake.requests) == 5

@@ -20,7 +20,7 @@ from smsc_soap import (
     RetryPolicy,
     StatusClient,
 )
-from smsc_soap.options import ClientOptions
+from smsc_soap.wire.options import WireOptions
 
 from support.fault_server import FaultServer, never_answers, respond, truncated
 from support.soap_replies import PASSWORD, soap_reply
@@ -192,7 +192,7 @@ def test_a_name_that_does_not_resolve_sends_the_request_to_the_backup(
 def test_which_hosts_are_tried_in_which_order(
     options: dict[str, object], urls: tuple[str, ...]
 ) -> None:
-    assert ClientOptions.of(options).urls("/sys/soap.php") == urls
+    assert WireOptions.of(options).urls("/sys/soap.php") == urls
 
 
 @pytest.mark.parametrize(
