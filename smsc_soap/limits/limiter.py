@@ -101,9 +101,7 @@ class Limiter:
     ) -> Iterator[Lockout]:
         """Hold a place for one request in ``window`` while the block runs. The block gets
         the lockout, to record the request's answer on before the place is given back."""
-        # Credentials not yet accepted go one request at a time: a wrong password costs one
-        # bad login, not one per thread.
-        lease = self._take(window, deadline, not self.lockout.accepted(), wait_for_windows)
+        lease = self._take(window, deadline, wait_for_windows)
         linger = 0.0
         try:
             # Checked again while holding the place: a failure recorded by whoever held it
@@ -122,7 +120,7 @@ class Limiter:
             self._releases.count += 1
             self._releases.freed.notify_all()
 
-    def _take(self, window: Window, deadline: float, probe: bool, wait_for_windows: bool) -> str:
+    def _take(self, window: Window, deadline: float, wait_for_windows: bool) -> str:
         while True:
             cancellation.check()  # a call given up on while it waited takes no place
             self.lockout.check()  # before every ask: a call it refuses takes no place
@@ -136,7 +134,10 @@ class Limiter:
                     window=_WINDOW,
                     in_flight=self.in_flight_limit,
                     lease_for=max(time_left, 0.0) + self.lease_margin,
-                    probe=probe,
+                    # Credentials not yet accepted go one request at a time (a wrong password
+                    # costs one bad login, not one per thread); asked anew at every ask, so a
+                    # wait that began before the first answer goes on with the others.
+                    probe=not self.lockout.accepted(),
                 )
             )
             if isinstance(answer, Granted):
