@@ -17,7 +17,7 @@ from smsc_soap.errors import MalformedResponseError, SoapFaultError
 from smsc_soap.runtime.foreign_errors import Step, mapped
 from smsc_soap.soap.hardened_xml import hardened_parser
 
-__all__ = ["SOAP_ENVELOPE_NS", "parse_xml", "status_fields"]
+__all__ = ["SOAP_ENVELOPE_NS", "envelope_fields", "parse_xml"]
 
 SOAP_ENVELOPE_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 _ENVELOPE = f"{{{SOAP_ENVELOPE_NS}}}Envelope"
@@ -59,7 +59,7 @@ def _decodes(body: bytes, encoding: str) -> bool:
     return True
 
 
-def status_fields(
+def envelope_fields(
     root: etree._Element, element: str, namespaces: Collection[str]
 ) -> dict[str, str]:
     """The children of ``statusresult`` as name -> text, in any order, undeclared ones too.

@@ -11,7 +11,7 @@ from smsc_soap.runtime.foreign_errors import Step, mapped
 from smsc_soap.service.credentials import Credentials
 from smsc_soap.service.hosts import SOAP_PATH
 from smsc_soap.service.request import StatusRequest
-from smsc_soap.soap.reply_envelope import SOAP_ENVELOPE_NS, parse_xml, soap_fault, status_fields
+from smsc_soap.soap.reply_envelope import SOAP_ENVELOPE_NS, envelope_fields, parse_xml, soap_fault
 from smsc_soap.soap.request_envelope import EnvelopeTemplate
 from smsc_soap.transports.base import Fields
 from smsc_soap.transports.options import SoapOptionArgs, SoapOptions, soap_options
@@ -85,7 +85,7 @@ class SoapStatusTransport(WireTransport):
         if reply.status_code != 200:
             raise _error_reply(reply)
         element, namespaces = self._replies[request.operation]
-        return status_fields(parse_xml(reply.content, reply.charset), element, namespaces)
+        return envelope_fields(parse_xml(reply.content, reply.charset), element, namespaces)
 
 
 def _scheme_variants(namespace: str | None) -> frozenset[str]:

@@ -7,7 +7,7 @@ import asyncio
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from contextlib import aclosing
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from smsc_soap import (
     FakeTransport,
     InstantClock,
     InvalidParametersError,
+    MessageStatus,
     RateLimitError,
     RetryPolicy,
     StatusClient,
@@ -93,6 +94,16 @@ def slow_sandbox() -> Iterator[str]:
         server.wait(timeout=10)
 
 
+async def cancel_once_sent(lookup: asyncio.Task[MessageStatus], sent: Callable[[], object]) -> None:
+    """Cancel ``lookup`` once ``sent()`` says its request went out, and see it cancelled."""
+    async with asyncio.timeout(STUCK):
+        while not sent():
+            await asyncio.sleep(0.01)
+    lookup.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await lookup
+
+
 @pytest.mark.slow
 def test_a_batch_of_100_against_a_slow_service_never_stalls_the_loop(slow_sandbox: str) -> None:
     async def run() -> tuple[dict[str, StatusCode], float]:
@@ -134,12 +145,7 @@ def test_a_lookup_cancelled_in_flight_shuts_its_socket_and_gives_its_place_back(
             "demo", PASSWORD, endpoint=server.url, allow_insecure_http=True, limits=store
         )
         lookup = asyncio.create_task(client.get_status(PHONE, "1"))
-        async with asyncio.timeout(STUCK):
-            while not server.requests:
-                await asyncio.sleep(0.01)
-        lookup.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await lookup
+        await cancel_once_sent(lookup, lambda: server.requests)
         # The worker ends with its socket shut, not when the read times out.
         await asyncio.wait_for(client.aclose(), STUCK)
 
@@ -179,12 +185,7 @@ def test_a_lookup_cancelled_in_its_back_off_after_error_9_sends_no_more() -> Non
     async def run() -> None:
         client = AsyncStatusClient("demo", PASSWORD, transport=fake, limits=accepted_store())
         lookup = asyncio.create_task(client.get_status(PHONE, "1"))
-        async with asyncio.timeout(STUCK):
-            while not fake.requests:
-                await asyncio.sleep(0.01)
-        lookup.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await lookup
+        await cancel_once_sent(lookup, lambda: fake.requests)
         # The worker leaves its back-off at the cancel, not a minute later.
         await asyncio.wait_for(client.aclose(), STUCK)
 

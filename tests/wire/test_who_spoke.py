@@ -123,13 +123,8 @@ def blocked() -> Iterator[Blocked]:
     transport.release.set()
 
 
-def test_with_an_instant_clock_the_wait_for_an_in_flight_place_is_instant(
-    blocked: Blocked,
-) -> None:
-    """Four requests that never end hold every place: a fifth reaches its deadline at once,
-    not after the two minutes of real time its deadline would take."""
-    clock = InstantClock()
-    client = StatusClient("demo", PASSWORD, transport=blocked, clock=clock, limits=accepted_store())
+def hold_every_place(client: StatusClient, blocked: Blocked) -> list[threading.Thread]:
+    """Four lookups, each held in flight by ``blocked``: every place the client has."""
     holders = [
         threading.Thread(target=client.get_status, args=(PHONE, str(n)), daemon=True)
         for n in range(4)
@@ -138,6 +133,17 @@ def test_with_an_instant_clock_the_wait_for_an_in_flight_place_is_instant(
         holder.start()
     for _ in holders:
         assert blocked.entered.acquire(timeout=10)
+    return holders
+
+
+def test_with_an_instant_clock_the_wait_for_an_in_flight_place_is_instant(
+    blocked: Blocked,
+) -> None:
+    """Four requests that never end hold every place: a fifth reaches its deadline at once,
+    not after the two minutes of real time its deadline would take."""
+    clock = InstantClock()
+    client = StatusClient("demo", PASSWORD, transport=blocked, clock=clock, limits=accepted_store())
+    holders = hold_every_place(client, blocked)
 
     started = time.monotonic()
     with pytest.raises(RateLimitError, match="in flight") as caught:
@@ -155,14 +161,7 @@ def test_with_an_instant_clock_a_place_freed_in_time_is_taken(blocked: Blocked) 
     client = StatusClient(
         "demo", PASSWORD, transport=blocked, clock=InstantClock(grace=5), limits=accepted_store()
     )
-    holders = [
-        threading.Thread(target=client.get_status, args=(PHONE, str(n)), daemon=True)
-        for n in range(4)
-    ]
-    for holder in holders:
-        holder.start()
-    for _ in holders:
-        assert blocked.entered.acquire(timeout=10)
+    hold_every_place(client, blocked)
     threading.Timer(0.2, blocked.release.set).start()
 
     assert client.get_status(PHONE, "5").is_delivered
