@@ -44,7 +44,7 @@ def sandbox(messages: int, latency_ms: float) -> Iterator[str]:
     server = subprocess.Popen(
         [sys.executable, "-m", "bench.sandbox_server", str(messages), str(latency_ms)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,  # waitress's notes on its queue
+        stderr=subprocess.DEVNULL,  # the server's notes
         text=True,
         cwd=ROOT,
     )

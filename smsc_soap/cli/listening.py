@@ -14,11 +14,11 @@ import click
 
 from smsc_soap.cli.exit_codes import ExitCode
 from smsc_soap.cli.os_errors import os_error_text
-from smsc_soap.serving.waitress_server import WaitressServer
+from smsc_soap.serving.server import ServiceServer
 
 __all__ = ["bound", "listen_options", "serve_until_stopped"]
 
-_Server = TypeVar("_Server", bound=WaitressServer)
+_Server = TypeVar("_Server", bound=ServiceServer)
 _Command = TypeVar("_Command", bound=Callable[..., object])
 
 
@@ -51,7 +51,7 @@ def bound(make: Callable[[], _Server], listen: str, port: int) -> _Server:
         sys.exit(ExitCode.SYSTEM)
 
 
-def serve_until_stopped(server: WaitressServer, grace: float | None = None) -> bool:
+def serve_until_stopped(server: ServiceServer, grace: float | None = None) -> bool:
     """Serve until SIGTERM or Ctrl-C, then stop, letting requests in flight take ``grace``
     seconds (the server's default if None); True if none was cut off."""
     stopping = threading.Event()

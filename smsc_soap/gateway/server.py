@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from smsc_soap.gateway.app import GatewayApp
-from smsc_soap.serving.waitress_server import WaitressServer
+from smsc_soap.serving.server import ServiceServer
 
 __all__ = ["Gateway"]
 
 
-class Gateway(WaitressServer):
+class Gateway(ServiceServer):
     """A running gateway server on ``host`` (127.0.0.1 unless told); ``port=0`` picks one."""
 
     thread_name = "smsc-gateway"
-    threads = 48  # callers wait here for their turn under the service's limits, not at the door
+    # Callers wait in these threads for their turn under the service's limits; more wait for
+    # a thread, costing memory only.
+    threads = 64
+    max_in_flight = 4096
     stop_grace = 10.0
 
     app: GatewayApp

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from smsc_soap.sandbox.app import SandboxApp
 from smsc_soap.sandbox.smpp_server import SmppServer
-from smsc_soap.serving.waitress_server import WaitressServer
+from smsc_soap.serving.server import ServiceServer
 
 __all__ = ["Sandbox"]
 
 
-class Sandbox(WaitressServer):
+class Sandbox(ServiceServer):
     """A running sandbox server. ``port=0`` picks a free port; ``smpp_port`` (0: a free one)
     serves SMPP too, from the same app and message book, as ``smpp``.
 
@@ -30,9 +30,12 @@ class Sandbox(WaitressServer):
         host: str = "127.0.0.1",
         port: int = 0,
         channel_timeout: int | None = None,
+        read_timeout: float | None = None,
         smpp_port: int | None = None,
     ) -> None:
-        super().__init__(app, host=host, port=port, channel_timeout=channel_timeout)
+        super().__init__(
+            app, host=host, port=port, channel_timeout=channel_timeout, read_timeout=read_timeout
+        )
         self.smpp = None if smpp_port is None else SmppServer(app, host=host, port=smpp_port)
         """The SMPP server, if ``smpp_port`` was given: its ``port``, its ``binds``."""
 
@@ -46,7 +49,8 @@ class Sandbox(WaitressServer):
             self.smpp.start()
         return super().start()
 
-    def close(self) -> None:
-        super().close()
+    def stop(self, grace: float | None = None) -> bool:
+        finished = super().stop(grace)
         if self.smpp is not None:
             self.smpp.close()
+        return finished

@@ -1,5 +1,6 @@
 """The WSGI application the sandbox and the gateway both are, less where their answers come
-from.
+from; ``serving.server`` serves it on uvicorn through ``serving.asgi``, which reads the body
+before a thread is taken.
 
 It reads a request's body within its cap (413 over it), routes ``/sys/soap.php`` (POST, and
 GET with ``?wsdl``) and ``/sys/status.php`` (GET or POST) to its subclass's answers, answers
@@ -15,12 +16,18 @@ import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import ClassVar
 
 from smsc_soap.serving.body import RefusedBody, read_body
 from smsc_soap.serving.http_reply import HttpReply, StartResponse, text_reply
 from smsc_soap.serving.soap import SoapRequest, fault_reply, read_soap_request
-from smsc_soap.serving.status_php import STATUS_PATH, StatusForm, read_status_form
+from smsc_soap.serving.status_php import (
+    STATUS_PATH,
+    StatusForm,
+    read_status_form,
+    status_reply,
+)
 from smsc_soap.serving.wsdl import SOAP_PATH, checked_public_url, soap_location, wsdl_reply
 
 __all__ = ["ServiceApp", "printable"]
@@ -72,6 +79,18 @@ class ServiceApp(ABC):
         """The reply on a path other than the service's."""
         return text_reply("404 Not Found", "not found")
 
+    def refusal(self, path: str, query: str, status: str, text: str) -> HttpReply:
+        """A request the server refuses before answering it (its body too large or too slow,
+        too many requests at once), told in the format of the face ``path`` is: a SOAP Fault,
+        status.php's error 1 (the request's fault) or 9 (try again later), else text."""
+        if path == SOAP_PATH:
+            side = "SOAP-ENV:Server" if status.startswith("5") else "SOAP-ENV:Client"
+            return replace(fault_reply(side, f"refused by the {self.name}: {text}"), status=status)
+        if path == STATUS_PATH:
+            code = 9 if status.startswith("5") else 1
+            return replace(status_reply(read_status_form(query, b""), code), status=status)
+        return text_reply(status, f"refused by the {self.name}: {text}")
+
     def internal_error(self, path: str) -> HttpReply:
         """The reply to a request whose answer failed with a bug: a Fault on the SOAP path."""
         if path == SOAP_PATH:
@@ -109,7 +128,8 @@ class ServiceApp(ABC):
         try:
             body = read_body(environ)
         except RefusedBody as refused:
-            return text_reply(refused.status, str(refused))
+            query = str(environ.get("QUERY_STRING", ""))
+            return self.refusal(path, query, refused.status, str(refused))
         if path == SOAP_PATH and method == "GET" and query.lower() == "wsdl":
             location = soap_location(environ, self.public_url, self.listening)
             return wsdl_reply(self.host, location)

@@ -23,7 +23,7 @@ from smsc_soap.gateway import Gateway, GatewayApp, Upstream
 from smsc_soap.limits.stores import open_limit_store
 from smsc_soap.runtime.clock import SYSTEM_CLOCK
 from smsc_soap.sandbox import Sandbox, SandboxOptions
-from smsc_soap.serving.waitress_server import WaitressServer
+from smsc_soap.serving.server import ServiceServer
 
 from support.gateway_setup import (
     DELIVERED,
@@ -52,7 +52,7 @@ def _envelope(phone: str, message_id: str, *, psw: str = "demo", all: str = "0")
 
 
 def _post(
-    server: WaitressServer, body: bytes, session: requests.Session | None = None
+    server: ServiceServer, body: bytes, session: requests.Session | None = None
 ) -> requests.Response:
     return (session or requests).post(
         server.soap_endpoint,

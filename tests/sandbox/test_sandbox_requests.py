@@ -28,7 +28,7 @@ MESSAGE = BookMessage(id="1", phone="79990000001", status=1, message="Приве
 
 
 pytestmark = pytest.mark.sandbox(lambda: [MESSAGE], enforce_limits=False)
-# waitress's page for an exception that escapes the application
+# a WSGI server's page for an exception that escapes the application
 INTERNAL_ERROR_PAGE = b"The server encountered an unexpected internal server error"
 
 
@@ -199,12 +199,15 @@ def test_a_content_length_shorter_than_the_body_on_a_kept_alive_connection(
     sandbox: Sandbox,
 ) -> None:
     # The sandbox reads a truncated envelope; the rest (ended with a blank line, so that it
-    # is a whole request) is a second request, and garbage.
+    # is a whole request) is a second request, and garbage: the server answers it 400 and
+    # closes, which may come before the first request's answer is written (it is then lost
+    # with the connection, as any reply pipelined behind garbage may be).
     raw = post("/sys/soap.php", VALID, content_length=str(len(VALID) // 2), close=False)
 
-    first, second = exchange(sandbox, raw + b"\r\n\r\n")
+    *first, second = exchange(sandbox, raw + b"\r\n\r\n")
 
-    assert_client_fault(first)
+    for answer in first:
+        assert_client_fault(answer)
     assert_bad_request(second)
     assert_still_answers(sandbox, MESSAGE)
 
@@ -307,7 +310,7 @@ def call_app(environ: dict[str, object]) -> tuple[str, bytes]:
     [("many", "400"), ("-1", "400"), ("1_0", "400"), (str((1 << 20) + 1), "413")],
 )
 def test_the_app_itself_checks_content_length(content_length: str, status: str) -> None:
-    # Under waitress these never reach the app (it answers them itself); elsewhere they might.
+    # The server answers these itself before the app is called; the app checks all the same.
     environ: dict[str, object] = {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": "/sys/soap.php",

@@ -77,15 +77,68 @@ def test_the_sandbox_stops_promptly_with_connections_open() -> None:
         partial.close()
 
 
-def test_an_idle_connection_is_closed_after_the_channel_timeout() -> None:
+def read_all(connection: socket.socket) -> bytes:
+    received = b""
+    while chunk := connection.recv(65536):
+        received += chunk
+    return received
+
+
+def test_a_connection_that_sends_nothing_is_closed_after_the_channel_timeout() -> None:
     with Sandbox(SandboxApp(MessageBook([MESSAGE])), channel_timeout=1) as running:
         port = int(running.url.rsplit(":", 1)[1])
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as half_open:
-            half_open.sendall(b"POST /sys/soap.php HTTP/1.1\r\nContent-Length: 500\r\n\r\n<e:")
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as idle:
             opened = time.monotonic()
-            assert half_open.recv(100) == b""  # closed, without an answer
-            assert time.monotonic() - opened < 6
+            assert idle.recv(100) == b""  # closed, without an answer
+            assert 0.8 < time.monotonic() - opened < 6
         assert_still_answers(running, MESSAGE)
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"POST /sys/soap.php HTTP/1.1\r\nContent-Length: 500\r\n\r\n<e:",  # a body cut short
+        b"POST /sys/soap.php HTTP/1.1\r\nContent-Le",  # headers cut short
+    ],
+    ids=["body", "headers"],
+)
+def test_a_request_not_in_within_the_read_deadline_is_answered_408_and_closed(
+    sent: bytes,
+) -> None:
+    with Sandbox(SandboxApp(MessageBook([MESSAGE])), read_timeout=0.5) as running:
+        port = int(running.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+            slow.sendall(sent)
+            opened = time.monotonic()
+            answer = read_all(slow)  # to the end: the connection is closed after it
+            took = time.monotonic() - opened
+        assert answer.startswith(b"HTTP/1.1 408 ")
+        assert 0.4 < took < 3
+        assert_still_answers(running, MESSAGE)
+
+
+def test_a_body_trickled_in_is_cut_at_the_read_deadline() -> None:
+    # A byte at a time keeps a connection busy, but not past the deadline for the whole body.
+    with Sandbox(SandboxApp(MessageBook([MESSAGE])), read_timeout=1) as running:
+        port = int(running.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+            slow.sendall(b"POST /sys/soap.php HTTP/1.1\r\nContent-Length: 500\r\n\r\n")
+            opened = time.monotonic()
+            answer = b""
+            while time.monotonic() - opened < 5:
+                try:
+                    slow.sendall(b"<")
+                except OSError:
+                    break
+                slow.settimeout(0.1)
+                try:
+                    answer += slow.recv(65536)
+                except TimeoutError:
+                    continue
+                if answer:
+                    break
+        assert answer.startswith(b"HTTP/1.1 408 "), answer
+        assert time.monotonic() - opened < 3
 
 
 def test_the_channel_timeout_is_short_by_default_and_at_least_a_second() -> None:
