@@ -16,12 +16,14 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
-from smsc_soap.errors import MessageNotFoundError
+from smsc_soap.client import StatusClient
+from smsc_soap.errors import LimitStoreError, MessageNotFoundError, SmscError
 from smsc_soap.gateway.detail import FULLEST, at_detail
 from smsc_soap.gateway.json_face import json_error, serve_status, serve_statuses
 from smsc_soap.gateway.lookups import Answer, Lookup, Lookups
 from smsc_soap.gateway.metrics import CONTENT_TYPE, GatewayMetrics
 from smsc_soap.gateway.openapi import openapi_document
+from smsc_soap.gateway.pages import DOCS_PATH, docs_reply, landing_reply
 from smsc_soap.gateway.served import Served
 from smsc_soap.gateway.soap_face import serve_soap
 from smsc_soap.gateway.status_php_face import serve_status_form
@@ -97,11 +99,22 @@ class GatewayApp(ServiceApp):
     ) -> HttpReply:
         if path in _JSON_PATHS:
             return self._json(path, method, query, body, environ)
+        if path == "/" and method == "GET":
+            return landing_reply()
+        if path == DOCS_PATH or path.startswith(f"{DOCS_PATH}/"):
+            page = docs_reply(path) if method == "GET" else None
+            if page is not None:
+                return page
         if path == "/healthz" and method == "GET":
             return text_reply("200 OK", "ok")
         if path == "/metrics" and method == "GET":
             return HttpReply("200 OK", CONTENT_TYPE, self.metrics.exposition())
         return super().route(path, method, query, body, environ)
+
+    def refusal(self, path: str, query: str, status: str, text: str) -> HttpReply:
+        if path in _JSON_PATHS:
+            return json_error(status, f"refused by the gateway: {text}")
+        return super().refusal(path, query, status, text)
 
     def internal_error(self, path: str) -> HttpReply:
         if path in _JSON_PATHS:
@@ -128,6 +141,26 @@ class GatewayApp(ServiceApp):
             self.metrics.lookups.labels(face, outcome).inc()
         return served.reply
 
+    @staticmethod
+    def _sent(client: StatusClient, asked: Lookup, wait_for_windows: bool) -> MessageStatus:
+        """``asked`` looked up by ``client``; a message the service does not find is the
+        status -3 it is over status.php, so that it is cached like any status rather than
+        asked about on every poll."""
+        if asked.operation == "get_status2":
+            request = StatusRequest.build(
+                "get_status2", asked.phone, asked.message_id, asked.all, asked.query
+            )
+        else:
+            request = StatusRequest.build("get_status", asked.phone, asked.message_id, asked.all)
+        try:
+            return client.lookup(request, wait_for_windows=wait_for_windows)
+        except MessageNotFoundError as error:
+            if not error.from_service:
+                raise
+            return MessageStatus(
+                message_id=asked.message_id, phone=asked.phone, status=StatusCode.NOT_FOUND
+            )
+
     def look_up(self, lookup: Lookup) -> Answer:
         """A status through the cache and the lookups in flight, or from the service, at the
         detail ``lookup`` asks for."""
@@ -148,31 +181,22 @@ class GatewayApp(ServiceApp):
             key = (pair, lookup.phone, lookup.message_id)
 
         def send(*, wait_for_windows: bool = True) -> MessageStatus:
-            with (
-                self.upstream.client(lookup.login, lookup.password) as client,
-                self.upstream.limit_waits.watching(),
-                self.metrics.upstream_seconds.time(),
-            ):
-                try:
-                    if asked.operation == "get_status2":
-                        request = StatusRequest.build(
-                            "get_status2", asked.phone, asked.message_id, asked.all, asked.query
-                        )
-                    else:
-                        request = StatusRequest.build(
-                            "get_status", asked.phone, asked.message_id, asked.all
-                        )
-                    return client.lookup(request, wait_for_windows=wait_for_windows)
-                except MessageNotFoundError as error:
-                    if not error.from_service:
-                        raise
-                    # Kept as the status -3 it is over status.php, so that it is cached like
-                    # any status rather than asked about on every poll.
-                    return MessageStatus(
-                        message_id=asked.message_id,
-                        phone=asked.phone,
-                        status=StatusCode.NOT_FOUND,
-                    )
+            started = time.monotonic()
+            try:
+                with (
+                    self.upstream.client(lookup.login, lookup.password) as client,
+                    self.upstream.limit_waits.watching(),
+                ):
+                    status = self._sent(client, asked, wait_for_windows)
+            except SmscError as error:
+                if error.attempts:  # sent, and failed: timed like an answer
+                    self.metrics.upstream_seconds.observe(time.monotonic() - started)
+                if isinstance(error, LimitStoreError):
+                    # For the operator: the store's own words, which callers are not shown.
+                    self.logger.warning("the limit store cannot be used: %s", error)
+                raise
+            self.metrics.upstream_seconds.observe(time.monotonic() - started)
+            return status
 
         answer = self.lookups.answer(key, send)
         if answer.source == "cache":

@@ -25,6 +25,7 @@ from smsc_soap.errors import (
     ApiError,
     AuthenticationError,
     InvalidParametersError,
+    LimitStoreError,
     MessageNotFoundError,
     SmscError,
 )
@@ -36,18 +37,20 @@ from smsc_soap.gateway.json_models import (
     StatusesRequest,
 )
 from smsc_soap.gateway.lookups import Answer, Lookup
+from smsc_soap.gateway.phones import caller_message_id, caller_phone
 from smsc_soap.gateway.served import (
     MAX_MESSAGES,
     Served,
+    error_text,
     failure_status,
     look_up_each,
     outcome_of,
+    retry_headers,
     with_age,
 )
 from smsc_soap.runtime.foreign_errors import Step, mapped
 from smsc_soap.service.codes import Outcome
 from smsc_soap.serving.http_reply import HttpReply
-from smsc_soap.serving.soap import DETAIL_LEVELS
 from smsc_soap.views.status_columns import status_fields
 
 __all__ = ["AUTHENTICATE", "json_error", "serve_status", "serve_statuses"]
@@ -62,10 +65,11 @@ def serve_status(query: str, authorization: str, look_up: LookUp) -> Served:
     if credentials is None:
         return _unauthorised()
     params = dict(parse_qsl(query, keep_blank_values=True))
-    phone, message_id = params.get("phone", ""), params.get("id", "")
-    level = DETAIL_LEVELS.get(params.get("all", ""))
-    if not phone or not message_id or level is None:
-        error = InvalidParametersError("phone and id are required; all is 0, 1 or 2")
+    try:
+        phone = caller_phone(params.get("phone", ""))
+        message_id = caller_message_id(params.get("id", ""))
+        level = _detail_level(params.get("all"))
+    except InvalidParametersError as error:
         return _failed(error)
     login, password = credentials
     lookup = Lookup(login=login, password=password, phone=phone, message_id=message_id, all=level)
@@ -109,9 +113,17 @@ def serve_statuses(body: bytes, authorization: str, look_up: LookUp) -> Served:
         )
         for message in request.messages
     ]
+    results = look_up_each(lookups, look_up)
+    refused = next((each for each in results if isinstance(each, AuthenticationError)), None)
+    if refused is not None:
+        # The credentials are the whole request's: refused for one message, for all.
+        return _failed(refused)
+    store_down = [each for each in results if isinstance(each, LimitStoreError)]
+    if len(store_down) == len(results):
+        return _failed(store_down[0])  # nothing held, nothing can be sent: 503, come back later
     items: list[object] = []
     outcomes: list[str] = []
-    for lookup, result in zip(lookups, look_up_each(lookups, look_up), strict=True):
+    for lookup, result in zip(lookups, results, strict=True):
         result = _found(result)
         if isinstance(result, SmscError):
             item = ItemError(phone=lookup.phone, id=lookup.message_id, error=_detail(result))
@@ -121,6 +133,15 @@ def serve_statuses(body: bytes, authorization: str, look_up: LookUp) -> Served:
             items.append(_status_body(lookup, result))
             outcomes.append(result.status.outcome.value)
     return Served(_json("200 OK", items), tuple(outcomes))
+
+
+def _detail_level(text: str | None) -> int:
+    """``all`` of a query: absent for 0, else 0, 1 or 2 as the OpenAPI document says."""
+    if text is None:
+        return 0
+    if text not in ("0", "1", "2"):
+        raise InvalidParametersError("all is 0, 1 or 2", option="all")
+    return int(text)
 
 
 def _what_is_wrong(error: InvalidParametersError) -> str:
@@ -172,14 +193,14 @@ def _unauthorised() -> Served:
 
 def _failed(error: SmscError, *, status: str | None = None) -> Served:
     status = status or failure_status(error)
-    headers = (AUTHENTICATE,) if status.startswith("401") else ()
+    headers = (AUTHENTICATE,) if status.startswith("401") else retry_headers(error)
     reply = _json(status, ErrorBody(error=_detail(error)).model_dump(), headers)
     return Served(reply, (outcome_of(error),))
 
 
 def _detail(error: SmscError) -> ErrorDetail:
     code = error.code if isinstance(error, ApiError) else None
-    return ErrorDetail(code=code, type=type(error).__name__, message=str(error))
+    return ErrorDetail(code=code, type=type(error).__name__, message=error_text(error))
 
 
 def _json(status: str, body: object, headers: tuple[tuple[str, str], ...] = ()) -> HttpReply:

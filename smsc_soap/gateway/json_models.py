@@ -7,26 +7,40 @@ the same names and meanings), only those of the detail asked for, and its ``age`
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     RootModel,
+    Strict,
     WithJsonSchema,
 )
 
+from smsc_soap.errors import InvalidParametersError
+from smsc_soap.gateway.phones import (
+    ID_PATTERN,
+    ID_RULE,
+    MAX_ID,
+    PHONE_PATTERN,
+    PHONE_RULE,
+    caller_message_id,
+    caller_phone,
+)
 from smsc_soap.gateway.served import MAX_MESSAGES
 from smsc_soap.service.codes import Outcome
 
 __all__ = [
+    "Detail",
     "ErrorBody",
     "ErrorDetail",
     "ItemError",
     "MessageRef",
+    "Phone",
     "StatusBody",
     "StatusesBody",
     "StatusesRequest",
@@ -96,30 +110,58 @@ class ItemError(_Frozen):
 
 def _message_id(value: object) -> object:
     """A message's id as its digits: the service's ids are whole numbers, 0 or more."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID:
         return str(value)
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return value
-    raise ValueError("an id is a whole number, 0 or more, or a string of its digits")
+    try:
+        if isinstance(value, str):
+            return caller_message_id(value)
+    except InvalidParametersError:
+        pass
+    raise ValueError(ID_RULE)
+
+
+def _phone(value: str) -> str:
+    try:
+        return caller_phone(value)
+    except InvalidParametersError:
+        raise ValueError(PHONE_RULE) from None
+
+
+def _detail(value: int) -> int:
+    if value not in (0, 1, 2):
+        raise ValueError("Input should be 0, 1 or 2")
+    return value
 
 
 MessageId = Annotated[
     str,
     BeforeValidator(_message_id),
     WithJsonSchema(
-        {"anyOf": [{"type": "string", "pattern": "^[0-9]+$"}, {"type": "integer", "minimum": 0}]}
+        {
+            "anyOf": [
+                {"type": "string", "pattern": ID_PATTERN},
+                {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+            ]
+        }
     ),
 ]
+Phone = Annotated[
+    str, AfterValidator(_phone), WithJsonSchema({"type": "string", "pattern": PHONE_PATTERN})
+]
+Detail = Annotated[
+    int, Strict(), AfterValidator(_detail), WithJsonSchema({"type": "integer", "enum": [0, 1, 2]})
+]
+"""``all``: 0, 1 or 2, a JSON integer (not ``true``, nor ``1.0``)."""
 
 
 class MessageRef(_Frozen):
-    phone: str = Field(min_length=1)
+    phone: Phone
     id: MessageId
 
 
 class StatusesRequest(_Frozen):
     messages: list[MessageRef] = Field(min_length=1, max_length=MAX_MESSAGES)
-    all: Literal[0, 1, 2] = 0
+    all: Detail = 0
 
 
 class StatusesBody(RootModel[list[StatusBody | ItemError]]):

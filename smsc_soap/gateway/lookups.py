@@ -7,7 +7,8 @@ spaced so that the service's per-message limit is never reached; in between it i
 from the cache with its age, so callers polling faster than the service allows get the
 latest status rather than error 9. When it is due but the message's window is full all the
 same (other gateways or programs on the login have used it), the cached status is served
-rather than waiting for the window to open.
+rather than waiting for the window to open; and so it is when the store of the limits
+cannot be used (nothing can be sent then): the status held is served, with its age.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from smsc_soap.errors import RateLimitError, SmscError
+from smsc_soap.errors import LimitStoreError, RateLimitError, SmscError
 from smsc_soap.limits.service_limits import LOOKUPS_PER_MESSAGE, WINDOW_SECONDS
 from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import Outcome
@@ -121,6 +122,9 @@ class Lookups:
                     if error.from_service:
                         raise
                     flight.entry = older  # the limits refused it now: the older answer
+                    return self._served(older, "cache")
+                except LimitStoreError:
+                    flight.entry = older  # nothing can be sent: the older answer
                     return self._served(older, "cache")
             flight.entry = _Entry(status, self._clock())
             self._keep(key, flight.entry)

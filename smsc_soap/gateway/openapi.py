@@ -11,6 +11,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from smsc_soap.gateway.json_models import ErrorBody, StatusBody, StatusesBody, StatusesRequest
+from smsc_soap.gateway.phones import ID_PATTERN, PHONE_PATTERN
 from smsc_soap.gateway.served import MAX_MESSAGES
 
 __all__ = ["openapi_document"]
@@ -22,14 +23,29 @@ _ERRORS = {
     "404": "The message is not found (error 3, status -3).",
     "429": "Held back: asking now would break the service's limits (error 9).",
     "502": "The service's reply was broken, or it answered another error.",
-    "503": "The service has blocked this IP address for a while (error 4).",
+    "503": (
+        "The service has blocked this IP address for a while (error 4); or, with Retry-After,"
+        " the gateway cannot use the store of the service's limits now and holds no status"
+        " of the message, or it has too many requests at once."
+    ),
     "504": "The service did not answer in time.",
 }
 _LIST_ERRORS = {
     "400": "The body is not JSON.",
-    "401": "No HTTP Basic credentials.",
-    "413": f"More than {MAX_MESSAGES} messages.",
+    "401": "No HTTP Basic credentials, or the service answered error 2 for them.",
+    "408": "The body did not arrive within the gateway's read deadline.",
+    "413": f"More than {MAX_MESSAGES} messages, or a body over 1 MiB.",
     "422": "The body is not a list of messages as described.",
+    "503": (
+        "With Retry-After: the gateway cannot use the store of the service's limits now and"
+        " holds none of the statuses, or it has too many requests at once."
+    ),
+}
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before asking again (with a 503 the gateway gives).",
+        "schema": {"type": "integer", "minimum": 0},
+    }
 }
 
 
@@ -85,8 +101,15 @@ def _status_operation() -> dict[str, Any]:
         "operationId": "getStatus",
         "summary": "The status of one message.",
         "parameters": [
-            parameter("phone", {"type": "string", "minLength": 1}, "The phone it was sent to."),
-            parameter("id", {"type": "string", "minLength": 1}, "The message id."),
+            parameter(
+                "phone",
+                {"type": "string", "pattern": PHONE_PATTERN},
+                "The phone it was sent to: digits with an optional leading +, spaces,"
+                " parentheses, dashes and dots allowed; or the e-mail address.",
+            ),
+            parameter(
+                "id", {"type": "string", "pattern": ID_PATTERN}, "The message id: its digits."
+            ),
             parameter(
                 "all",
                 {"type": "integer", "enum": [0, 1, 2], "default": 0},
@@ -116,7 +139,10 @@ def _statuses_operation() -> dict[str, Any]:
 
 
 def _body(description: str, schema: str) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "description": description,
         "content": {"application/json": {"schema": {"$ref": _REF.format(model=schema)}}},
     }
+    if description.startswith("With Retry-After") or "with Retry-After" in description:
+        body["headers"] = _RETRY_AFTER
+    return body

@@ -8,10 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from smsc_soap.errors import (
+    API_ERROR_DESCRIPTIONS,
     ApiError,
     AuthenticationError,
     InvalidParametersError,
     IPBlockedError,
+    LimitStoreError,
     MessageNotFoundError,
     RateLimitError,
     RequestTimeoutError,
@@ -24,12 +26,15 @@ from smsc_soap.serving.http_reply import HttpReply
 
 __all__ = [
     "MAX_MESSAGES",
+    "RETRY_AFTER",
     "Served",
+    "error_text",
     "failure_status",
     "failure_text",
     "look_up_each",
     "outcome_of",
     "outcome_of_code",
+    "retry_headers",
     "with_age",
 ]
 
@@ -44,11 +49,21 @@ _STATUSES: tuple[tuple[type[SmscError], str], ...] = (
     (MessageNotFoundError, "404 Not Found"),
     (RateLimitError, "429 Too Many Requests"),
     (IPBlockedError, "503 Service Unavailable"),
+    (LimitStoreError, "503 Service Unavailable"),
     (RequestTimeoutError, "504 Gateway Timeout"),
 )
 
 
 _CODE_OUTCOMES = {1: "bad_request", 3: Outcome.NOT_FOUND.value}
+_KNOWN_CODES = frozenset(API_ERROR_DESCRIPTIONS)
+
+RETRY_AFTER = ("Retry-After", "5")
+"""Sent with a refusal for the limit store being out of use: try again in a few seconds."""
+
+_STORE_DOWN = (
+    "the gateway cannot reach the store of the service's limits now, so nothing was sent;"
+    " try again shortly"
+)
 
 
 @dataclass(frozen=True)
@@ -93,16 +108,37 @@ def failure_status(error: SmscError) -> str:
 def failure_text(error: SmscError) -> str:
     """What happened to a lookup that got neither a status nor an error code: the service
     answered an HTTP error or something unreadable, could not be reached, or was too slow."""
-    return f"the lookup failed: {error} ({type(error).__name__})"
+    return f"the lookup failed: {error_text(error)} ({type(error).__name__})"
+
+
+def error_text(error: SmscError) -> str:
+    """What a caller is told of ``error``: a refusal of the client the gateway runs is the
+    gateway's own, and a limit store out of use is said so without its address or its error
+    (those are logged for the operator)."""
+    if isinstance(error, LimitStoreError):
+        return _STORE_DOWN
+    if isinstance(error, ApiError) and not error.from_service:
+        return f"{error.detail or error.description} (refused by the gateway; nothing was sent)"
+    return str(error)
+
+
+def retry_headers(error: SmscError) -> tuple[tuple[str, str], ...]:
+    """``Retry-After`` for a refusal that passes once the limit store is back."""
+    return (RETRY_AFTER,) if isinstance(error, LimitStoreError) else ()
 
 
 def outcome_of(error: SmscError) -> str:
-    """A failed lookup as the metrics count it: as ``outcome_of_code`` its error code, or
-    ``upstream_failed``."""
-    return outcome_of_code(error.code) if isinstance(error, ApiError) else "upstream_failed"
+    """A failed lookup as the metrics count it: as ``outcome_of_code`` its error code,
+    ``store_unavailable``, or ``upstream_failed``."""
+    if isinstance(error, ApiError):
+        return outcome_of_code(error.code)
+    return "store_unavailable" if isinstance(error, LimitStoreError) else "upstream_failed"
 
 
 def outcome_of_code(code: int) -> str:
     """An error code as the metrics count it on every face: ``bad_request`` (1),
-    ``not_found`` (3, as a status -3 is), or ``error_N``."""
-    return _CODE_OUTCOMES.get(code, f"error_{code}")
+    ``not_found`` (3, as a status -3 is), ``error_N`` for the service's other documented
+    codes, and ``error_other`` for any other, so that the label's values stay few."""
+    if code in _CODE_OUTCOMES:
+        return _CODE_OUTCOMES[code]
+    return f"error_{code}" if code in _KNOWN_CODES else "error_other"

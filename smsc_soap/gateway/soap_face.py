@@ -8,11 +8,20 @@ replies have the service's shape: API errors as ``<error>N</error>``, unreadable
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from smsc_soap.errors import ApiError, SmscError
 from smsc_soap.gateway.lookups import Answer, Lookup
 from smsc_soap.gateway.reply_fields import soap_fields
-from smsc_soap.gateway.served import Served, failure_text, outcome_of_code, with_age
+from smsc_soap.gateway.served import (
+    Served,
+    failure_status,
+    failure_text,
+    outcome_of,
+    outcome_of_code,
+    retry_headers,
+    with_age,
+)
 from smsc_soap.service.codes import Outcome
 from smsc_soap.serving.soap import SoapRequest, fault_reply, soap_reply
 
@@ -42,7 +51,12 @@ def serve_soap(request: SoapRequest, look_up: Callable[[Lookup], Answer]) -> Ser
     except ApiError as error:
         return _error(request, error.code)
     except SmscError as error:
-        return Served(fault_reply("SOAP-ENV:Server", failure_text(error)), ("fault",))
+        fault = fault_reply("SOAP-ENV:Server", failure_text(error))
+        headers = retry_headers(error)
+        if headers:  # the limit store out of use: 503, to come back after a while
+            fault = replace(fault, status=failure_status(error), headers=headers)
+            return Served(fault, (outcome_of(error),))
+        return Served(fault, ("fault",))
     if answer.status.outcome is Outcome.NOT_FOUND:
         return Served(soap_reply(request, None), (Outcome.NOT_FOUND.value,))
     reply = soap_reply(request, soap_fields(answer.status, request.level))

@@ -19,6 +19,7 @@ front answers when it fails.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from smsc_soap.errors import ApiError, SmscError
 from smsc_soap.gateway.lookups import Answer, Lookup
@@ -31,6 +32,7 @@ from smsc_soap.gateway.served import (
     look_up_each,
     outcome_of,
     outcome_of_code,
+    retry_headers,
     with_age,
 )
 from smsc_soap.service.codes import Outcome
@@ -59,6 +61,12 @@ def serve_status_form(form: StatusForm, look_up: Callable[[Lookup], Answer]) -> 
     if isinstance(failed, ApiError):
         # As the service answers a request that fails: one error for the whole of it.
         return Served(status_reply(form, failed.code), outcomes)
+    if failed is not None and retry_headers(failed):
+        # The limit store out of use: error 9, try again later, as a 503 saying when.
+        reply = replace(
+            status_reply(form, 9), status=failure_status(failed), headers=retry_headers(failed)
+        )
+        return Served(reply, outcomes)
     if failed is not None:
         return Served(text_reply(failure_status(failed), failure_text(failed)), outcomes)
     answers = [result for result in results if isinstance(result, Answer)]

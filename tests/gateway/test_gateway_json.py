@@ -247,8 +247,8 @@ def test_a_list_takes_numeric_ids(gateway: Gateway) -> None:
     assert [(item["id"], item["status"]) for item in reply.json()] == [("1004", 1)]
 
 
-_NOTHING_SENT = " (refused by the client; nothing was sent)"
-_BAD_ID = "an id is a whole number, 0 or more, or a string of its digits"
+_NOTHING_SENT = " (refused by the gateway; nothing was sent)"
+_BAD_ID = "an id is a whole number of up to 20 digits, or a string of its digits"
 
 
 @pytest.mark.parametrize(
@@ -266,6 +266,17 @@ _BAD_ID = "an id is a whole number, 0 or more, or a string of its digits"
             422,
             "all: Input should be 0, 1 or 2",
         ),
+        (
+            b'{"messages": [{"phone": "79990001004", "id": "1"}], "all": true}',
+            422,
+            "all: Input should be a valid integer",
+        ),
+        (
+            b'{"messages": [{"phone": "7999x", "id": "1"}]}',
+            422,
+            "messages.0.phone: a phone is digits with an optional leading + (spaces,"
+            " parentheses, dashes and dots allowed), or an e-mail address",
+        ),
         (b"[]", 422, "the body: Input should be a valid dictionary or instance of StatusesRequest"),
         (b'{"messages": [{"phone": "7", "id": true}]}', 422, f"messages.0.id: {_BAD_ID}"),
         (b'{"messages": [{"phone": "7", "id": -1}]}', 422, f"messages.0.id: {_BAD_ID}"),
@@ -281,6 +292,8 @@ _BAD_ID = "an id is a whole number, 0 or more, or a string of its digits"
         "no id",
         "no messages",
         "all=5",
+        "all true",
+        "phone not a phone",
         "not an object",
         "id true",
         "negative id",
@@ -362,7 +375,8 @@ def test_the_access_log_shows_no_credentials_or_phone_numbers(
     gateway: Gateway, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level("INFO", logger="smsc_soap.gateway")
-    _status(gateway, auth=("demo", "s3cret-pass"), phone=PENDING[0], id=PENDING[1])
+    # Another login's wrong password: demo's own lookups are not held back by it.
+    _status(gateway, auth=("someone", "s3cret-pass"), phone=PENDING[0], id=PENDING[1])
     _statuses(gateway, {"messages": [{"phone": PENDING[0], "id": PENDING[1]}]})
     lines = [r.getMessage() for r in caplog.records if r.name.startswith("smsc_soap.gateway")]
     assert any("/v1/status 401" in line for line in lines)
