@@ -8,7 +8,7 @@ is answered 200 with one item per message, each a status or an ``ItemError``: on
 lookup does not fail the others. A body that is not JSON is answered 400, one that is not a
 ``StatusesRequest`` 422 (with a line for each place it differs: pydantic's errors, read here
 from the cause ``mapped`` keeps, without the values sent), more than ``MAX_MESSAGES``
-messages 413.
+messages 422 as well.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def serve_statuses(body: bytes, authorization: str, look_up: LookUp) -> Served:
     messages = data.get("messages") if isinstance(data, dict) else None
     if isinstance(messages, list) and len(messages) > MAX_MESSAGES:
         error = InvalidParametersError(f"at most {MAX_MESSAGES} messages in one request")
-        return _failed(error, status="413 Request Entity Too Large")
+        return _failed(error, status="422 Unprocessable Entity")
     try:
         with mapped(Step.BUILD):
             request = StatusesRequest.model_validate(data)

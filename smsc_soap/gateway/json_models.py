@@ -17,7 +17,6 @@ from pydantic import (
     ConfigDict,
     Field,
     RootModel,
-    Strict,
     WithJsonSchema,
 )
 
@@ -110,8 +109,8 @@ class ItemError(_Frozen):
 
 def _message_id(value: object) -> object:
     """A message's id as its digits: the service's ids are whole numbers, 0 or more."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID:
-        return str(value)
+    if _whole(value) and 0 <= value <= MAX_ID:  # type: ignore[operator]
+        return str(int(value))  # type: ignore[call-overload]
     try:
         if isinstance(value, str):
             return caller_message_id(value)
@@ -127,10 +126,18 @@ def _phone(value: str) -> str:
         raise ValueError(PHONE_RULE) from None
 
 
-def _detail(value: int) -> int:
-    if value not in (0, 1, 2):
+def _detail(value: object) -> int:
+    if not _whole(value) or value not in (0, 1, 2):
         raise ValueError("Input should be 0, 1 or 2")
-    return value
+    return int(value)
+
+
+def _whole(value: object) -> bool:
+    """A JSON integer as JSON Schema reads one: a number without a fraction (``2.0`` too),
+    never ``true`` or ``false``."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
 
 
 MessageId = Annotated[
@@ -149,9 +156,9 @@ Phone = Annotated[
     str, AfterValidator(_phone), WithJsonSchema({"type": "string", "pattern": PHONE_PATTERN})
 ]
 Detail = Annotated[
-    int, Strict(), AfterValidator(_detail), WithJsonSchema({"type": "integer", "enum": [0, 1, 2]})
+    int, BeforeValidator(_detail), WithJsonSchema({"type": "integer", "enum": [0, 1, 2]})
 ]
-"""``all``: 0, 1 or 2, a JSON integer (not ``true``, nor ``1.0``)."""
+"""``all``: 0, 1 or 2, a JSON integer (not ``true``, nor ``"1"``)."""
 
 
 class MessageRef(_Frozen):

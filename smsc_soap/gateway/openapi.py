@@ -34,8 +34,8 @@ _LIST_ERRORS = {
     "400": "The body is not JSON.",
     "401": "No HTTP Basic credentials, or the service answered error 2 for them.",
     "408": "The body did not arrive within the gateway's read deadline.",
-    "413": f"More than {MAX_MESSAGES} messages, or a body over 1 MiB.",
-    "422": "The body is not a list of messages as described.",
+    "413": "A body over 1 MiB.",
+    "422": f"The body is not a list of up to {MAX_MESSAGES} messages as described.",
     "503": (
         "With Retry-After: the gateway cannot use the store of the service's limits now and"
         " holds none of the statuses, or it has too many requests at once."

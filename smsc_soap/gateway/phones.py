@@ -32,8 +32,10 @@ ID_RULE = "an id is a whole number of up to 20 digits, or a string of its digits
 
 # Spaces (no-break ones too), parentheses, dashes of every width and dots: the command line's.
 _FORMATTING = r"[\s()\-.\u2010-\u2015\u2212]"
-# What the service's request cannot carry: control characters, surrogates, U+FFFE and U+FFFF.
-_UNSENDABLE = r"\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+# What the service's request cannot carry: control characters, U+FFFE and U+FFFF; and lone
+# surrogates, which no UTF-8 text holds and JSON Schema's patterns cannot name, refused apart.
+_UNSENDABLE = r"\x00-\x1f\x7f-\x9f\ufffe\uffff"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _ADDRESS_PART = rf"[^@\s,;{_UNSENDABLE}]"
 
 PHONE_PATTERN = (
@@ -54,7 +56,7 @@ _FORMATTING_CHARACTER = re.compile(_FORMATTING)
 def caller_phone(phone: str) -> str:
     """``phone`` as it is looked up: without its formatting (an e-mail address without the
     spaces around it); ``InvalidParametersError`` if it is neither a phone nor an address."""
-    if not _PHONE.search(phone):
+    if not _PHONE.search(phone) or _SURROGATE.search(phone):
         raise InvalidParametersError(PHONE_RULE, option="phone")
     if "@" in phone:
         return phone.strip()

@@ -269,7 +269,7 @@ _BAD_ID = "an id is a whole number of up to 20 digits, or a string of its digits
         (
             b'{"messages": [{"phone": "79990001004", "id": "1"}], "all": true}',
             422,
-            "all: Input should be a valid integer",
+            "all: Input should be 0, 1 or 2",
         ),
         (
             b'{"messages": [{"phone": "7999x", "id": "1"}]}',
@@ -283,7 +283,7 @@ _BAD_ID = "an id is a whole number of up to 20 digits, or a string of its digits
         (b'{"messages": [{"phone": "7", "id": "1a"}]}', 422, f"messages.0.id: {_BAD_ID}"),
         (
             b'{"messages": [' + b",".join([b'{"phone": "7", "id": "1"}'] * 101) + b"]}",
-            413,
+            422,
             "at most 100 messages in one request",
         ),
     ],
