@@ -106,10 +106,20 @@ class GatewayApp(ServiceApp):
             if page is not None:
                 return page
         if path == "/healthz" and method == "GET":
-            return text_reply("200 OK", "ok")
+            return text_reply("200 OK", self.health())
         if path == "/metrics" and method == "GET":
             return HttpReply("200 OK", CONTENT_TYPE, self.metrics.exposition())
         return super().route(path, method, query, body, environ)
+
+    def health(self) -> str:
+        """``ok``, and a line for the operator when the limit store lost its keys since the
+        gateway started (the windows and the lockout were forgotten then)."""
+        restarts = self.upstream.limit_waits.restarts()
+        if not restarts:
+            return "ok"
+        return (
+            f"ok\nlimit store: found restarted empty {restarts} times; run Redis with persistence"
+        )
 
     def refusal(self, path: str, query: str, status: str, text: str) -> HttpReply:
         if path in _JSON_PATHS:

@@ -71,5 +71,11 @@ class LimitWaits:
     def salt(self) -> bytes:
         return self._store.salt()
 
+    def restarts(self) -> int:
+        """Times the store was found to have lost its keys (a Redis server restarted without
+        persistence), if it tells; 0 for a store that does not."""
+        found = getattr(self._store, "restarts", 0)
+        return found if isinstance(found, int) else 0
+
     def close(self) -> None:
         self._store.close()

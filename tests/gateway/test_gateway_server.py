@@ -4,9 +4,13 @@ face, HEAD, the pages for people, and a limit store out of use."""
 
 from __future__ import annotations
 
+import os
 import re
 import resource
+import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -453,3 +457,73 @@ def test_eight_first_lookups_at_once_take_about_one_round_trip() -> None:
     # others go 4 at a time (the service's limit of 5 at once, less one): three round trips
     # at most, where one at a time took eight.
     assert took < 2.5, f"{took:.2f} s"
+
+
+@pytest.mark.slow
+def test_sigterm_during_twenty_lookups_answers_every_one_and_exits_0() -> None:
+    service = CountingSandbox(SandboxOptions(latency_ms=300))
+    with Sandbox(service) as sandbox:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "smsc_soap",
+                "serve",
+                "--port",
+                "0",
+                "--endpoint",
+                sandbox.soap_endpoint,
+                "--insecure-http",
+                "--limits",
+                "memory://",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "SMSC_LOGIN": "", "SMSC_PASSWORD": ""},
+        )
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().decode().strip()
+            messages = [(f"7999000{n}", str(n)) for n in range(1001, 1021)]
+            with ThreadPoolExecutor(20) as pool:
+                pending = [
+                    pool.submit(
+                        requests.get,
+                        f"{url}/v1/status",
+                        params={"phone": phone, "id": message_id},
+                        auth=AUTH,
+                        timeout=30,
+                    )
+                    for phone, message_id in messages
+                ]
+                _wait_until_in_flight(url, len(messages))
+                process.send_signal(signal.SIGTERM)
+                replies = [future.result() for future in pending]
+            assert process.wait(timeout=30) == 0
+        finally:
+            process.kill()
+    assert sorted({reply.status_code for reply in replies}) <= [200, 404]
+    assert len(replies) == 20
+    assert service.requests >= 20
+
+
+def _wait_until_in_flight(url: str, count: int) -> None:
+    # The gauge counts the metrics request itself too.
+    metrics = ""
+    for _ in range(300):
+        metrics = requests.get(f"{url}/metrics", timeout=10).text
+        if f"smsc_gateway_in_flight {count + 1}.0" in metrics:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"the requests never were in flight: {metrics}")
+
+
+def test_healthz_shows_a_limit_store_found_restarted_empty(gateway: Gateway) -> None:
+    assert requests.get(f"{gateway.url}/healthz", timeout=10).text == "ok"
+    store = gateway.app.upstream.limit_waits
+    store._store.restarts = 2  # type: ignore[attr-defined]  # as a Redis store counts them
+
+    shown = requests.get(f"{gateway.url}/healthz", timeout=10)
+
+    assert shown.status_code == 200
+    assert shown.text.startswith("ok\nlimit store: found restarted empty 2 times")
