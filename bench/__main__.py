@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 
-from . import cpu, gateway, memory, processes, startup, throughput
+from . import cpu, gateway, memory, processes, serving, startup, throughput
 from .stats import Section
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -30,6 +30,8 @@ FULL = {
     "gateway_lookups": 200,
     "polling_callers": 20,
     "polling_seconds": 20,
+    "serving_rounds": 2,
+    "serving_seconds": 5,
 }
 QUICK = {
     "startup_rounds": 1,
@@ -46,6 +48,8 @@ QUICK = {
     "gateway_lookups": 3,
     "polling_callers": 4,
     "polling_seconds": 1,
+    "serving_rounds": 1,
+    "serving_seconds": 1,
 }
 
 # Why a goal is missed, for the goals this run can miss for a known reason.
@@ -107,6 +111,12 @@ def main() -> None:
                 size["polling_callers"],
                 size["polling_seconds"],
                 options.latency_ms,
+            ),
+        ),
+        (
+            "serving",
+            lambda: serving.measure(
+                size["serving_rounds"], size["serving_seconds"], options.latency_ms
             ),
         ),
     ]

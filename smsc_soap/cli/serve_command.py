@@ -71,8 +71,10 @@ def serve(
     """
     if listen not in _LOCAL and not allow_remote:
         raise click.UsageError(f"listening on {listen} needs --allow-remote")
-    # The access lines show with -v, when the command line has a handler for them.
-    logging.getLogger("smsc_soap.gateway.access").setLevel(logging.INFO)
+    # The access lines show with -v, when the command line has a handler for them; without
+    # one, no record is made for each request only to be dropped.
+    if logging.getLogger().handlers:
+        logging.getLogger("smsc_soap.gateway.access").setLevel(logging.INFO)
     store = open_limit_store(settings.limits or default_limits(), clock=time.monotonic)
 
     def make_client(login: str, password: str, **options: Any) -> StatusClient:

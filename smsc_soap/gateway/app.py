@@ -31,7 +31,7 @@ from smsc_soap.gateway.upstream import Upstream
 from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import StatusCode
 from smsc_soap.service.request import StatusRequest
-from smsc_soap.serving.app import ServiceApp, printable
+from smsc_soap.serving.app import NeedsThread, ServiceApp, on_the_loop, printable
 from smsc_soap.serving.http_reply import HttpReply, StartResponse, text_reply
 from smsc_soap.serving.soap import SoapRequest
 from smsc_soap.serving.status_php import StatusForm
@@ -54,6 +54,7 @@ class GatewayApp(ServiceApp):
 
     logger = logging.getLogger("smsc_soap.gateway")
     name = "gateway"
+    answers_on_loop = True  # its cached statuses and its pages, at once
 
     def __init__(
         self,
@@ -68,13 +69,23 @@ class GatewayApp(ServiceApp):
         self.lookups = Lookups(clock=clock)
         self.metrics = GatewayMetrics()
         upstream.limit_waits.subscribe(self.metrics.limiter_wait_seconds.observe)
+        # Cache hits of an answer tried on the event loop, counted once it is answered there.
+        self._loop_hits = 0
 
     def __call__(
         self, environ: dict[str, object], start_response: StartResponse
     ) -> Iterable[bytes]:
         started = time.monotonic()
-        with self.metrics.in_flight.track_inprogress():
-            reply = self.reply_to(environ)
+        on_loop = on_the_loop()  # only the loop's thread touches _loop_hits
+        if on_loop:
+            self._loop_hits = 0
+        self.metrics.in_flight.inc()
+        try:
+            reply = self.reply_to(environ)  # on the loop, NeedsThread passes through here
+        finally:
+            self.metrics.in_flight.dec()
+        if on_loop and self._loop_hits:
+            self.metrics.cache_hits.inc(self._loop_hits)
         access_log.info(
             "%s %s %s %.0f ms",
             printable(str(environ.get("REQUEST_METHOD"))),
@@ -171,24 +182,25 @@ class GatewayApp(ServiceApp):
                 message_id=asked.message_id, phone=asked.phone, status=StatusCode.NOT_FOUND
             )
 
+    def _cached(self, lookup: Lookup) -> Answer:
+        """The cache's answer to ``lookup``, or ``NeedsThread``: on the event loop, where
+        neither the service, the store nor the slow hash of a new pair may be waited for."""
+        pair = self.upstream.known_pair_key(lookup.login, lookup.password)
+        if pair is None:
+            raise NeedsThread
+        _, key = _asked(lookup, pair)
+        answer = self.lookups.cached(key)
+        if answer is None:
+            raise NeedsThread
+        self._loop_hits += 1  # the loop answers one request at a time
+        return replace(answer, status=at_detail(answer.status, lookup.all))
+
     def look_up(self, lookup: Lookup) -> Answer:
         """A status through the cache and the lookups in flight, or from the service, at the
         detail ``lookup`` asks for."""
-        pair = self.upstream.pair_key(lookup.login, lookup.password)
-        if lookup.operation == "get_status2":
-            asked = lookup
-            key: tuple[object, ...] = (
-                pair,
-                lookup.operation,
-                lookup.phone,
-                lookup.message_id,
-                lookup.all,
-                lookup.query,
-            )
-        else:
-            # One lookup at the fullest detail answers callers asking at every detail.
-            asked = replace(lookup, all=FULLEST)
-            key = (pair, lookup.phone, lookup.message_id)
+        if on_the_loop():
+            return self._cached(lookup)
+        asked, key = _asked(lookup, self.upstream.pair_key(lookup.login, lookup.password))
 
         def send(*, wait_for_windows: bool = True) -> MessageStatus:
             started = time.monotonic()
@@ -214,3 +226,13 @@ class GatewayApp(ServiceApp):
         elif answer.source == "coalesced":
             self.metrics.coalesced.inc()
         return replace(answer, status=at_detail(answer.status, lookup.all))
+
+
+def _asked(lookup: Lookup, pair: str) -> tuple[Lookup, tuple[object, ...]]:
+    """What the service is asked for ``lookup`` of the credentials ``pair``, and the key its
+    answer is cached and coalesced under."""
+    if lookup.operation == "get_status2":
+        key = (pair, lookup.operation, lookup.phone, lookup.message_id, lookup.all, lookup.query)
+        return lookup, key
+    # One lookup at the fullest detail answers callers asking at every detail.
+    return replace(lookup, all=FULLEST), (pair, lookup.phone, lookup.message_id)

@@ -91,13 +91,19 @@ class Lookups:
         self._flights: dict[Hashable, _Flight] = {}
         self._lock = threading.Lock()
 
+    def cached(self, key: Hashable) -> Answer | None:
+        """The status ``key`` names if the cache answers it now, else None: nothing waits."""
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None and self._fresh(cached):
+                return self._served(cached, "cache")
+        return None
+
     def answer(self, key: Hashable, fetch: Fetch) -> Answer:
         """The status ``key`` names: from the cache, from a lookup in flight, or ``fetch``ed."""
         with self._lock:
             cached = self._cache.get(key)
-            if cached is not None and (
-                cached.status.outcome in _FINAL or self._clock() - cached.at < ASK_EVERY
-            ):
+            if cached is not None and self._fresh(cached):
                 return self._served(cached, "cache")
             flight = self._flights.get(key)
             leader = flight is None
@@ -136,6 +142,10 @@ class Lookups:
             with self._lock:
                 del self._flights[key]
             flight.done.set()
+
+    def _fresh(self, entry: _Entry) -> bool:
+        """Served without asking: final, or asked for less than ``ASK_EVERY`` seconds ago."""
+        return entry.status.outcome in _FINAL or self._clock() - entry.at < ASK_EVERY
 
     def _keep(self, key: Hashable, entry: _Entry) -> None:
         with self._lock:

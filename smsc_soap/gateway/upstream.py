@@ -50,6 +50,9 @@ class Upstream:
         self._make_client = make_client
         self._max_clients = max_clients
         self._salt: bytes | None = None
+        # The pairs' keys lately made, so that a cached answer need not hash again; as many as
+        # the clients kept, which hold the same credentials.
+        self._known: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._clients: OrderedDict[str, _Kept] = OrderedDict()
         self._building: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -63,7 +66,19 @@ class Upstream:
         client's lockout keeps in the store."""
         if self._salt is None:  # read at the first lookup: building the gateway touches no store
             self._salt = self.store.salt()
-        return fingerprint(login, password, self._salt)
+        key = fingerprint(login, password, self._salt)
+        with self._lock:
+            self._known[(login, password)] = key
+            self._known.move_to_end((login, password))
+            while len(self._known) > self._max_clients:
+                self._known.popitem(last=False)
+        return key
+
+    def known_pair_key(self, login: str, password: str) -> str | None:
+        """The pair's key if ``pair_key`` gave it lately, else None: a dictionary look-up, not
+        the slow hash nor the store (for answers worked out on the event loop)."""
+        with self._lock:
+            return self._known.get((login, password))
 
     @contextmanager
     def client(self, login: str, password: str) -> Iterator[StatusClient]:

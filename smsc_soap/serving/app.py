@@ -30,9 +30,31 @@ from smsc_soap.serving.status_php import (
 )
 from smsc_soap.serving.wsdl import SOAP_PATH, checked_public_url, soap_location, wsdl_reply
 
-__all__ = ["ServiceApp", "printable"]
+__all__ = ["NeedsThread", "ServiceApp", "on_the_loop", "printable"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_LOOP = threading.local()
+
+
+class NeedsThread(Exception):
+    """Raised by an answer worked out on the event loop that would have to wait (for the
+    service, a lock held long, a store): the server works it out again in a worker thread."""
+
+
+def on_the_loop() -> bool:
+    """Whether the answer being worked out is on the server's event loop, where nothing may
+    wait: see ``ServiceApp.answers_on_loop``."""
+    return bool(getattr(_LOOP, "active", False))
+
+
+class answering_on_the_loop:  # a context manager, named as one
+    """Marks the answer worked out in the block as on the event loop."""
+
+    def __enter__(self) -> None:
+        _LOOP.active = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        _LOOP.active = False
 
 
 class ServiceApp(ABC):
@@ -43,6 +65,9 @@ class ServiceApp(ABC):
     Host they asked with, else ``listening``, which the server sets once it is bound).
     """
 
+    answers_on_loop: ClassVar[bool] = False
+    """Whether the server first tries each answer on its event loop, saving the hand-over to
+    a worker thread, the app raising ``NeedsThread`` where it would wait (``on_the_loop``)."""
     logger: ClassVar[logging.Logger]
     """Where a bug in answering is logged."""
     name: ClassVar[str]
@@ -109,6 +134,8 @@ class ServiceApp(ABC):
             self._answering += 1
         try:
             return self._routed(path, environ)
+        except NeedsThread:
+            raise
         except Exception:
             # A bug: answered (and logged) here rather than left to the server's own error
             # page, and the server goes on serving.

@@ -3,10 +3,12 @@ loop within its cap and the read deadline, the answer worked out in a worker thr
 reply sent back on the loop.
 
 Reading on the loop is what lets thousands of idle or slow connections cost memory, not
-threads: a thread is taken only once a whole request is in. What the server refuses before
-that is answered in the face's own format (``ServiceApp.refusal``): a body over the cap
-(413), one that does not arrive within the read deadline (408, and the connection closed),
-and a request over the cap of requests at once (503 with ``Retry-After``). HEAD is answered
+threads: a thread is taken only once a whole request is in, and not even then by an app that
+answers on the loop what it can answer at once (the gateway's cached statuses, its pages).
+What the server refuses before that is answered in the face's own format
+(``ServiceApp.refusal``): a body over the cap (413), one that does not arrive within the read
+deadline (408, and the connection closed), and a request over the cap of requests at once
+(503 with ``Retry-After``). HEAD is answered
 as GET is, without the body.
 """
 
@@ -18,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from smsc_soap.serving.app import ServiceApp
+from smsc_soap.serving.app import NeedsThread, ServiceApp, answering_on_the_loop
 from smsc_soap.serving.body import MAX_BODY_BYTES
 from smsc_soap.serving.http_reply import HttpReply
 
@@ -90,10 +92,18 @@ class AsgiBridge:
         await _send(send, sent, head)
 
     async def _answer(self, scope: Scope, receive: Receive) -> _Sent:
-        body = await self._body(scope, receive)
+        environ, length, chunked = _environ(scope)
+        body = await self._body(scope, receive, length, chunked)
         if isinstance(body, HttpReply):
             return _as_sent(body)
-        environ = _environ(scope, body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["wsgi.input"] = io.BytesIO(body)
+        if self.app.answers_on_loop:
+            try:
+                with answering_on_the_loop():
+                    return self._call_app(environ)
+            except NeedsThread:
+                environ["wsgi.input"] = io.BytesIO(body)  # it would wait: again, in a thread
         loop = asyncio.get_running_loop()
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self._threads, f"{self.app.name}-worker")
@@ -109,12 +119,14 @@ class AsgiBridge:
             sent.broken = True  # the sandbox's fault of a connection dropped mid-body
         return sent
 
-    async def _body(self, scope: Scope, receive: Receive) -> bytes | HttpReply:
-        """The request's body; or the refusal of one over the cap or too slow to arrive."""
-        declared = _header(scope, b"content-length")
+    async def _body(
+        self, scope: Scope, receive: Receive, declared: str | None, chunked: bool
+    ) -> bytes | HttpReply:
+        """The request's body, ``declared`` long or ``chunked``; or the refusal of one over
+        the cap or too slow to arrive."""
         if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             return self._too_large(scope)
-        if declared in (None, "0") and _header(scope, b"transfer-encoding") is None:
+        if declared in (None, "0") and not chunked:
             return b""  # no body to wait for (a GET): no timer either
         try:
             return await asyncio.wait_for(self._read(scope, receive), self.read_timeout)
@@ -178,30 +190,34 @@ async def _send(send: Send, sent: _Sent, head: bool) -> None:
     # A broken reply is left unfinished: the server closes the connection mid-body.
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value).decode("latin-1").strip()
-    return None
-
-
-def _environ(scope: Scope, body: bytes) -> dict[str, object]:
-    """The WSGI environ of a request whose ``body`` has been read."""
+def _environ(scope: Scope) -> tuple[dict[str, object], str | None, bool]:
+    """The WSGI environ of a request, less its body; its Content-Length, and whether its body
+    is chunked."""
     method = scope["method"]
     environ: dict[str, object] = {
         "REQUEST_METHOD": "GET" if method == "HEAD" else method,
         "PATH_INFO": scope["path"],
-        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "QUERY_STRING": scope["query_string"].decode("latin-1"),
+        "wsgi.url_scheme": scope["scheme"],
     }
+    length: str | None = None
+    chunked = False
     for key, value in scope["headers"]:
-        name = bytes(key).decode("latin-1").upper().replace("-", "_")
-        if name in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
+        text = value.decode("latin-1")
+        if key == b"content-length":
+            length = text.strip()
             continue
-        text = bytes(value).decode("latin-1")
-        name = name if name == "CONTENT_TYPE" else f"HTTP_{name}"
+        if key == b"transfer-encoding":
+            chunked = True
+            continue
+        name = _CGI_NAMES.get(key) or "HTTP_" + key.decode("latin-1").upper().replace("-", "_")
         earlier = environ.get(name)
         environ[name] = text if earlier is None else f"{earlier},{text}"
-    return environ
+    return environ, length, chunked
+
+
+_CGI_NAMES = {
+    b"content-type": "CONTENT_TYPE",
+    b"host": "HTTP_HOST",
+    b"authorization": "HTTP_AUTHORIZATION",
+}
