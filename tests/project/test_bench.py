@@ -39,6 +39,9 @@ def test_the_benchmark_runs_on_a_tiny_size(tmp_path: Path) -> None:
         "one process per lookup / the gateway, wall",
         "upstream requests per 1,000 caller lookups, through the gateway",
         "requests refused with error 9, straight at the service",
+        "JSON, 64 callers: gateway / floor, requests/s",
+        "SOAP, 1 callers: gateway, CPU per request",
+        "HTTP, 8 callers: gateway, p99",
     ):
         assert figure in text
     assert "A quick smoke run" in text
