@@ -27,6 +27,10 @@ COMMANDS = {
         ".sandbox_commands",
         "Start the sandbox, check its messages over SOAP with the client, and print a table.",
     ),
+    "lockout": (
+        ".lockout_command",
+        "After a wrong password or an IP block: show what is held back, or reset it.",
+    ),
     "sandbox": (
         ".sandbox_commands",
         "Run a local SMSC in the foreground; its base URL is the first line printed.",
