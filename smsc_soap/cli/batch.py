@@ -65,9 +65,7 @@ class _RowsPerSecond(ProgressColumn):
 
 
 @click.command()
-@click.argument(
-    "input_path", metavar="INPUT.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@click.argument("input_path", metavar="INPUT.csv", type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -137,10 +135,10 @@ def batch(
         delimiter = _one_character(_DELIMITER_NAMES.get(delimiter, delimiter))
     if encoding is not None:
         _check_encoding(encoding)
+    table = _read(input_path, delimiter, encoding, phone_column, id_column)
     output_path = output_path or input_path.with_suffix(f".results.{output_format}")
     if _same_file(input_path, output_path):
         raise click.BadParameter("is the input itself; name another file", param_hint="--output")
-    table = _read(input_path, delimiter, encoding, phone_column, id_column)
     layout = JournalFormat.of(
         output_format,
         ("line", *result_columns(level), *table.carried_names, "run"),

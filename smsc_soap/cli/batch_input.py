@@ -16,6 +16,7 @@ import csv
 import hashlib
 import io
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,29 +189,32 @@ _SAMPLE = 50
 
 
 def _delimiter(path: Path, text: str, given: str | None) -> str:
-    """``given``, or ``,``, if it splits the first lines into the same columns; if it does
-    not and another delimiter does, ``click.UsageError`` with the delimiter to add."""
+    """``given`` if it splits the first lines into the same columns; with none given, ``,``
+    unless another delimiter splits them into more. ``click.UsageError`` naming the delimiter
+    to add when the one in use does not fit and another does."""
     chosen = given if given is not None else ","
-    if _splits_evenly(text, chosen):
-        return chosen
+    width = _even_width(text, chosen)
     others = [
-        candidate
+        (other_width, candidate)
         for candidate in _CANDIDATES
-        if candidate != chosen and _splits_evenly(text, candidate)
+        if candidate != chosen
+        for other_width in [_even_width(text, candidate)]
+        if other_width > (0 if given is not None else width)
     ]
-    if others:
-        shown = "\\t" if others[0] == "\t" else others[0]
-        name = "tab" if others[0] == "\t" else f"`{others[0]}`"
-        raise click.UsageError(
-            f"{path} looks {name}-separated, not `{chosen}`: add --delimiter '{shown}'"
-        )
-    return chosen
+    if (width and given is not None) or not others:
+        return chosen
+    better = max(others)[1]
+    shown = "\\t" if better == "\t" else better
+    name = "tab" if better == "\t" else f"`{better}`"
+    raise click.UsageError(
+        f"{path} looks {name}-separated, not `{chosen}`: add --delimiter '{shown}'"
+    )
 
 
-def _splits_evenly(text: str, delimiter: str) -> bool:
-    """Whether ``delimiter`` splits the first non-blank lines into the same two or more
-    columns (a last line cut short aside)."""
-    reader = csv.reader(io.StringIO(text[: 64 * 1024], newline=""), delimiter=delimiter)
+def _even_width(text: str, delimiter: str) -> int:
+    """How many columns ``delimiter`` splits the first non-blank lines into, if nearly all
+    of them (a total or a note aside) into the same two or more; else 0."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     widths = []
     try:
         for cells in reader:
@@ -219,9 +223,11 @@ def _splits_evenly(text: str, delimiter: str) -> bool:
             if len(widths) > _SAMPLE:
                 break
     except csv.Error:
-        return False
-    widths = widths[:_SAMPLE]
-    return bool(widths) and min(widths) >= 2 and len(set(widths)) == 1
+        return 0
+    if not widths:
+        return 0
+    width, lines = Counter(widths[:_SAMPLE]).most_common(1)[0]
+    return width if width >= 2 and lines >= 0.8 * len(widths[:_SAMPLE]) else 0
 
 
 def _records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:

@@ -8,6 +8,7 @@ from smsc_soap.errors import (
     AuthenticationError,
     InvalidParametersError,
     IPBlockedError,
+    LimitStoreError,
     MessageNotFoundError,
     RateLimitError,
     SmscError,
@@ -50,6 +51,7 @@ _BY_ERROR: list[tuple[type[SmscError], ExitCode]] = [
     (RateLimitError, ExitCode.RATE_LIMITED),
     (MessageNotFoundError, ExitCode.NOT_FOUND),
     (TransportError, ExitCode.TRANSPORT),
+    (LimitStoreError, ExitCode.SYSTEM),  # its file or server cannot be used
 ]
 
 

@@ -139,13 +139,26 @@ def _rows(text: str, layout: JournalFormat) -> list[dict[str, Cell]]:
         if not lines:  # the header is written whole, with its line break
             raise NotAJournalError("it has no header line")
         return _csv_rows(lines, layout)
-    if cut and not cut.startswith(_JSON_START):
+    if cut and not _cut_row(cut, layout):
         raise NotAJournalError("its last line is not one of a journal's")
     return _json_rows(lines, layout)
 
 
+def _cut_row(tail: str, layout: JournalFormat) -> bool:
+    """Whether ``tail``, a last line without its line break, is a row a kill cut short: the
+    start of one, or a whole one (cut just before its line break)."""
+    try:
+        row = json.loads(tail)
+    except ValueError:
+        return tail.startswith(_JSON_START)
+    return isinstance(row, dict) and tuple(row) == layout.columns
+
+
 def _csv_rows(lines: list[str], layout: JournalFormat) -> list[dict[str, Cell]]:
-    cells = list(csv.reader(lines, delimiter=layout.delimiter))
+    try:
+        cells = list(csv.reader(lines, delimiter=layout.delimiter))
+    except csv.Error:  # stray line breaks or NULs: text in another encoding, or not text
+        raise NotAJournalError("it is not CSV in its encoding") from None
     header = tuple(cells[0]) if cells and cells[0] else ()
     if not header or header[0] != "line" or header[-1] != "run":
         raise NotAJournalError("its first line is not a journal's header")
