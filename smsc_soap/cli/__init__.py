@@ -137,5 +137,5 @@ def main() -> None:
 
     Credentials come from flags, then the environment (SMSC_LOGIN, SMSC_PASSWORD or
     SMSC_API_KEY, SMSC_HOST, SMSC_ENDPOINT, SMSC_TRANSPORT), then a .env file.
-    Also run as ``python -m smsc_soap``.
+    Also run as: python -m smsc_soap.
     """

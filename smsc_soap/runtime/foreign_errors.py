@@ -11,6 +11,7 @@ module catches a third-party exception.
 from __future__ import annotations
 
 import enum
+import http.client
 import re
 import socket
 import struct
@@ -256,8 +257,20 @@ def _not_connected(exc: BaseException) -> str:
     if isinstance(exc, urllib3.exceptions.NewConnectionError):
         return f"the connection to {_address(exc)} could not be made: {_os_reason(exc)}"
     if isinstance(exc, urllib3.exceptions.ProtocolError):
-        return f"the connection to {_address(exc)} broke: {_os_reason(exc)}"
+        return f"the connection to {_address(exc)} broke: {_cut_short(exc) or _os_reason(exc)}"
     return f"the connection to the service failed: {_describe(exc)}"
+
+
+def _cut_short(exc: BaseException) -> str | None:
+    """The reply cut short, in words (for urllib3's ``IncompleteRead(59 bytes read, 237 more
+    expected)``), or None if that is not what happened."""
+    cut = next((arg for arg in exc.args if isinstance(arg, http.client.IncompleteRead)), None)
+    if cut is None:
+        return None
+    # urllib3's own counts its bytes; the standard library's keeps them.
+    read = cut.partial if isinstance(cut.partial, int) else len(cut.partial)
+    more = f", {cut.expected} more expected" if cut.expected is not None else ""
+    return f"the reply was cut short ({read} bytes read{more})"
 
 
 def _too_slow(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ import urllib3.exceptions
 
 from smsc_soap import (
     ConnectionFailedError,
+    HostNotFoundError,
     InstantClock,
     InvalidParametersError,
     RequestTimeoutError,
@@ -162,6 +163,33 @@ def test_a_name_that_does_not_resolve_sends_the_request_to_the_backup(
         "smsc.ru",
         "www2.smsc.ru",
     ]
+
+
+def test_when_no_host_resolves_the_error_names_every_host_tried(
+    http_mock: requests_mock.Mocker,
+) -> None:
+    def unresolved(host: str) -> requests.ConnectionError:
+        reason = urllib3.exceptions.NameResolutionError(
+            host,
+            None,  # type: ignore[arg-type]
+            socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
+        )
+        return requests.ConnectionError(
+            urllib3.exceptions.MaxRetryError(None, "/sys/soap.php", reason)  # type: ignore[arg-type]
+        )
+
+    http_mock.post("https://smsc.ru/sys/soap.php", exc=unresolved("smsc.ru"))
+    http_mock.post("https://www2.smsc.ru/sys/soap.php", exc=unresolved("www2.smsc.ru"))
+
+    with (
+        StatusClient("demo", PASSWORD, clock=InstantClock(), retry=RetryPolicy.disabled()) as c,
+        pytest.raises(HostNotFoundError) as caught,
+    ):
+        c.get_status(PHONE, "1")
+
+    told = str(caught.value)
+    assert told.startswith("no host could be reached: ")
+    assert told.index("'smsc.ru'") < told.index("; ") < told.index("'www2.smsc.ru'")
 
 
 @pytest.mark.parametrize(
