@@ -119,7 +119,7 @@ class Lockout:
         if holds.blocked_for is not None:
             raise IPBlockedError(
                 f"the service blocked this IP address for {self._host}"
-                f" {self._elapsed(holds.blocked_for)} ago; calls are held for"
+                f" {self._ago(holds.blocked_for)}; calls are held for"
                 f" {_duration(holds.blocked_for)} more so that retrying cannot lengthen the"
                 " block (reset_lockout() ends the hold once the block is known to be over)"
             )
@@ -127,7 +127,7 @@ class Lockout:
         if mine:
             raise AuthenticationError(
                 f"the service refused this password of login {self._login} at {self._host}"
-                f" {self._elapsed(mine[0])} ago: it is not sent again for"
+                f" {self._ago(mine[0])}: it is not sent again for"
                 f" {_duration(mine[0])}, so that retrying cannot get the IP blocked. Check the"
                 " login and password; if it was changed on the service since, reset_lockout()"
                 " sends it again"
@@ -190,8 +190,10 @@ class Lockout:
             slot = min(holds, key=lambda item: item[1][1] if item[1] else 0.0)[0]
         self._store.hold(_refused_key(self.scope, self._host, slot), self.digest, self.cooldown)
 
-    def _elapsed(self, left: float) -> str:
-        return _duration(max(self.cooldown - left, 0.0))
+    def _ago(self, left: float) -> str:
+        """When a hold with ``left`` seconds to go began, as a person says it."""
+        elapsed = max(self.cooldown - left, 0.0)
+        return "just now" if elapsed < 60 else f"{_duration(elapsed)} ago"
 
     @property
     def _login(self) -> str:
