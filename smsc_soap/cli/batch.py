@@ -121,15 +121,20 @@ def batch(
     The header (Russian or English names such as "Телефон", "phone", "msisdn", "ID
     сообщения", "message_id", in any case) or --phone-column and --id-column say where the
     phone and the message id are; without a header they are the first two columns. Every
-    other column is carried into the results. Rows asking for the same message share one
-    lookup.
+    other column is carried into the results. Phones are read as people write them (+7, 8,
+    spaces, brackets, dashes); rows asking for the same message share one lookup. The input's
+    encoding is told from its bytes, and a file that does not fit the delimiter or the
+    encoding is refused before any lookup, with the option to add.
 
-    Results are written as they arrive: line, phone, id, status and its name, outcome, err,
-    dates in ISO 8601, cost, more with --all, error_type and error for a row that failed, the
-    carried columns, and run (which input and options the row belongs to). Run the same
-    command again after a failure, a crash or Ctrl-C: rows that failed in passing (no answer,
-    the service's limits) are looked up again, the rest are kept. An output of another input
-    or other options is refused unless --restart.
+    Results are written as they arrive, in the input's encoding and line endings: line,
+    phone, id, status and its name, outcome, err, dates in ISO 8601, cost, more with --all,
+    error_type and error for a row that failed, the carried columns, and run (which input and
+    options the row belongs to). Run the same command again after a failure, a crash or
+    Ctrl-C: rows that failed in passing (no answer, the service's limits, the limit store)
+    are looked up again, the rest are kept. The output must be missing, empty or a journal
+    of this batch: any other file is left as it is and refused, and an output of another
+    input or other options is replaced only with --restart. One batch at a time writes to an
+    output.
     """
     if delimiter is not None:
         delimiter = _one_character(_DELIMITER_NAMES.get(delimiter, delimiter))

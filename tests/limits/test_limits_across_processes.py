@@ -158,6 +158,7 @@ def test_the_places_of_a_killed_worker_come_back(counted: Counted, limits: str) 
     worker = start_worker(
         {
             "mode": "hang",
+            "endpoint": counted.endpoint,  # the host the credentials were accepted at
             "limits": limits,
             "ids": ["1", "2", "3", "4"],
             "deadline": 1.5,

@@ -73,9 +73,11 @@ def _outcome(message_id: str, error: SmscError | None) -> dict[str, Any]:
 
 
 class NeverAnswers:
-    """A transport whose requests never end; announces when ``expected`` are in it."""
+    """A transport whose requests never end; announces when ``expected`` are in it. Its
+    ``endpoint`` names the host the lockout keeps the credentials' standing for."""
 
-    def __init__(self, expected: int) -> None:
+    def __init__(self, expected: int, endpoint: str) -> None:
+        self.endpoint = endpoint
         self._expected = expected
         self._arrived = 0
         self._lock = threading.Lock()
@@ -98,7 +100,7 @@ def hang(job: dict[str, Any]) -> None:
     client = StatusClient(
         job["login"],
         job["password"],
-        transport=NeverAnswers(4),
+        transport=NeverAnswers(4, job["endpoint"]),
         limits=job["limits"],
         deadline=job["deadline"],
         lease_margin=job["lease_margin"],
