@@ -254,8 +254,8 @@ def _header(
     records: Sequence[tuple[int, Sequence[str]]], given: Sequence[str | None]
 ) -> list[str] | None:
     """The first row if it is a header: one of its cells is a known name or a given one, or
-    (columns given by number, or names unknown) its phone and id cells are not a phone and
-    a message id while the next row's are."""
+    (columns given by number, or names unknown) its phone and id cells are words, with no
+    digit, while the next row's are a phone and a message id."""
     if not records:
         return None
     first = records[0][1]
@@ -266,7 +266,8 @@ def _header(
         int(choice) - 1 if choice and choice.isdigit() else default
         for choice, default in zip(given, (0, 1), strict=True)
     ]
-    if len(records) > 1 and not _data(first, at) and _data(records[1][1], at):
+    words = not any(character.isdigit() for character in "".join(_cell(first, i) for i in at))
+    if len(records) > 1 and words and _data(records[1][1], at):
         return list(first)
     return None
 

@@ -53,7 +53,7 @@ REFUSED_BUDGET = 2
 """Passwords of one login the service may refuse within the cool-down before a password it
 has not accepted yet is held back: its block comes at 5 errors in 30 minutes."""
 
-_SLOTS = 5
+_KEPT = 5
 """Refusals kept per login and host: the budget, and room for passwords accepted before
 that are refused later (the service's block threshold, so none is forgotten early)."""
 
@@ -69,29 +69,52 @@ class Holds:
     """Seconds the host's IP block is still held, or None."""
 
 
-def _refused_key(scope: str, host: str, slot: int) -> str:
-    return f"{{{scope}}}:refused:{host}:{slot}"
+def _refused_key(scope: str, host: str) -> str:
+    return f"{{{scope}}}:refused:{host}"
 
 
 def _blocked_key(host: str) -> str:
     return f"host:{host}:blocked"
 
 
+def _refusals(store: LimitStore, scope: str, host: str) -> list[tuple[str, float]]:
+    """The refused passwords' fingerprints with the seconds each hold has left. They are kept
+    under one key, held as long as the longest, each as ``digest@seconds before its end``:
+    one read per check, whatever the number."""
+    held = store.held(_refused_key(scope, host))
+    if held is None:
+        return []
+    value, left = held
+    refusals = []
+    for entry in value.split(";"):
+        digest, _, earlier = entry.partition("@")
+        try:
+            entry_left = left - float(earlier or 0)
+        except ValueError:  # not written by this module: nothing to keep from it
+            continue
+        if digest and entry_left > 0:
+            refusals.append((digest, entry_left))
+    return refusals
+
+
+def _keep_refusals(
+    store: LimitStore, scope: str, host: str, refusals: list[tuple[str, float]]
+) -> None:
+    longest = max(left for _, left in refusals)
+    value = ";".join(f"{digest}@{longest - left:.3f}" for digest, left in refusals)
+    store.hold(_refused_key(scope, host), value, longest)
+
+
 def holds_of(store: LimitStore, scope: str, host: str) -> Holds:
     """The holds of ``scope`` (a login) at ``host`` in ``store``."""
-    refused = []
-    for slot in range(_SLOTS):
-        held = store.held(_refused_key(scope, host, slot))
-        if held is not None:
-            refused.append(held)
     blocked = store.held(_blocked_key(host))
+    refused = _refusals(store, scope, host)
     return Holds(host, tuple(refused), None if blocked is None else blocked[1])
 
 
 def clear_holds(store: LimitStore, scope: str, host: str) -> None:
     """End every hold of ``scope`` at ``host``: its refused passwords and the host's block."""
-    for slot in range(_SLOTS):
-        store.drop(_refused_key(scope, host, slot))
+    store.drop(_refused_key(scope, host))
     store.drop(_blocked_key(host))
 
 
@@ -177,18 +200,15 @@ class Lockout:
         clear_holds(self._store, self.scope, self._host)
 
     def _hold_refused(self) -> None:
-        """This pair's refusal in a slot of its own, or in the one that ends first when all
-        are taken (only accepted passwords can be refused then)."""
-        holds = [
-            (slot, self._store.held(_refused_key(self.scope, self._host, slot)))
-            for slot in range(_SLOTS)
+        """This pair's refusal, held for the cool-down, beside the login's others; the most
+        recent ``_KEPT`` are kept (more can be refused only among passwords accepted before)."""
+        others = [
+            (digest, left)
+            for digest, left in _refusals(self._store, self.scope, self._host)
+            if digest != self.digest
         ]
-        slot = next((slot for slot, held in holds if held and held[0] == self.digest), None)
-        if slot is None:
-            slot = next((slot for slot, held in holds if held is None), None)
-        if slot is None:
-            slot = min(holds, key=lambda item: item[1][1] if item[1] else 0.0)[0]
-        self._store.hold(_refused_key(self.scope, self._host, slot), self.digest, self.cooldown)
+        recent = sorted(others, key=lambda refusal: refusal[1])[-(_KEPT - 1) :]
+        _keep_refusals(self._store, self.scope, self._host, [*recent, (self.digest, self.cooldown)])
 
     def _ago(self, left: float) -> str:
         """When a hold with ``left`` seconds to go began, as a person says it."""

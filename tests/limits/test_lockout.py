@@ -105,3 +105,29 @@ def test_the_holds_are_kept_per_host_and_end_with_the_cool_down(clock: ManualClo
         client("smscentre.com", "right").get_status(PHONE, ID)
     clock.advance(1800)
     assert client("smscentre.com", "right").get_status(PHONE, ID).is_delivered
+
+
+def test_each_refused_password_ends_its_own_hold(clock: ManualClock) -> None:
+    """The refusals of a login share one key; each still ends a cool-down after its own."""
+    store = MemoryLimitStore(clock=clock.monotonic)
+    fake = FakeTransport(login="demo", password="right", clock=clock)
+    fake.add(PHONE, ID)
+
+    def client(password: str) -> StatusClient:
+        return StatusClient(
+            "demo", password, transport=fake, clock=clock, limits=store, lockout_cooldown=600
+        )
+
+    with pytest.raises(AuthenticationError):
+        client("first").get_status(PHONE, ID)
+    clock.advance(300)
+    with pytest.raises(AuthenticationError):
+        client("second").get_status(PHONE, ID)
+    assert sorted(left for _, left in holds_of(store, "demo", "smsc.ru").refused) == [300, 600]
+
+    clock.advance(300)  # the first's hold is over, the second's is half way
+    assert [left for _, left in holds_of(store, "demo", "smsc.ru").refused] == [300]
+    with pytest.raises(AuthenticationError, match="SMSC error 2"):  # sent again: once
+        client("first").get_status(PHONE, ID)
+    with pytest.raises(AuthenticationError, match="5 min ago: it is not sent again for 5 min"):
+        client("second").get_status(PHONE, ID)
