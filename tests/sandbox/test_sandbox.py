@@ -350,3 +350,17 @@ def test_the_book_finds_a_phone_in_every_form_people_write_it() -> None:
     for written in ("79990001004", "+7 (999) 000-10-04", "8 (999) 000-10-04", "7-999-000-10-04"):
         assert book.find(written, "1") is not None, written
     assert book.find("9990001004", "1") is None  # ten digits: no country, no guess
+
+
+def test_a_message_is_counted_once_however_its_phone_is_written(
+    start_sandbox: StartSandbox,
+) -> None:
+    sandbox = start_sandbox(book_of(DELIVERED), enforce_limits=True)
+    digits = DELIVERED.phone[1:]
+    written = [f"+7{digits}", f"8{digits}", f"+7 ({digits[:3]}) {digits[3:]}", f"8 {digits}"]
+    written += [DELIVERED.phone]
+
+    for phone in written:  # five lookups of one message in a minute: allowed
+        assert status_php(sandbox, phone=phone, id=DELIVERED.id, fmt="3").json()["status"] == 1
+    sixth = status_php(sandbox, phone=DELIVERED.phone, id=DELIVERED.id, fmt="3").json()
+    assert sixth["error_code"] == 9
