@@ -210,3 +210,15 @@ def test_a_reply_cut_short_names_its_address(transport: str) -> None:
     assert code == ExitCode.TRANSPORT
     assert f"the connection to {address} broke: the reply was cut short (" in said
     assert "IncompleteRead" not in said
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["batch"], ["status"], ["lockout"], ["lockout", "show"], ["lockout", "reset"], ["wsdl"]],
+    ids=lambda command: " ".join(command) or "smsc-soap",
+)
+def test_help_shows_no_markup(command: list[str]) -> None:
+    shown = CliRunner().invoke(main, [*command, "--help"], prog_name="smsc-soap")
+
+    assert shown.exit_code == 0
+    assert "``" not in shown.output
