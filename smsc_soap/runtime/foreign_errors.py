@@ -155,7 +155,7 @@ def translated(exc: Exception, step: Step) -> SmscError:
     zeep and lxml describe XML that was redacted before it was parsed."""
     if step is Step.LIMITS:
         return LimitStoreError(
-            f"the limit store could not be used, so nothing was sent: {_describe(exc)}"
+            f"the limit store could not be used, so the request was not sent: {_describe(exc)}"
         )
     if step is Step.BUILD:
         return InvalidParametersError(f"the request cannot be built: {_describe(exc)}")

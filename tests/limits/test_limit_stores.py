@@ -324,7 +324,7 @@ OPERATIONS: dict[str, Callable[[LimitStore], object]] = {
 def test_a_store_out_of_reach_fails_closed(kind: str, operation: str, tmp_path: Path) -> None:
     store = open_limit_store(_unreachable(kind, tmp_path), clock=time.monotonic)
 
-    with pytest.raises(LimitStoreError, match="nothing was sent") as failed:
+    with pytest.raises(LimitStoreError, match="the request was not sent") as failed:
         OPERATIONS[operation](store)
 
     assert SECRET not in f"{failed.value} {failed.value.__cause__!r} {store!r}"
