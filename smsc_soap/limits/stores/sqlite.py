@@ -11,7 +11,9 @@ One file, one truth: before each transaction the file at the path is checked to 
 this store has open (its device and inode, one ``stat``). A file deleted or replaced under
 running processes is noticed, logged and counted (``replacements``), and the store moves to
 the file now at the path, carrying over the places it holds and the requests it counted in
-the last minute, so that old and new processes count together again.
+the last minute, so that old and new processes count together again. While a store holds
+places, a watcher thread makes the same check every ``WATCH`` seconds, so that processes
+started after a deletion see the places of those whose requests are still running.
 
 The file holds fingerprints of credentials and the phones asked about: its folder is made
 0700 and the file 0600, and a warning is logged when an existing one is open to others.
@@ -42,6 +44,8 @@ logger = logging.getLogger("smsc_soap.limits.stores.sqlite")
 
 POLL = 0.02
 """Seconds between asks while other processes hold the places."""
+WATCH = 0.05
+"""Seconds between checks that the file is still the one, while this store holds places."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS leases (
@@ -81,6 +85,7 @@ class SqliteLimitStore:
         self._salt: bytes | None = None
         self._places: dict[str, tuple[str, float, int]] = {}
         self._counted: deque[tuple[str, str, float, str, float]] = deque()
+        self._watcher: threading.Thread | None = None
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -206,6 +211,32 @@ class SqliteLimitStore:
             while self._counted and self._counted[0][2] <= now - self._counted[0][4]:
                 self._counted.popleft()
             self._counted.append((ask.scope, ask.bucket, now, lease, ask.window))
+            if self._watcher is None:
+                self._watcher = threading.Thread(
+                    target=self._watch, name="smsc-soap limits file watch", daemon=True
+                )
+                self._watcher.start()
+
+    def _watch(self) -> None:
+        """While this store holds places: move to a file that replaced its own at once,
+        not at the next use, which may be a request's length away."""
+        while True:
+            time.sleep(WATCH)
+            if not self._lock.acquire(timeout=WATCH):
+                continue  # in use: that use makes the check
+            try:
+                now = self._clock()
+                if self._connection is None or not any(
+                    place[1] > now for place in self._places.values()
+                ):
+                    self._watcher = None
+                    return
+                with mapped(Step.LIMITS):
+                    self._current()
+            except LimitStoreError as error:
+                logger.debug("the limit store %s could not be checked: %s", self.path, error)
+            finally:
+                self._lock.release()
 
     def release(
         self, scope: str, lease: str, *, linger: float = 0.0, unsent: str | None = None
