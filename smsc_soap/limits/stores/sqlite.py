@@ -29,6 +29,7 @@ import stat
 import threading
 import time
 import uuid
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -213,30 +214,29 @@ class SqliteLimitStore:
             self._counted.append((ask.scope, ask.bucket, now, lease, ask.window))
             if self._watcher is None:
                 self._watcher = threading.Thread(
-                    target=self._watch, name="smsc-soap limits file watch", daemon=True
+                    target=_watch, args=(weakref.ref(self),), name="smsc-soap limits", daemon=True
                 )
                 self._watcher.start()
 
-    def _watch(self) -> None:
-        """While this store holds places: move to a file that replaced its own at once,
-        not at the next use, which may be a request's length away."""
-        while True:
-            time.sleep(WATCH)
-            if not self._lock.acquire(timeout=WATCH):
-                continue  # in use: that use makes the check
-            try:
-                now = self._clock()
-                if self._connection is None or not any(
-                    place[1] > now for place in self._places.values()
-                ):
-                    self._watcher = None
-                    return
-                with mapped(Step.LIMITS):
-                    self._current()
-            except LimitStoreError as error:
-                logger.debug("the limit store %s could not be checked: %s", self.path, error)
-            finally:
-                self._lock.release()
+    def _checked(self) -> bool:
+        """Move to a file that replaced this store's own; False once the store holds no
+        places (or is closed), when the watch ends."""
+        if not self._lock.acquire(timeout=WATCH):
+            return True  # in use: that use makes the check
+        try:
+            now = self._clock()
+            if self._connection is None or not any(
+                place[1] > now for place in self._places.values()
+            ):
+                self._watcher = None
+                return False
+            with mapped(Step.LIMITS):
+                self._current()
+        except LimitStoreError as error:
+            logger.debug("the limit store %s could not be checked: %s", self.path, error)
+        finally:
+            self._lock.release()
+        return True
 
     def release(
         self, scope: str, lease: str, *, linger: float = 0.0, unsent: str | None = None
@@ -296,6 +296,18 @@ class SqliteLimitStore:
 
     def __repr__(self) -> str:
         return f"SqliteLimitStore({str(self.path)!r})"
+
+
+def _watch(store: weakref.ref[SqliteLimitStore]) -> None:
+    """While the store holds places: move it to a file that replaced its own at once, not at
+    its next use, which may be a request's length away. Holds the store weakly: a store
+    dropped while holding places is not kept alive by its watch."""
+    while True:
+        time.sleep(WATCH)
+        watched = store()
+        if watched is None or not watched._checked():
+            return
+        del watched
 
 
 def _identity(path: Path) -> _Identity | None:
