@@ -197,7 +197,9 @@ def never_connected(error: BaseException) -> bool:
     """Whether the error a ``mapped`` block raised says no connection was made (refused, the
     name did not resolve, the connect timed out): the request cannot have been sent."""
     cause = error.__cause__
-    if isinstance(cause, requests.exceptions.ConnectTimeout):
+    if isinstance(cause, requests.exceptions.ConnectTimeout | ConnectionRefusedError):
+        return True  # a plain socket (SMPP) is refused only when it connects
+    if isinstance(cause, socket.gaierror):
         return True
     reason = cause.args[0] if isinstance(cause, requests.ConnectionError) and cause.args else cause
     return isinstance(getattr(reason, "reason", reason), _NO_CONNECTION)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import sqlite3
 import time
 from contextlib import suppress
@@ -25,6 +26,7 @@ from smsc_soap import (
     StatusClient,
     StatusCode,
 )
+from smsc_soap.calls.sending import reached_the_service
 from smsc_soap.limits.limiter import ABANDONED_HOLD, Window
 from smsc_soap.limits.stores import (
     Ask,
@@ -127,7 +129,7 @@ def test_refused_connections_spend_no_lookups_of_the_message() -> None:
 def test_lookups_cancelled_at_the_service_keep_their_places_from_a_fifth(
     start_sandbox: SandboxStarter,
 ) -> None:
-    service = CountingService(latency_ms=600, password=PASSWORD)
+    service = CountingService(latency_ms=300, password=PASSWORD)
     endpoint = start_sandbox(service).soap_endpoint
     clock = ManualClock()
     store = accepted_store(clock=clock.monotonic)
@@ -210,3 +212,21 @@ def test_a_store_failing_after_the_answer_keeps_the_answer_and_the_deadline(
     store = SqliteLimitStore(path)
     assert free_places(store) == 3
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("cause", "reached"),
+    [
+        (ConnectionRefusedError(111, "Connection refused"), False),  # a plain socket's connect
+        (socket.gaierror(-2, "Name or service not known"), False),
+        (ConnectionResetError(104, "Connection reset by peer"), True),  # it was on the wire
+        (TimeoutError("timed out"), True),
+    ],
+)
+def test_a_plain_socket_s_failure_tells_whether_the_request_can_have_left(
+    cause: OSError, reached: bool
+) -> None:
+    error = ConnectionFailedError("the connection to the service failed")
+    error.__cause__ = cause
+
+    assert reached_the_service(error) is reached
