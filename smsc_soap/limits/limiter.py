@@ -134,8 +134,8 @@ class Limiter:
         self.lease_margin = lease_margin
         self.in_flight_limit = CONCURRENT_LIMIT - 1
         self.store_faults = 0
-        """Times the store failed after a request was sent (its place then ends with its
-        lease, or its answer was not recorded); each is logged."""
+        """Times the store failed once a place was granted (giving it back, or recording an
+        answer on the lockout), each logged; the call kept its own outcome."""
         self._clock = clock
         self._releases = _releases_on(store)
         self._faults_lock = threading.Lock()
