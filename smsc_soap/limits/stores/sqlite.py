@@ -26,6 +26,7 @@ import os
 import secrets
 import sqlite3
 import stat
+import sys
 import threading
 import time
 import uuid
@@ -326,6 +327,8 @@ def _make_private(path: Path) -> None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     os.close(descriptor)
+    if sys.platform == "win32":
+        return  # modes are not how Windows keeps files private
     for made, kind in ((folder, "folder"), (path, "file")):
         mode = stat.S_IMODE(os.stat(made).st_mode)
         if mode & 0o077:
