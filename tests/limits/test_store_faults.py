@@ -100,6 +100,26 @@ def test_a_sqlite_file_replaced_under_a_store_keeps_its_window(tmp_path: Path) -
     assert isinstance(SqliteLimitStore(path).acquire(ask()), Refused)
 
 
+def test_a_sqlite_file_deleted_under_a_store_keeps_the_lockout_it_made(tmp_path: Path) -> None:
+    path = tmp_path / "limits.db"
+    fake = FakeTransport(login="demo", password="right")
+    fake.add(PHONE, "1")
+    wrong = StatusClient("demo", "wrong", transport=fake, limits=f"sqlite:///{path}")
+    with pytest.raises(AuthenticationError):
+        wrong.get_status(PHONE, "1")
+    remove_store_files(path)
+
+    with pytest.raises(AuthenticationError) as again:  # the old store moves, with its hold
+        wrong.get_status(PHONE, "1")
+    later = StatusClient("demo", "wrong", transport=fake, limits=f"sqlite:///{path}")
+    with pytest.raises(AuthenticationError) as elsewhere:  # a process started after
+        later.get_status(PHONE, "1")
+
+    assert not again.value.from_service
+    assert not elsewhere.value.from_service
+    assert len(fake.requests) == 1
+
+
 # -- SQLite: bounded by the deadline -------------------------------------------------------
 
 
@@ -347,6 +367,25 @@ def test_a_redis_restarted_empty_is_noticed_and_keeps_this_process_s_window(
     assert getattr(store, "restarts", None) == 1
     assert "lost its keys" in caplog.text
     store.close()
+
+
+@pytest.mark.slow  # restarts a redis-server
+def test_a_redis_restarted_empty_gets_back_the_lockout_of_a_running_process(
+    own_redis: Callable[[bool], RedisServer],
+) -> None:
+    server = own_redis(False)
+    fake = FakeTransport(login="demo", password="right")
+    fake.add(PHONE, "1")
+    wrong = StatusClient("demo", "wrong", transport=fake, limits=server.url)
+    with pytest.raises(AuthenticationError):
+        wrong.get_status(PHONE, "1")
+
+    server.restart()
+
+    with pytest.raises(AuthenticationError) as again:
+        wrong.get_status(PHONE, "1")
+    assert not again.value.from_service
+    assert len(fake.requests) == 1
 
 
 @pytest.mark.slow  # restarts a redis-server

@@ -12,8 +12,9 @@ retry of redis-py's own. A place ends when its holder gives it back or its lease
 A Redis server restarted without persistence (or flushed) has forgotten the windows, the
 places and the lockout. Each login's keys carry an *epoch*, a random value set once: a store
 that finds it gone or changed logs it, counts it (``restarts``) and puts back the places it
-holds and the requests it counted in the last minute. What other processes held or counted,
-and the lockout, are lost: run Redis with persistence (``appendonly yes``) for them.
+holds, the requests it counted in the last minute and the holds it made (the lockout). What
+other processes held, counted or made is lost: run Redis with persistence (``appendonly
+yes``) for it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 import uuid
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -144,6 +146,7 @@ class RedisLimitStore:
         # What this store holds and counted, scored by the server's clock, to put back.
         self._places: dict[str, tuple[str, float]] = {}
         self._counted: deque[tuple[str, str, float, str, float]] = deque()
+        self._holds: dict[str, tuple[str, float]] = {}  # until, on this host's monotonic clock
 
     def _client(self, timeout: float | None = None) -> redis.Redis:
         """A client whose commands wait at most ``timeout`` seconds (by default what is
@@ -217,7 +220,12 @@ class RedisLimitStore:
         with self._lock:
             places = [(lease, until) for lease, (of, until) in self._places.items() if of == scope]
             counted = [event for event in self._counted if event[0] == scope]
+            holds = list(self._holds.items())
         client = self._client()
+        now = time.monotonic()
+        for key, (value, until) in holds:
+            if until > now:
+                client.set(_PREFIX + key, value, px=max(int((until - now) * 1000), 1), nx=True)
         for lease, expires in places:
             self._put_back(
                 keys=[_lease_keys(scope)[0], _window_key(scope, "")],
@@ -258,6 +266,10 @@ class RedisLimitStore:
     def hold(self, key: str, value: str, seconds: float) -> None:
         with mapped(Step.LIMITS):
             self._client().set(_PREFIX + key, value, px=max(int(seconds * 1000), 1))
+        now = time.monotonic()
+        with self._lock:
+            self._holds = {kept: hold for kept, hold in self._holds.items() if hold[1] > now}
+            self._holds[key] = (value, now + seconds)
 
     def held(self, key: str) -> tuple[str, float] | None:
         with mapped(Step.LIMITS):
@@ -272,6 +284,8 @@ class RedisLimitStore:
     def drop(self, key: str) -> None:
         with mapped(Step.LIMITS):
             self._client().delete(_PREFIX + key)
+        with self._lock:
+            self._holds.pop(key, None)
 
     def salt(self) -> bytes:
         with mapped(Step.LIMITS):

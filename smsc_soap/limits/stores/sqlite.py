@@ -10,8 +10,9 @@ process number says nothing across containers sharing the file.
 One file, one truth: before each transaction the file at the path is checked to be the one
 this store has open (its device and inode, one ``stat``). A file deleted or replaced under
 running processes is noticed, logged and counted (``replacements``), and the store moves to
-the file now at the path, carrying over the places it holds and the requests it counted in
-the last minute, so that old and new processes count together again. While a store holds
+the file now at the path, carrying over the places it holds, the requests it counted in the
+last minute and the holds it made (the lockout), so that old and new processes count together
+again. While a store holds
 places, a watcher thread makes the same check every ``WATCH`` seconds, so that processes
 started after a deletion see the places of those whose requests are still running.
 
@@ -87,6 +88,7 @@ class SqliteLimitStore:
         self._salt: bytes | None = None
         self._places: dict[str, tuple[str, float, int]] = {}
         self._counted: deque[tuple[str, str, float, str, float]] = deque()
+        self._holds: dict[str, tuple[str, float]] = {}
         self._watcher: threading.Thread | None = None
 
     @contextmanager
@@ -165,6 +167,9 @@ class SqliteLimitStore:
                         " (SELECT 1 FROM window_requests WHERE scope = ? AND lease = ?)",
                         (scope, bucket, at, lease, scope, lease),
                     )
+            for key, (value, until) in self._holds.items():
+                if until > now:
+                    db.execute("INSERT OR IGNORE INTO held VALUES (?, ?, ?)", (key, value, until))
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -264,11 +269,11 @@ class SqliteLimitStore:
                 self._counted = deque(event for event in self._counted if event[3] != lease)
 
     def hold(self, key: str, value: str, seconds: float) -> None:
+        now = self._clock()
         with self._transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO held VALUES (?, ?, ?)",
-                (key, value, self._clock() + seconds),
-            )
+            db.execute("INSERT OR REPLACE INTO held VALUES (?, ?, ?)", (key, value, now + seconds))
+            self._holds = {kept: hold for kept, hold in self._holds.items() if hold[1] > now}
+            self._holds[key] = (value, now + seconds)
 
     def held(self, key: str) -> tuple[str, float] | None:
         with self._transaction() as db:
@@ -281,6 +286,7 @@ class SqliteLimitStore:
     def drop(self, key: str) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM held WHERE key = ?", (key,))
+            self._holds.pop(key, None)
 
     def salt(self) -> bytes:
         with self._transaction() as db:
