@@ -26,7 +26,7 @@ __all__ = ["Ask", "Granted", "LimitStore", "Refused", "bounded", "time_left"]
 
 UNBOUNDED_WAIT = 10.0
 """Seconds a store waits at most outside ``bounded`` (a lockout reset, a gateway's own use)."""
-LEAST_WAIT = 0.1
+LEAST_WAIT = 0.2
 """Seconds a store is given even when the deadline has passed: time to give a place back."""
 
 _BOUND: ContextVar[float | None] = ContextVar("smsc_soap_store_bound", default=None)
