@@ -197,6 +197,8 @@ def never_connected(error: BaseException) -> bool:
     """Whether the error a ``mapped`` block raised says no connection was made (refused, the
     name did not resolve, the connect timed out): the request cannot have been sent."""
     cause = error.__cause__
+    if isinstance(cause, SmscError):  # raised for one that made no connection either
+        return never_connected(cause)
     if isinstance(cause, requests.exceptions.ConnectTimeout | ConnectionRefusedError):
         return True  # a plain socket (SMPP) is refused only when it connects
     if isinstance(cause, socket.gaierror):

@@ -99,6 +99,7 @@ class Wire:
         request is never sent twice."""
         deadline = time.monotonic() + time_left
         *tried_first, tried_last = urls
+        unreached: TransportError | None = None
         for url in tried_first:
             try:
                 reply = self._post(url, body, headers, deadline=deadline, secret=secret)
@@ -106,18 +107,31 @@ class Wire:
                 if not never_connected(error):
                     raise
                 logger.info("no connection to %s (%s); trying the next host", _host(url), error)
+                unreached = error
                 continue
             return _answered(reply, url, urls[0])
-        reply = self._post(tried_last, body, headers, deadline=deadline, secret=secret)
+        reply = self._post(
+            tried_last, body, headers, deadline=deadline, secret=secret, unreached=unreached
+        )
         return _answered(reply, tried_last, urls[0])
 
     def _post(
-        self, url: str, body: bytes, headers: dict[str, str], *, deadline: float, secret: str
+        self,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        *,
+        deadline: float,
+        secret: str,
+        unreached: TransportError | None = None,
     ) -> WireReply:
         cancellation.check()  # e.g. before trying the next host
         time_left = deadline - time.monotonic()
         if time_left <= 0:
-            raise RequestTimeoutError("the call's deadline passed before the request was sent")
+            # Caused by the host before that took no connection: the request never left.
+            raise RequestTimeoutError(
+                "the call's deadline passed before the request was sent"
+            ) from unreached
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("POST %s\n%s", url, _shown(redacted(body, secret)))
         timeouts = (min(self.connect_timeout, time_left), min(self.read_timeout, time_left))

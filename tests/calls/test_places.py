@@ -9,7 +9,8 @@ import logging
 import socket
 import sqlite3
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -51,12 +52,12 @@ PHONE = "79991234567"
 SCOPE = "demo"  # a login's limits are kept under the login
 
 
-def free_places(store: LimitStore, *, bucket: str = "probe") -> int:
-    """How many places in ``bucket``'s window (of 5) and in flight (of 4) the store grants
-    now; the places are given back after counting."""
+def free_places(store: LimitStore, *, bucket: str = "probe", in_flight: int = 4) -> int:
+    """How many places in ``bucket``'s window (of 5) and in flight (of ``in_flight``) the
+    store grants now; the places are given back after counting."""
     granted = []
     for _ in range(6):
-        answer = store.acquire(Ask(SCOPE, bucket, 5, 61, 4, 60))
+        answer = store.acquire(Ask(SCOPE, bucket, 5, 61, in_flight, 60))
         if isinstance(answer, Refused):
             break
         granted.append(answer.lease)
@@ -66,8 +67,8 @@ def free_places(store: LimitStore, *, bucket: str = "probe") -> int:
 
 
 def window_left(store: LimitStore, message_id: str) -> int:
-    """Lookups of ``message_id`` the store would still grant in its minute (up to 4 at once)."""
-    return free_places(store, bucket=Window.of_message(PHONE, message_id).bucket)
+    """Lookups of ``message_id`` the store would still grant in its minute (of 5)."""
+    return free_places(store, bucket=Window.of_message(PHONE, message_id).bucket, in_flight=10)
 
 
 class GrantedLate(MemoryLimitStore):
@@ -81,7 +82,7 @@ class GrantedLate(MemoryLimitStore):
     def acquire(self, ask: Ask) -> Granted | Refused:
         answer = super().acquire(ask)
         if self.late and isinstance(answer, Granted):
-            self._manual.advance(1000)
+            self._manual.advance(20)  # past the call's deadline of 10 s
         return answer
 
 
@@ -90,7 +91,7 @@ def test_a_request_never_sent_gives_its_place_and_window_back_at_once() -> None:
     store = GrantedLate(clock)
     fake = FakeTransport()
     fake.add(PHONE, "1")
-    client = StatusClient("demo", PASSWORD, transport=fake, limits=store, clock=clock)
+    client = StatusClient("demo", PASSWORD, transport=fake, limits=store, clock=clock, deadline=10)
     client.get_status(PHONE, "1")  # the credentials accepted: no longer one at a time
     store.late = True
 
@@ -122,7 +123,7 @@ def test_refused_connections_spend_no_lookups_of_the_message() -> None:
             client.get_status(PHONE, "1")
         assert failed.value.attempts == RetryPolicy().attempts
 
-    assert window_left(store, "1") == 4
+    assert window_left(store, "1") == 5
     assert free_places(store) == 4
 
 
@@ -230,3 +231,41 @@ def test_a_plain_socket_s_failure_tells_whether_the_request_can_have_left(
     error.__cause__ = cause
 
     assert reached_the_service(error) is reached
+
+
+@contextmanager
+def full_listener() -> Iterator[str]:
+    """An address whose listener never accepts and whose queue is full: connecting times out."""
+    with socket.socket() as listener, socket.socket() as filler:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        host, port = listener.getsockname()
+        filler.connect((host, port))
+        yield f"http://{host}:{port}/sys/soap.php"
+
+
+@pytest.mark.parametrize("connect_timeout", [0.3, 0.5], ids=["before", "at"])
+def test_hosts_that_took_no_connection_by_the_deadline_spend_no_place(
+    connect_timeout: float,
+) -> None:
+    """The main host's connect times out, and the backup's too or the deadline comes before
+    it can be tried: the request never left, however the call ended."""
+    store = accepted_store()
+    with full_listener() as main, full_listener() as backup:
+        client = StatusClient(
+            "demo",
+            PASSWORD,
+            endpoint=main,
+            backup_hosts=(backup,),
+            allow_insecure_http=True,
+            limits=store,
+            timeout=(connect_timeout, 5.0),
+            deadline=0.5,
+            retry=RetryPolicy.disabled(),
+        )
+        with client, pytest.raises((RequestTimeoutError, ConnectionFailedError)) as failed:
+            client.get_status(PHONE, "1")
+
+    assert failed.value.attempts == 1
+    assert free_places(store) == 4
+    assert window_left(store, "1") == 5
