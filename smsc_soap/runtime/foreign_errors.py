@@ -156,7 +156,7 @@ def translated(exc: Exception, step: Step) -> SmscError:
     zeep and lxml describe XML that was redacted before it was parsed."""
     if step is Step.LIMITS:
         return LimitStoreError(
-            f"the limit store could not be used, so nothing was sent: {_describe(exc)}"
+            f"the limit store could not be used, so the request was not sent: {_describe(exc)}"
         )
     if step is Step.BUILD:
         return InvalidParametersError(f"the request cannot be built: {_describe(exc)}")
@@ -198,7 +198,11 @@ def never_connected(error: BaseException) -> bool:
     """Whether the error a ``mapped`` block raised says no connection was made (refused, the
     name did not resolve, the connect timed out): the request cannot have been sent."""
     cause = error.__cause__
-    if isinstance(cause, requests.exceptions.ConnectTimeout):
+    if isinstance(cause, SmscError):  # raised for one that made no connection either
+        return never_connected(cause)
+    if isinstance(cause, requests.exceptions.ConnectTimeout | ConnectionRefusedError):
+        return True  # a plain socket (SMPP) is refused only when it connects
+    if isinstance(cause, socket.gaierror):
         return True
     reason = cause.args[0] if isinstance(cause, requests.ConnectionError) and cause.args else cause
     return isinstance(getattr(reason, "reason", reason), _NO_CONNECTION)

@@ -99,7 +99,7 @@ class Wire:
         request is never sent twice."""
         deadline = time.monotonic() + time_left
         *tried_first, tried_last = urls
-        unreached: list[str] = []
+        unreached: list[TransportError] = []
         for url in tried_first:
             try:
                 reply = self._post(url, body, headers, deadline=deadline, secret=secret)
@@ -107,24 +107,41 @@ class Wire:
                 if not never_connected(error):
                     raise
                 logger.info("no connection to %s (%s); trying the next host", _host(url), error)
-                unreached.append(str(error))
+                unreached.append(error)
                 continue
             return _answered(reply, url, urls[0])
         try:
-            reply = self._post(tried_last, body, headers, deadline=deadline, secret=secret)
+            reply = self._post(
+                tried_last,
+                body,
+                headers,
+                deadline=deadline,
+                secret=secret,
+                unreached=unreached[-1] if unreached else None,
+            )
         except TransportError as error:
             if unreached and never_connected(error):
-                raise _none_reached(error, unreached) from error.__cause__
+                raise _none_reached(error, [str(each) for each in unreached]) from error.__cause__
             raise
         return _answered(reply, tried_last, urls[0])
 
     def _post(
-        self, url: str, body: bytes, headers: dict[str, str], *, deadline: float, secret: str
+        self,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        *,
+        deadline: float,
+        secret: str,
+        unreached: TransportError | None = None,
     ) -> WireReply:
         cancellation.check()  # e.g. before trying the next host
         time_left = deadline - time.monotonic()
         if time_left <= 0:
-            raise RequestTimeoutError("the call's deadline passed before the request was sent")
+            # Caused by the host before that took no connection: the request never left.
+            raise RequestTimeoutError(
+                "the call's deadline passed before the request was sent"
+            ) from unreached
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("POST %s\n%s", url, _shown(redacted(body, secret)))
         timeouts = (min(self.connect_timeout, time_left), min(self.read_timeout, time_left))

@@ -5,6 +5,8 @@ Jobs (``"mode"``):
 
 - ``batch``: ``get_statuses`` over ``ids``;
 - ``each``: ``get_status`` of each of ``ids`` in turn;
+
+each of them with the call's ``deadline`` the job gives (120 s if none);
 - ``hang``: four lookups at once through a transport that never answers; prints ``holding``
   once all four are in it, then waits to be killed.
 """
@@ -37,6 +39,7 @@ def main() -> None:
         allow_insecure_http=True,
         limits=job["limits"],
         wait_for_limits=job.get("wait", True),
+        deadline=job.get("deadline", 120.0),
         retry=RetryPolicy.disabled(),  # an error 9 shows as a failed item, not retried away
     )
     outcomes: list[dict[str, Any]] = []
