@@ -133,7 +133,7 @@ def test_lookups_cancelled_at_the_service_keep_their_places_from_a_fifth(
     service = CountingService(latency_ms=300, password=PASSWORD)
     endpoint = start_sandbox(service).soap_endpoint
     clock = ManualClock()
-    store = accepted_store(clock=clock.monotonic)
+    store = accepted_store(endpoint=endpoint, clock=clock.monotonic)
 
     async def run() -> None:
         client = AsyncStatusClient(

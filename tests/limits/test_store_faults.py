@@ -224,7 +224,7 @@ def test_a_stolen_store_holds_a_slow_keyed_hash_of_the_password(tmp_path: Path) 
         dklen=32,
     ).hex()
     assert credentials.SCRYPT_N >= 2**14  # a guess costs tens of milliseconds and 16 MiB
-    assert keys == [f"{{demo}}:accepted:{digest}"]
+    assert keys == [f"{{demo}}:accepted:smsc.ru:{digest}"]
 
 
 # -- Redis ----------------------------------------------------------------------------------
