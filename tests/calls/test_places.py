@@ -9,8 +9,7 @@ import logging
 import socket
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -43,6 +42,7 @@ from smsc_soap.service.request import StatusRequest
 from support.accepted import accepted_store
 from support.counting_service import PHONE as SERVICE_PHONE
 from support.counting_service import CountingService
+from support.listeners import full_listener
 from support.manual_clock import ManualClock
 from support.redis_server import free_port
 from support.sandboxes import SandboxStarter
@@ -231,17 +231,6 @@ def test_a_plain_socket_s_failure_tells_whether_the_request_can_have_left(
     error.__cause__ = cause
 
     assert reached_the_service(error) is reached
-
-
-@contextmanager
-def full_listener() -> Iterator[str]:
-    """An address whose listener never accepts and whose queue is full: connecting times out."""
-    with socket.socket() as listener, socket.socket() as filler:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(0)
-        host, port = listener.getsockname()
-        filler.connect((host, port))
-        yield f"http://{host}:{port}/sys/soap.php"
 
 
 @pytest.mark.parametrize("connect_timeout", [0.3, 0.5], ids=["before", "at"])

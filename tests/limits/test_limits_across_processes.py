@@ -94,14 +94,6 @@ def counted(start_sandbox: SandboxStarter) -> Counted:
     return Counted(app, start_sandbox(app).soap_endpoint)
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-def limits(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'limits.db'}"
-    url: str = request.getfixturevalue("redis_url")
-    return url
-
-
 def start_worker(job: dict[str, Any]) -> subprocess.Popen[str]:
     job = {"login": "demo", "password": "demo", "phone": PHONE, **job}
     return subprocess.Popen(

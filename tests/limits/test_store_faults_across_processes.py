@@ -30,14 +30,6 @@ WAIT = 60.0
 """The longest a worker may take: a safety net, never reached when the client behaves."""
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-def limits(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'limits.db'}"
-    url: str = request.getfixturevalue("redis_url")
-    return url
-
-
 class Workers:
     def __init__(self) -> None:
         self.started: list[subprocess.Popen[str]] = []
