@@ -1,4 +1,5 @@
-"""``python -m bench``: run every benchmark, print the tables, write bench/RESULTS.md."""
+"""``python -m bench``: run every benchmark, print the tables, write bench/RESULTS.md
+(``--quick``: bench/RESULTS.quick.md, never over the committed figures)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from . import cpu, gateway, memory, processes, serving, startup, throughput
 from .stats import Section
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+QUICK_RESULTS = RESULTS.with_name("RESULTS.quick.md")
 FULL = {
     "startup_rounds": 10,
     "cpu_rounds": 5,
@@ -97,10 +99,20 @@ MISSES = {
 }
 
 
+def output_path(given: Path | None, *, quick: bool) -> Path:
+    """Where the report goes: as given, else RESULTS.md, or beside it for a quick run."""
+    return given or (QUICK_RESULTS if quick else RESULTS)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help=f"where the report goes [default: {RESULTS.name}; with --quick, {QUICK_RESULTS.name}"
+        " beside it, so a smoke run never replaces the committed figures]",
+    )
     parser.add_argument("--latency-ms", type=float, default=50.0)
     options = parser.parse_args()
     size = QUICK if options.quick else FULL
@@ -147,7 +159,9 @@ def main() -> None:
         print(f"running {title} ...", file=sys.stderr, flush=True)
         sections.append(run())
         print(_table(sections[-1]), flush=True)
-    options.output.write_text(_report(sections, size, quick=options.quick), encoding="utf-8")
+    output_path(options.output, quick=options.quick).write_text(
+        _report(sections, size, quick=options.quick), encoding="utf-8"
+    )
     print(f"written to {options.output}", file=sys.stderr)
 
 

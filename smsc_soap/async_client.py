@@ -3,7 +3,9 @@
 Each call is ``StatusClient``'s, run on a worker thread the client owns: one wire (its deadline,
 size cap, refusal of redirects, redaction), one set of limits, one translation of errors. A
 task cancelled while its call runs cancels the call: a wait for a place or a back-off ends at
-once, a socket in use is shut, and the call gives its place back and sends nothing more.
+once, a socket in use is shut, and the call sends nothing more. Its place goes back at once if
+its request never left, and after the abandoned-request hold if it reached the service, which
+may still be answering it.
 """
 
 from __future__ import annotations
@@ -50,8 +52,9 @@ class AsyncStatusClient:
     Takes exactly what ``StatusClient`` takes; a ``limits`` store shared with sync clients
     (or other processes) keeps one login's limits together. Calls run on the client's own
     worker threads, so the event loop is never blocked. Cancelling a call (``asyncio.timeout``,
-    a disconnected client) returns its place in the limits, and no thread goes on sending
-    for it. Close it with ``await aclose()`` or ``async with``.
+    a disconnected client) ends it, and no thread goes on sending for it; its place in the
+    limits is kept while its request may still run at the service. Close it with ``await
+    aclose()`` or ``async with``.
     """
 
     def __init__(

@@ -19,7 +19,7 @@
     │   ├── SoapFaultError            a SOAP Fault  (.faultcode, .faultstring, .detail)
     │   └── MalformedResponseError    an answer that is not the documented reply, or too large
     ├── UnsupportedOperationError     the transport cannot do this (deletion over SOAP, ...)
-    ├── LimitStoreError               the shared limit store cannot be used; nothing was sent
+    ├── LimitStoreError               the shared limit store cannot be used; not sent
     └── ReceiptError                  an SMPP delivery receipt that cannot be read  (.field)
 
 ``ApiError.from_service`` tells an answer of the service from a refusal of the client's own,

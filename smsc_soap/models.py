@@ -95,7 +95,7 @@ class MessageStatus(_Frozen):
 
     Codes the service has not documented are kept as plain ``int``. Dates are aware datetimes
     in Moscow time. Every reply element the WSDL does not declare is also kept, as text, in
-    ``extra``.
+    ``extra``, and ``fields_sent`` names every field the reply carried.
     """
 
     message_id: str
@@ -124,6 +124,11 @@ class MessageStatus(_Frozen):
     region: str | None = None
     hlr: HlrInfo | None = None
     extra: ReadOnlyMapping = Field(default_factory=lambda: MappingProxyType({}))
+    fields_sent: tuple[str, ...] = Field(default=(), exclude=True, repr=False)
+    """The names of the fields the service's reply carried, in its order, empty ones included
+    (an empty text field reads as None above); empty when the status was not read from a
+    reply. The gateway writes a field back, empty, when the service sent it empty. Which
+    fields a transport's reply carries is no part of the status: dumps leave this out."""
 
     @field_validator("status", mode="before")
     @classmethod

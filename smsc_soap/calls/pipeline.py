@@ -4,7 +4,8 @@
 attempt is admitted by the limiter within the limits and the lockout (``limits.limiter``),
 sent with what is left of the deadline (``sending``), its answer translated by the call's
 translation (``service.replies``), and recorded on the lockout and in the log (``recording``)
-before its place is given back.
+before its place is given back. The attempt tells its place what became of the request (sent
+or not, and whether a connection was made), which says when the place is given back.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Generic, Protocol, TypeVar
 
 from smsc_soap.calls.recording import AttemptRecord
 from smsc_soap.calls.retries import RetryPolicy, call_with_retries
-from smsc_soap.calls.sending import time_to_send
+from smsc_soap.calls.sending import reached_the_service, time_to_send
 from smsc_soap.errors import SmscError
 from smsc_soap.limits.limiter import Limiter, Window
 from smsc_soap.runtime.clock import Clock
@@ -105,13 +106,15 @@ class _Attempts(Generic[A, T]):
         call = self._call
         with self._limiter.admitted(
             call.window, self.deadline, wait_for_windows=self._wait_for_windows
-        ) as lockout:
+        ) as place:
             time_left = time_to_send(self.deadline, self._clock)
+            place.sent = True
             self.sent += 1
-            record = AttemptRecord(lockout, call.describe, self.sent)
+            record = AttemptRecord(place, call.describe, self.sent)
             try:
                 result = call.translate(call.send(timeout=time_left))
             except BaseException as error:
+                place.reached = reached_the_service(error)
                 record.failed(error)
                 raise
             record.answered(result)

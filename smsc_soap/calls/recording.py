@@ -2,8 +2,10 @@
 
 The lockout learns of every answer of the service (error 2 or 4 start a hold, any other
 answer shows the credentials were accepted) while the request still holds its place, so no
-other request of the credentials goes out before the outcome is known. Each request gets one
-DEBUG line on ``smsc_soap.client``, the logger the README names for it.
+other request of the credentials goes out before the outcome is known. A store that fails
+while an outcome is recorded does not replace it: the failure is logged and counted by the
+limiter. Each request gets one DEBUG line on ``smsc_soap.client``, the logger the README
+names for it.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from __future__ import annotations
 import logging
 import time
 
-from smsc_soap.errors import SmscError
-from smsc_soap.limits.lockout import Lockout
+from smsc_soap.errors import LimitStoreError, SmscError
+from smsc_soap.limits.limiter import Place
 from smsc_soap.models import MessageStatus
 from smsc_soap.runtime import cancellation
 
@@ -22,11 +24,11 @@ logger = logging.getLogger("smsc_soap.client")
 
 
 class AttemptRecord:
-    """The outcome of one request sent, recorded on ``lockout`` and logged with how long it
-    took since the record was made."""
+    """The outcome of one request sent, recorded on the lockout of its ``place`` and logged
+    with how long it took since the record was made."""
 
-    def __init__(self, lockout: Lockout, describe: str, attempt: int) -> None:
-        self._lockout = lockout
+    def __init__(self, place: Place, describe: str, attempt: int) -> None:
+        self._place = place
         self._describe = describe
         self._attempt = attempt
         self._started = time.perf_counter()
@@ -34,7 +36,10 @@ class AttemptRecord:
     def answered(self, result: object) -> None:
         """The request was answered and its answer read as ``result``."""
         self._log(f"status {int(result.status)}" if isinstance(result, MessageStatus) else "ok")
-        self._lockout.record_accepted()
+        try:
+            self._place.lockout.record_accepted()
+        except LimitStoreError as failure:
+            self._place.store_failed("recording an answer", failure)
 
     def failed(self, error: BaseException) -> None:
         """The request failed with ``error`` (an answer of the service, or none)."""
@@ -43,7 +48,10 @@ class AttemptRecord:
             return
         self._log(type(error).__name__)
         cancellation.check()  # a socket shut by a cancel: no answer of the service
-        self._lockout.record(error)
+        try:
+            self._place.lockout.record(error)
+        except LimitStoreError as failure:
+            self._place.store_failed("recording an answer", failure)
 
     def _log(self, outcome: str) -> None:
         logger.debug(

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import errno
 import importlib
-from typing import Any
+import sys
+from typing import Any, NoReturn
 
 import click
 
@@ -27,6 +28,10 @@ COMMANDS = {
         ".sandbox_commands",
         "Start the sandbox, check its messages over SOAP with the client, and print a table.",
     ),
+    "lockout": (
+        ".lockout_command",
+        "After a wrong password or an IP block: show what is held back, or reset it.",
+    ),
     "sandbox": (
         ".sandbox_commands",
         "Run a local SMSC in the foreground; its base URL is the first line printed.",
@@ -44,12 +49,28 @@ COMMANDS = {
 
 
 class _LazyGroup(click.Group):
-    """The commands, each imported when it is run, with any operating-system error they
-    meet told in one line."""
+    """The commands, each imported when it is run; a usage error, an operating-system error
+    and Ctrl-C told in one line, with the exit code the table gives them."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except KeyboardInterrupt:  # between click's handlers: while a command is imported
+            _interrupted()
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as error:
+            raise _OneLine(error) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:
+            raise _OneLine(error) from None
+        except (KeyboardInterrupt, click.Abort):
+            _interrupted()
         except OSError as error:
             if error.errno == errno.EPIPE:
                 raise  # a reader that went away: click ends quietly
@@ -58,6 +79,18 @@ class _LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0]
+        if name not in COMMANDS and not name.startswith("-"):
+            import difflib
+
+            close = difflib.get_close_matches(name, COMMANDS, n=1, cutoff=0.5)
+            hint = f"did you mean {close[0]!r}?" if close else f"one of {', '.join(COMMANDS)}"
+            raise click.UsageError(f"no command {name!r}: {hint}", ctx)
+        return super().resolve_command(ctx, args)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
@@ -79,6 +112,24 @@ class _LazyGroup(click.Group):
             )
 
 
+class _OneLine(click.UsageError):
+    """A usage error as one line: what is wrong, and where the fix is told."""
+
+    def __init__(self, error: click.UsageError) -> None:
+        super().__init__(error.format_message(), error.ctx)
+
+    def show(self, file: Any = None) -> None:
+        message = self.format_message()
+        if self.ctx is not None and self.ctx.command_path and "--help" not in message:
+            message = f"{message} (see {self.ctx.command_path} --help)"
+        click.echo(f"error: {message}", err=True)
+
+
+def _interrupted() -> NoReturn:
+    click.echo("\nstopped by Ctrl-C", err=True)
+    sys.exit(ExitCode.INTERRUPTED)
+
+
 @click.group(None, _LazyGroup, epilog=EXIT_CODES_HELP)
 @click.version_option(package_name="smsc-soap")
 def main() -> None:
@@ -86,5 +137,5 @@ def main() -> None:
 
     Credentials come from flags, then the environment (SMSC_LOGIN, SMSC_PASSWORD or
     SMSC_API_KEY, SMSC_HOST, SMSC_ENDPOINT, SMSC_TRANSPORT), then a .env file.
-    Also run as ``python -m smsc_soap``.
+    Also run as: python -m smsc_soap.
     """

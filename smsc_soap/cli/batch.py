@@ -12,7 +12,7 @@ import codecs
 import os
 import sys
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Literal, NoReturn
 
@@ -29,22 +29,29 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from smsc_soap.cli.batch_input import InputRow, InputTable, read_input
+from smsc_soap.cli.batch_input import InputRow, InputTable, read_input, unusable_id
 from smsc_soap.cli.batch_plan import plan_batch, worth_retrying
 from smsc_soap.cli.exit_codes import ExitCode, exit_code_for
 from smsc_soap.cli.journal import (
     Journal,
     JournalFormat,
     JournalMismatchError,
+    NotAJournalError,
     read_journal,
     run_of,
     write_journal,
 )
 from smsc_soap.cli.os_errors import os_error_text
 from smsc_soap.cli.output import Cell, result_columns, result_fields
+from smsc_soap.cli.output_lock import OutputInUseError, OutputLock
 from smsc_soap.cli.settings import ConnectionSettings, connection_options, level_option
 from smsc_soap.cli.wording import for_the_shell
-from smsc_soap.errors import SmscError
+from smsc_soap.errors import (
+    AuthenticationError,
+    InvalidParametersError,
+    IPBlockedError,
+    SmscError,
+)
 from smsc_soap.models import LookupResult
 
 __all__ = ["batch"]
@@ -58,9 +65,7 @@ class _RowsPerSecond(ProgressColumn):
 
 
 @click.command()
-@click.argument(
-    "input_path", metavar="INPUT.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@click.argument("input_path", metavar="INPUT.csv", type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -77,12 +82,13 @@ class _RowsPerSecond(ProgressColumn):
     show_default=True,
     help="Of the results: CSV, or JSON lines (one object per row).",
 )
-@click.option("--delimiter", default=",", show_default=True, help="Of both CSV files; tab: \\t.")
+@click.option(
+    "--delimiter",
+    help="Of both CSV files; tab: \\t [default: `,`; another is refused with a hint].",
+)
 @click.option(
     "--encoding",
-    default="utf-8",
-    show_default=True,
-    help="Of both files, e.g. cp1251 for Windows exports; a byte-order mark overrides it.",
+    help="Of both files, e.g. cp1251 [default: told from the bytes]; a byte-order mark wins.",
 )
 @click.option("--phone-column", metavar="NAME|N", help="The phone column's header or number.")
 @click.option("--id-column", metavar="NAME|N", help="The message id column's header or number.")
@@ -103,8 +109,8 @@ def batch(
     output_path: Path | None,
     level: int,
     output_format: Literal["csv", "jsonl"],
-    delimiter: str,
-    encoding: str,
+    delimiter: str | None,
+    encoding: str | None,
     phone_column: str | None,
     id_column: str | None,
     restart: bool,
@@ -115,35 +121,43 @@ def batch(
     The header (Russian or English names such as "Телефон", "phone", "msisdn", "ID
     сообщения", "message_id", in any case) or --phone-column and --id-column say where the
     phone and the message id are; without a header they are the first two columns. Every
-    other column is carried into the results. Rows asking for the same message share one
-    lookup.
+    other column is carried into the results. Phones are read as people write them (+7, 8,
+    spaces, brackets, dashes); rows asking for the same message share one lookup. The input's
+    encoding is told from its bytes, and a file that does not fit the delimiter or the
+    encoding is refused before any lookup, with the option to add.
 
-    Results are written as they arrive: line, phone, id, status and its name, outcome, err,
-    dates in ISO 8601, cost, more with --all, error_type and error for a row that failed, the
-    carried columns, and run (which input and options the row belongs to). Run the same
-    command again after a failure, a crash or Ctrl-C: rows that failed in passing (no answer,
-    the service's limits) are looked up again, the rest are kept. An output of another input
-    or other options is refused unless --restart.
+    Results are written as they arrive, in the input's encoding and line endings: line,
+    phone, id, status and its name, outcome, err, dates in ISO 8601, cost, more with --all,
+    error_type and error for a row that failed, the carried columns, and run (which input and
+    options the row belongs to). Run the same command again after a failure, a crash or
+    Ctrl-C: rows that failed in passing (no answer, the service's limits, the limit store)
+    are looked up again, the rest are kept. The output must be missing, empty or a journal
+    of this batch: any other file is left as it is and refused, and an output of another
+    input or other options is replaced only with --restart. One batch at a time writes to an
+    output.
     """
-    delimiter = _one_character(_DELIMITER_NAMES.get(delimiter, delimiter))
-    _check_encoding(encoding)
+    if delimiter is not None:
+        delimiter = _one_character(_DELIMITER_NAMES.get(delimiter, delimiter))
+    if encoding is not None:
+        _check_encoding(encoding)
+    table = _read(input_path, delimiter, encoding, phone_column, id_column)
     output_path = output_path or input_path.with_suffix(f".results.{output_format}")
     if _same_file(input_path, output_path):
         raise click.BadParameter("is the input itself; name another file", param_hint="--output")
-    table = _read(input_path, delimiter, encoding, phone_column, id_column)
     layout = JournalFormat.of(
         output_format,
         ("line", *result_columns(level), *table.carried_names, "run"),
-        delimiter=delimiter,
-        encoding=encoding,
+        delimiter=table.delimiter,
+        codec=table.codec,
         input_mark=table.byte_order_mark,
+        newline=table.newline,
     )
     run = run_of(
         table.digest,
         # What shapes the rows; not the endpoint or the credentials, which may change.
         {
-            "delimiter": delimiter,
-            "encoding": codecs.lookup(encoding).name,
+            "delimiter": table.delimiter,
+            "encoding": table.codec,
             "columns": table.phone_and_id_at,
             "all": level,
             "format": output_format,
@@ -154,7 +168,32 @@ def batch(
         carried = dict(zip(table.carried_names, input_row.carried, strict=True))
         return {"line": input_row.line, **fields, **carried, "run": run}
 
-    earlier = [] if restart else _earlier(output_path, layout, run)
+    lock = OutputLock(output_path)
+    try:
+        lock.acquire()
+    except OutputInUseError as error:
+        raise click.UsageError(str(error)) from None
+    except OSError as error:
+        _stop(os_error_text(error, f"cannot write the results to {output_path}"), ExitCode.SYSTEM)
+    try:
+        _run(settings, table, output_path, layout, run, row_for, level, restart, progress)
+    finally:
+        lock.release()
+
+
+def _run(
+    settings: ConnectionSettings,
+    table: InputTable,
+    output_path: Path,
+    layout: JournalFormat,
+    run: str,
+    row_for: Callable[[InputRow, Mapping[str, Cell]], dict[str, Cell]],
+    level: int,
+    restart: bool,
+    progress: bool | None,
+) -> None:
+    """The batch, its output locked: the earlier run's rows kept, the rest looked up."""
+    earlier = _earlier(output_path, layout, run, restart=restart)
     plan = plan_batch(
         table.rows,
         earlier,
@@ -162,6 +201,7 @@ def batch(
             input_row, {name: answer[name] for name in result_columns(level)}
         ),
     )
+    unusable = {key: unusable_id(key[1]) for key in plan.pending}
     try:
         client = settings.client()
     except SmscError as error:
@@ -177,23 +217,33 @@ def batch(
     )
     counts["shared"] = sum(len(lines) - 1 for lines in plan.pending.values())
     summary = _Summary(counts, output_path)
+
+    def answer(result: LookupResult) -> None:
+        fields = result_fields(result.phone, result.message_id, result.status, result.error, level)
+        for input_row in plan.pending[(result.phone, result.message_id)]:
+            journal.write(row_for(input_row, fields))
+            _count(counts, result, input_row, console)
+            bar.advance(task)
+
     try:
         with client, _progress(console, progress) as bar:
             task = bar.add_task("lookups", total=len(table.rows), completed=len(plan.kept))
-            for result in client.get_statuses(iter(plan.pending), all=level):
-                fields = result_fields(
-                    result.phone, result.message_id, result.status, result.error, level
-                )
-                for input_row in plan.pending[(result.phone, result.message_id)]:
-                    journal.write(row_for(input_row, fields))
-                    _count(counts, result, input_row, console)
-                    bar.advance(task)
+            for (phone, message_id), why in unusable.items():
+                if why is not None:  # refused here: the service would only answer error 1
+                    refusal = InvalidParametersError(why)
+                    answer(LookupResult(phone=phone, message_id=message_id, error=refusal))
+            lookups = (key for key, why in unusable.items() if why is None)
+            for result in client.get_statuses(lookups, all=level):
+                answer(result)
     except KeyboardInterrupt:
         summary.stopped()
         sys.exit(ExitCode.INTERRUPTED)
     except SmscError as error:
         click.echo(f"error: {for_the_shell(error)}", err=True)
-        summary.stopped()
+        if isinstance(error, AuthenticationError | IPBlockedError):
+            summary.refused(error)
+        else:
+            summary.stopped()
         sys.exit(exit_code_for(error))
     except OSError as error:
         click.echo(f"error: {os_error_text(error, f'cannot write to {output_path}')}", err=True)
@@ -230,7 +280,11 @@ def _same_file(input_path: Path, output_path: Path) -> bool:
 
 
 def _read(
-    path: Path, delimiter: str, encoding: str, phone_column: str | None, id_column: str | None
+    path: Path,
+    delimiter: str | None,
+    encoding: str | None,
+    phone_column: str | None,
+    id_column: str | None,
 ) -> InputTable:
     try:
         table = read_input(
@@ -247,10 +301,21 @@ def _read(
     return table
 
 
-def _earlier(path: Path, layout: JournalFormat, run: str) -> list[dict[str, Cell]]:
+def _earlier(
+    path: Path, layout: JournalFormat, run: str, *, restart: bool
+) -> list[dict[str, Cell]]:
+    """The rows of this batch that ``path`` holds; a usage error, before a byte is written, if
+    it is not a journal at all, or a journal of another batch and ``restart`` was not asked."""
     try:
-        return read_journal(path, layout, run)
+        rows = read_journal(path, layout, run)
+    except NotAJournalError as error:
+        raise click.UsageError(
+            f"{path} exists and is not an output of smsc-soap batch ({error}); it is left as"
+            " it is: name another --output, or move that file away"
+        ) from None
     except JournalMismatchError as error:
+        if restart:
+            return []
         raise click.UsageError(
             f"{path} cannot be resumed: {error}. A batch resumes only the output of the same"
             " input file with the same --delimiter, --encoding, columns, --all and --format;"
@@ -258,6 +323,7 @@ def _earlier(path: Path, layout: JournalFormat, run: str) -> list[dict[str, Cell
         ) from None
     except OSError as error:
         _stop(os_error_text(error, f"cannot read {path}"), ExitCode.SYSTEM)
+    return [] if restart else rows
 
 
 def _in_input_order(path: Path, layout: JournalFormat, run: str) -> None:
@@ -319,6 +385,12 @@ class _Summary:
 
     def stopped(self) -> None:
         self._say("stopped; run the same command again to resume")
+
+    def refused(self, error: SmscError) -> None:
+        if isinstance(error, IPBlockedError):
+            self._say("stopped: the service blocked this IP address")
+        else:
+            self._say("stopped: wrong login or password; fix it, then run the command again")
 
     def _say(self, state: str) -> None:
         counts = self._counts

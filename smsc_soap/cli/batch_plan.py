@@ -1,9 +1,10 @@
 """What a batch has left to do: the input's rows against the rows an earlier run wrote.
 
 A row with a final answer (a status, a message not found, input the client refused) is kept.
-A row that failed for a reason that can pass (no answer from the service, its limits) is
-looked up again. Rows that ask for the same (phone, id) share one lookup, and one answer:
-a line whose message another line already has a final answer for is answered from it.
+A row that failed for a reason that can pass (no answer from the service, its limits, the
+limit store out of reach) is looked up again. Rows that ask for the same (phone, id) share
+one lookup, and one answer: a line whose message another line already has a final answer
+for is answered from it.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from dataclasses import dataclass, field
 from smsc_soap import errors
 from smsc_soap.cli.batch_input import InputRow
 from smsc_soap.cli.output import Cell
-from smsc_soap.errors import RateLimitError, SmscError, TransportError
+from smsc_soap.errors import LimitStoreError, RateLimitError, SmscError, TransportError
 
 __all__ = ["BatchPlan", "Key", "plan_batch", "worth_retrying"]
 
 Key = tuple[str, str]
 """(phone, message id), as looked up."""
 
-_PASSING = (TransportError, RateLimitError)
+_PASSING = (TransportError, RateLimitError, LimitStoreError)
 
 
 def worth_retrying(error: SmscError) -> bool:

@@ -8,6 +8,7 @@ from smsc_soap.errors import (
     AuthenticationError,
     InvalidParametersError,
     IPBlockedError,
+    LimitStoreError,
     MessageNotFoundError,
     RateLimitError,
     SmscError,
@@ -33,13 +34,13 @@ class ExitCode(IntEnum):
 MEANINGS = {
     ExitCode.OK: "every lookup found its message (wsdl diff: no drift)",
     ExitCode.ERROR: "anything else went wrong (wsdl diff: drift found)",
-    ExitCode.USAGE: "bad options or input; nothing was sent",
+    ExitCode.USAGE: "bad options or input, or an output in use or not the batch's; nothing sent",
     ExitCode.AUTHENTICATION: "wrong credentials (error 2) or a blocked IP (error 4)",
     ExitCode.RATE_LIMITED: "the service's limits (error 9), after waiting and retrying",
     ExitCode.TRANSPORT: "no usable answer: timeout, connection, HTTP error, fault, bad reply",
     ExitCode.NOT_FOUND: "the message was not found (error 3)",
     ExitCode.FAILED_ROWS: "a batch finished, and some rows carry an error instead of a status",
-    ExitCode.SYSTEM: "a file or address could not be used: missing, read-only, in use, not here",
+    ExitCode.SYSTEM: "a file, address or limit store could not be used: missing, read-only, ...",
     ExitCode.INTERRUPTED: "stopped by Ctrl-C; run the batch again to resume it",
 }
 
@@ -50,6 +51,7 @@ _BY_ERROR: list[tuple[type[SmscError], ExitCode]] = [
     (RateLimitError, ExitCode.RATE_LIMITED),
     (MessageNotFoundError, ExitCode.NOT_FOUND),
     (TransportError, ExitCode.TRANSPORT),
+    (LimitStoreError, ExitCode.SYSTEM),  # its file or server cannot be used
 ]
 
 

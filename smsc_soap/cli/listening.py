@@ -53,14 +53,22 @@ def bound(make: Callable[[], _Server], listen: str, port: int) -> _Server:
 
 def serve_until_stopped(server: ServiceServer, grace: float | None = None) -> bool:
     """Serve until SIGTERM or Ctrl-C, then stop, letting requests in flight take ``grace``
-    seconds (the server's default if None); True if none was cut off."""
+    seconds (the server's default if None); True if none was cut off. After Ctrl-C the
+    command ends with exit 130, as every command does (``interrupted``)."""
     stopping = threading.Event()
+    signals: list[int] = []
 
     def stop(signum: int, frame: FrameType | None) -> None:
+        signals.append(signum)
         stopping.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     server.start()
     stopping.wait()
-    return server.stop(grace)
+    clean = server.stop(grace)
+    if signals[0] == signal.SIGINT:
+        if not clean:
+            click.echo("warning: requests still in flight were cut off", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    return clean

@@ -11,10 +11,10 @@ from rich.console import Console
 
 from smsc_soap.cli.exit_codes import exit_code_for
 from smsc_soap.cli.output import Cell, as_json, as_text, print_table, result_fields
-from smsc_soap.cli.phones import without_formatting
 from smsc_soap.cli.settings import ConnectionSettings, connection_options, level_option
 from smsc_soap.cli.wording import for_the_shell
 from smsc_soap.errors import SmscError
+from smsc_soap.service import phones
 from smsc_soap.views.status_columns import status_columns
 
 __all__ = ["status"]
@@ -52,7 +52,7 @@ def status(
     lookup is also a row, its error in the error column; the exit code tells what failed.
     """
     extra = dict(_pair(item) for item in query)
-    phone = without_formatting(phone)
+    phone = phones.normalised(phone)
     try:
         client = settings.client()
     except SmscError as error:

@@ -47,6 +47,18 @@ class ConnectionSettings(BaseSettings):
     limits: str | None = None
 
     def client(self) -> StatusClient:
+        """The client of these settings; a usage error naming the variables to set when the
+        credentials are missing."""
+        if self.login is None and self.api_key is None:
+            raise click.UsageError(
+                "no credentials: set SMSC_LOGIN and SMSC_PASSWORD (or SMSC_API_KEY) in the"
+                " environment or a .env file, or give --login"
+            )
+        if self.login is not None and self.password is None and self.api_key is None:
+            raise click.UsageError(
+                f"no password for login {self.login}: set SMSC_PASSWORD in the environment or"
+                " a .env file (or give --password)"
+            )
         return StatusClient(
             self.login,
             self.password,
@@ -157,5 +169,15 @@ def _connection_options(command: F) -> F:
 
 
 def _without_input(error: ValidationError) -> str:
-    # pydantic's own text quotes the input, which may be a password.
-    return "; ".join(f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in error.errors())
+    """Each bad setting by the variable and the flag that set it, with pydantic's reason (its
+    own text quotes the input, which may be a password)."""
+    return "; ".join(
+        f"{_where(str(item['loc'][0]) if item['loc'] else '')}: {item['msg'][:1].lower()}"
+        f"{item['msg'][1:]}"
+        for item in error.errors()
+    )
+
+
+def _where(field: str) -> str:
+    flag = f"--{field.replace('_', '-')}"
+    return f"SMSC_{field.upper()} (or {flag})" if field else "the settings"

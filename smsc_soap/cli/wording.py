@@ -1,5 +1,6 @@
 """Errors told to a shell user: the library names its options as keyword arguments
-(``allow_insecure_http=True``, ``option 'host'``); here they become the flags that set them."""
+(``allow_insecure_http=True``, ``option 'host'``) and its calls (``reset_lockout()``); here
+they become the flags that set them and the commands that do the same."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ _OPTION = re.compile(r"\boption '(?P<name>[a-z_]+)'")
 def for_the_shell(error: SmscError) -> str:
     """``str(error)`` with keyword arguments and option names written as flags."""
     text = _KEYWORD.sub(_as_flag_with_value, str(error))
+    text = text.replace("reset_lockout()", "`smsc-soap lockout reset`")
     return _OPTION.sub(lambda m: _FLAGS.get(m["name"], m[0]), text)
 
 

@@ -35,6 +35,7 @@ from smsc_soap.serving.app import NeedsThread, ServiceApp, on_the_loop, printabl
 from smsc_soap.serving.http_reply import HttpReply, StartResponse, text_reply
 from smsc_soap.serving.soap import SoapRequest
 from smsc_soap.serving.status_php import StatusForm
+from smsc_soap.serving.wsdl import gateway_wsdl_reply
 
 __all__ = ["GatewayApp"]
 
@@ -94,6 +95,10 @@ class GatewayApp(ServiceApp):
             (time.monotonic() - started) * 1000,
         )
         return self.send(reply, start_response)
+
+    def wsdl(self, location: str) -> HttpReply:
+        """The gateway's own WSDL: every field its replies carry declared."""
+        return gateway_wsdl_reply(self.host, location)
 
     def answer_soap(self, request: SoapRequest) -> HttpReply:
         return self._counted("soap", serve_soap(request, self.look_up))

@@ -56,8 +56,10 @@ class LimitWaits:
             observer(waited)
         return answer
 
-    def release(self, scope: str, lease: str, *, linger: float = 0.0) -> None:
-        self._store.release(scope, lease, linger=linger)
+    def release(
+        self, scope: str, lease: str, *, linger: float = 0.0, unsent: str | None = None
+    ) -> None:
+        self._store.release(scope, lease, linger=linger, unsent=unsent)
 
     def hold(self, key: str, value: str, seconds: float) -> None:
         self._store.hold(key, value, seconds)

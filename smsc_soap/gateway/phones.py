@@ -2,10 +2,10 @@
 document shows as its patterns and the server checks, on GET and POST alike.
 
 A phone is taken as the command line takes it: digits with an optional leading ``+``, written
-with the spaces, parentheses, dashes and dots people format numbers with (``+7 (999)
-000-10-04`` is looked up as ``+79990001004``), or an e-mail address, which the service looks
-e-mail messages up by. ``caller_phone`` is the one place the rule is applied, to be switched
-to the project's single phone rule when it lands.
+with the spaces, parentheses, dashes and dots people format numbers with, or an e-mail
+address, which the service looks e-mail messages up by; it is then looked up in the form the
+project's one phone rule (``smsc_soap.service.phones``) gives it (``+7 (999) 000-10-04`` as
+``79990001004``). ``caller_phone`` is the one place the JSON face applies it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from smsc_soap.errors import InvalidParametersError
+from smsc_soap.service.phones import normalised
 
 __all__ = [
     "ID_PATTERN",
@@ -50,17 +51,14 @@ MAX_ID = 10**20 - 1
 
 _PHONE = re.compile(PHONE_PATTERN)
 _ID = re.compile(ID_PATTERN)
-_FORMATTING_CHARACTER = re.compile(_FORMATTING)
 
 
 def caller_phone(phone: str) -> str:
-    """``phone`` as it is looked up: without its formatting (an e-mail address without the
-    spaces around it); ``InvalidParametersError`` if it is neither a phone nor an address."""
+    """``phone`` as it is looked up (``normalised``); ``InvalidParametersError`` if it is
+    neither a phone nor an address."""
     if not _PHONE.search(phone) or _SURROGATE.search(phone):
         raise InvalidParametersError(PHONE_RULE, option="phone")
-    if "@" in phone:
-        return phone.strip()
-    return _FORMATTING_CHARACTER.sub("", phone)
+    return normalised(phone)
 
 
 def caller_message_id(message_id: str) -> str:

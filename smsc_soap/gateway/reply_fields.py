@@ -6,7 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from smsc_soap.models import MOSCOW_TIME, HlrInfo, MessageStatus
-from smsc_soap.serving.field_orders import HTTP_ORDER, SOAP_ORDER, ReplyFields
+from smsc_soap.serving.field_orders import (
+    HLR_FIELDS,
+    HTTP_ORDER,
+    REPLY_SEQUENCE,
+    SOAP_ORDER,
+    ReplyFields,
+)
 
 __all__ = ["http_fields", "soap_fields"]
 
@@ -21,10 +27,24 @@ _TEXTS = frozenset(
 )
 
 
+# What a SOAP reply at each detail may carry: the fields the service gives at that detail over
+# SOAP or over status.php (a SOAP reply carries those too, though its WSDL does not declare
+# them), and an HLR request's.
+_SOAP_DETAIL = {
+    level: frozenset({*SOAP_ORDER[level], *HTTP_ORDER[level], *HLR_FIELDS}) for level in SOAP_ORDER
+}
+
+
 def soap_fields(status: MessageStatus, all: int) -> ReplyFields:
-    """The fields of ``get_status`` at detail ``all``; fields the service left out stay out."""
+    """The fields of ``get_status`` at detail ``all``, in the sequence the gateway's WSDL
+    declares: a field the service sent empty is written empty, one it left out stays out."""
     values = _values(status)
-    return [(name, value) for name in SOAP_ORDER[all] if (value := values.get(name)) is not None]
+    sent = frozenset(status.fields_sent)
+    return [
+        (name, values.get(name, ""))
+        for name in REPLY_SEQUENCE
+        if name in _SOAP_DETAIL[all] and (name in values or name in sent)
+    ]
 
 
 def http_fields(status: MessageStatus, all: int) -> ReplyFields:

@@ -14,20 +14,37 @@ The limiter is the lockout's gate: a call the lockout refuses is refused before 
 it takes no place, and once more while holding the place; the request's answer is recorded
 on the lockout before the place is given back.
 
-A place is a lease that ends by itself ``LEASE_MARGIN`` seconds after the call's deadline,
-so a process killed while holding one gives it back. A request given up on for a timeout may
-still be running at the server, so its place is kept ``ABANDONED_HOLD`` seconds longer.
+A place is given back by the call that holds it, as soon as the service can be done with its
+request: at once when the request was never sent or no connection was made (its window place
+too: it never reached the service), at once after an answer, and ``ABANDONED_HOLD`` seconds
+later when the request was given up on (a timeout, a broken connection, a cancel) and may
+still be running at the service. A place is also a lease that ends by itself ``LEASE_MARGIN``
+seconds (the same hold) after the call's deadline, which is how a killed process's places are
+given back: never sooner, since its requests may still run.
+
+The store never costs a call its outcome: each wait on it is bounded by what is left of the
+call's deadline, and a store that fails while a place is given back (or an answer recorded)
+is logged and counted (``store_faults``) while the call returns its result or raises its
+own error; the place then ends with its lease.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from smsc_soap.errors import RateLimitError, RequestTimeoutError
+from smsc_soap.errors import (
+    ApiError,
+    HTTPStatusError,
+    LimitStoreError,
+    MalformedResponseError,
+    RateLimitError,
+    SoapFaultError,
+)
 from smsc_soap.limits.lockout import Lockout
 from smsc_soap.limits.service_limits import (
     CONCURRENT_LIMIT,
@@ -36,16 +53,20 @@ from smsc_soap.limits.service_limits import (
     WINDOW_SECONDS,
 )
 from smsc_soap.limits.stores import Ask, Granted, LimitStore
+from smsc_soap.limits.stores.base import bounded
 from smsc_soap.runtime import cancellation
 from smsc_soap.runtime.clock import Clock
 
-__all__ = ["ABANDONED_HOLD", "LEASE_MARGIN", "MASS", "Limiter", "Window"]
+__all__ = ["ABANDONED_HOLD", "LEASE_MARGIN", "MASS", "Limiter", "Place", "Window"]
 
-LEASE_MARGIN = 5.0
-"""Seconds a place outlives its call's deadline before it is given back by itself."""
+logger = logging.getLogger("smsc_soap.limits.limiter")
+
 ABANDONED_HOLD = 30.0
-"""Seconds a place is kept after its request timed out: the service may still be answering
-it (as long as the default read timeout)."""
+"""Seconds a place is kept after its request was given up on: the service may still be
+answering it (as long as the default read timeout)."""
+LEASE_MARGIN = ABANDONED_HOLD
+"""Seconds a place outlives its call's deadline before it ends by itself: a request of a
+process killed at its deadline may run that much longer at the service."""
 
 _CLOCK_MARGIN = 1.0
 _WINDOW = WINDOW_SECONDS + _CLOCK_MARGIN
@@ -74,6 +95,26 @@ MASS = Window("mass", MASS_PER_WINDOW, f"{MASS_PER_WINDOW} mass request")
 """The mass requests of a login."""
 
 
+@dataclass(slots=True)
+class Place:
+    """One request's place, as the call holding it sees it: the lockout to record the
+    answer on, and what became of the request, which says when the place is given back.
+    ``sent``: the request was handed to the transport; ``reached``: it may have reached the
+    service (False when no connection was made)."""
+
+    lockout: Lockout
+    sent: bool = False
+    reached: bool = True
+    _fault: Callable[[str, LimitStoreError], None] = field(
+        default=lambda doing, error: None, repr=False
+    )
+
+    def store_failed(self, doing: str, error: LimitStoreError) -> None:
+        """The store failed while ``doing`` something once the place was granted: logged and
+        counted, and the call goes on with its own outcome."""
+        self._fault(doing, error)
+
+
 class Limiter:
     """Admits one request at a time into the service's limits for the credentials of
     ``lockout`` (their scope in ``store``); thread-safe."""
@@ -92,28 +133,62 @@ class Limiter:
         self.wait = wait
         self.lease_margin = lease_margin
         self.in_flight_limit = CONCURRENT_LIMIT - 1
+        self.store_faults = 0
+        """Times the store failed once a place was granted (giving it back, or recording an
+        answer on the lockout), each logged; the call kept its own outcome."""
         self._clock = clock
         self._releases = _releases_on(store)
+        self._faults_lock = threading.Lock()
 
     @contextmanager
     def admitted(
         self, window: Window, deadline: float, *, wait_for_windows: bool = True
-    ) -> Iterator[Lockout]:
+    ) -> Iterator[Place]:
         """Hold a place for one request in ``window`` while the block runs. The block gets
-        the lockout, to record the request's answer on before the place is given back."""
-        lease = self._take(window, deadline, wait_for_windows)
-        linger = 0.0
+        the ``Place``, to say when its request leaves and whether it can have reached the
+        service, and to record its answer on the lockout before the place is given back."""
+        # Every wait on the store, the giving back included, within the call's deadline.
+        with bounded(deadline - self._clock.monotonic()):
+            lease = self._take(window, deadline, wait_for_windows)
+            place = Place(self.lockout, _fault=self._store_failed)
+            error: BaseException | None = None
+            try:
+                # Checked again while holding the place: a failure recorded by whoever held
+                # it between the last ask and the grant is seen before this request repeats it.
+                self.lockout.check()
+                yield place
+            except BaseException as raised:
+                error = raised
+                raise
+            finally:
+                self._give_back(window, lease, place, error)
+
+    def _give_back(
+        self, window: Window, lease: str, place: Place, error: BaseException | None
+    ) -> None:
+        never_reached = not (place.sent and place.reached)
+        linger = 0.0 if never_reached or _answered(error) else ABANDONED_HOLD
         try:
-            # Checked again while holding the place: a failure recorded by whoever held it
-            # between the last ask and the grant is seen before this request repeats it.
-            self.lockout.check()
-            yield self.lockout
-        except RequestTimeoutError:
-            linger = ABANDONED_HOLD
-            raise
+            self.store.release(
+                self.lockout.scope,
+                lease,
+                linger=linger,
+                unsent=window.bucket if never_reached else None,
+            )
+        except LimitStoreError as failure:
+            self._store_failed("giving a place back", failure)
         finally:
-            self.store.release(self.lockout.scope, lease, linger=linger)
             self._wake()
+
+    def _store_failed(self, doing: str, error: LimitStoreError) -> None:
+        with self._faults_lock:
+            self.store_faults += 1
+        logger.warning(
+            "the limit store failed %s; the call keeps its outcome and the place ends with"
+            " its lease: %s",
+            doing,
+            error,
+        )
 
     def _wake(self) -> None:
         with self._releases.freed:
@@ -178,6 +253,16 @@ def _releases_on(store: LimitStore) -> _Releases:
             return _RELEASES.setdefault(store, _Releases())
         except TypeError:  # a store that cannot be weakly referenced: its own client's waits
             return _Releases()
+
+
+def _answered(error: BaseException | None) -> bool:
+    """Whether a request that ended with ``error`` (None: a result) was answered, so the
+    service is done with it."""
+    if error is None:
+        return True
+    if isinstance(error, ApiError):
+        return error.from_service
+    return isinstance(error, HTTPStatusError | SoapFaultError | MalformedResponseError)
 
 
 def _held_back(reason: str, limit: str, *, waiting: bool) -> str:

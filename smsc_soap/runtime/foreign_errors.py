@@ -11,6 +11,7 @@ module catches a third-party exception.
 from __future__ import annotations
 
 import enum
+import http.client
 import re
 import socket
 import struct
@@ -155,7 +156,7 @@ def translated(exc: Exception, step: Step) -> SmscError:
     zeep and lxml describe XML that was redacted before it was parsed."""
     if step is Step.LIMITS:
         return LimitStoreError(
-            f"the limit store could not be used, so nothing was sent: {_describe(exc)}"
+            f"the limit store could not be used, so the request was not sent: {_describe(exc)}"
         )
     if step is Step.BUILD:
         return InvalidParametersError(f"the request cannot be built: {_describe(exc)}")
@@ -197,7 +198,11 @@ def never_connected(error: BaseException) -> bool:
     """Whether the error a ``mapped`` block raised says no connection was made (refused, the
     name did not resolve, the connect timed out): the request cannot have been sent."""
     cause = error.__cause__
-    if isinstance(cause, requests.exceptions.ConnectTimeout):
+    if isinstance(cause, SmscError):  # raised for one that made no connection either
+        return never_connected(cause)
+    if isinstance(cause, requests.exceptions.ConnectTimeout | ConnectionRefusedError):
+        return True  # a plain socket (SMPP) is refused only when it connects
+    if isinstance(cause, socket.gaierror):
         return True
     reason = cause.args[0] if isinstance(cause, requests.ConnectionError) and cause.args else cause
     return isinstance(getattr(reason, "reason", reason), _NO_CONNECTION)
@@ -256,8 +261,20 @@ def _not_connected(exc: BaseException) -> str:
     if isinstance(exc, urllib3.exceptions.NewConnectionError):
         return f"the connection to {_address(exc)} could not be made: {_os_reason(exc)}"
     if isinstance(exc, urllib3.exceptions.ProtocolError):
-        return f"the connection to {_address(exc)} broke: {_os_reason(exc)}"
+        return f"the connection to {_address(exc)} broke: {_cut_short(exc) or _os_reason(exc)}"
     return f"the connection to the service failed: {_describe(exc)}"
+
+
+def _cut_short(exc: BaseException) -> str | None:
+    """The reply cut short, in words (for urllib3's ``IncompleteRead(59 bytes read, 237 more
+    expected)``), or None if that is not what happened."""
+    cut = next((arg for arg in exc.args if isinstance(arg, http.client.IncompleteRead)), None)
+    if cut is None:
+        return None
+    # urllib3's own counts its bytes; the standard library's keeps them.
+    read = cut.partial if isinstance(cut.partial, int) else len(cut.partial)
+    more = f", {cut.expected} more expected" if cut.expected is not None else ""
+    return f"the reply was cut short ({read} bytes read{more})"
 
 
 def _too_slow(exc: BaseException) -> str:

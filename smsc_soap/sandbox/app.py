@@ -19,6 +19,7 @@ from smsc_soap.sandbox.faults import Fault, FaultyReply, send_faulty
 from smsc_soap.sandbox.reply_fields import message_fields
 from smsc_soap.sandbox.soap_face import soap_reply_from_book
 from smsc_soap.sandbox.status_php_face import status_reply_from_book
+from smsc_soap.service import phones
 from smsc_soap.serving.app import ServiceApp
 from smsc_soap.serving.field_orders import ReplyFields
 from smsc_soap.serving.http_reply import HttpReply, StartResponse
@@ -114,7 +115,8 @@ class SandboxApp(ServiceApp):
     ) -> ReplyFields | int | None:
         """The message's fields, None if the book does not hold it, or error 9 over the
         per-message limit (items of a mass request count against the mass limit instead)."""
-        if counted and not self.limits.admit_lookup(login, phone, message_id):
+        # One message however its phone is written, as the service counts it.
+        if counted and not self.limits.admit_lookup(login, phones.normalised(phone), message_id):
             return 9
         message = self.book.find(phone, message_id)
         if message is None:

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from smsc_soap.runtime import text_files
+from smsc_soap.service import phones
 from smsc_soap.service.codes import EmailError, MessageType, Outcome, SmsError, StatusCode
 
 __all__ = ["BookError", "BookMessage", "MessageBook", "default_book"]
@@ -74,15 +76,18 @@ COLUMNS = tuple(field.name for field in dataclasses.fields(BookMessage))
 
 
 class MessageBook:
-    """Messages by (phone, id); safe to use from the server's threads."""
+    """Messages by (phone, id), the phone as the service looks it up (``+7 (999) …`` and
+    ``8 999 …`` find ``7999…``); safe to use from the server's threads."""
 
     def __init__(self, messages: Iterable[BookMessage]) -> None:
-        self._messages = {(message.phone, message.id): message for message in messages}
+        self._messages = {
+            (phones.normalised(message.phone), message.id): message for message in messages
+        }
         self._lock = threading.Lock()
 
     def find(self, phone: str, message_id: str) -> BookMessage | None:
         with self._lock:
-            return self._messages.get((phone, message_id))
+            return self._messages.get((phones.normalised(phone), message_id))
 
     def find_sent(self, message_id: str, sender_id: str) -> BookMessage | None:
         """The message with that id sent from ``sender_id``: how SMPP names a message."""
@@ -98,7 +103,7 @@ class MessageBook:
 
     def delete(self, phone: str, message_id: str) -> bool:
         with self._lock:
-            return self._messages.pop((phone, message_id), None) is not None
+            return self._messages.pop((phones.normalised(phone), message_id), None) is not None
 
     def __iter__(self) -> Iterator[BookMessage]:
         with self._lock:
@@ -109,13 +114,18 @@ class MessageBook:
 
     @classmethod
     def from_csv(cls, path: Path) -> MessageBook:
-        """Read a book written by ``to_csv`` (columns may be left out or reordered)."""
-        with path.open(newline="", encoding="utf-8") as file:
-            reader = csv.DictReader(file)
-            unknown = set(reader.fieldnames or ()) - set(COLUMNS)
-            if unknown:
-                raise BookError(f"{path}: unknown columns {', '.join(sorted(unknown))}")
-            return cls(_parsed(path, reader.line_num, row) for row in reader)
+        """Read a book written by ``to_csv`` (columns may be left out or reordered), in the
+        encoding its bytes show: UTF-8 or cp1251, UTF-16 or UTF-32, with a byte-order mark
+        or without (as Excel and 1C save it)."""
+        try:
+            text = text_files.sniff(path.read_bytes()).text
+        except text_files.TextFileError as error:
+            raise BookError(f"{path}: {error}") from None
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        unknown = set(reader.fieldnames or ()) - set(COLUMNS)
+        if unknown:
+            raise BookError(f"{path}: unknown columns {', '.join(sorted(unknown))}")
+        return cls(_parsed(path, reader.line_num, row) for row in reader)
 
     def to_csv(self) -> str:
         out = io.StringIO()

@@ -1,8 +1,8 @@
 """Where the secrets live: a login and password, or an API key, never shown in a repr.
 
 ``fingerprint`` is the one way credentials are known where they are kept or compared: the
-limit stores' keys, the lockout and the gateway's clients know a salted PBKDF2 hash of them,
-never the secret."""
+limit stores' keys, the lockout and the gateway's clients know a slow keyed hash of them
+(scrypt, with the store's own random salt as the key), never the secret."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from smsc_soap.service.query import reject_unsendable
 
 __all__ = ["Credentials", "fingerprint"]
 
-_ROUNDS = 20_000
-"""PBKDF2 rounds: a fingerprint kept in a shared store does not give the password away
-cheaply."""
+SCRYPT_N = 2**14
+"""scrypt's work factor (with r=8, p=1): about 16 MiB and a tenth of a second per guess, so
+a fingerprint read from a stolen store file costs a guesser that for every password tried."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +79,17 @@ class Credentials:
 
 @functools.lru_cache(maxsize=1024)
 def fingerprint(login: str, secret: str, salt: bytes) -> str:
-    """A login and its password (or, with no login, an API key) as a PBKDF2-SHA256 hash
-    salted with ``salt``: tells credentials apart without keeping the secret. Kept for the
-    credentials in use: every lookup of the gateway asks for one."""
-    return hashlib.pbkdf2_hmac(
-        "sha256",
+    """A login and its password (or, with no login, an API key) as an scrypt hash keyed by
+    ``salt``: tells credentials apart without keeping the secret. Slow on purpose, so made
+    once per process for each credential in use (every lookup of the gateway asks)."""
+    return hashlib.scrypt(
         f"{login}\0{secret}".encode("utf-8", "surrogatepass"),
-        salt,
-        _ROUNDS,
+        salt=salt,
+        n=SCRYPT_N,
+        r=8,
+        p=1,
+        maxmem=64 * 2**20,
+        dklen=32,
     ).hex()
 
 

@@ -116,6 +116,7 @@ def status_from_reply(fields: Mapping[str, str], request: StatusRequest) -> Mess
         region=_text(fields, "region"),
         hlr=_hlr(fields),
         extra={name: value for name, value in fields.items() if name not in DECLARED_FIELDS},
+        fields_sent=tuple(fields),
     )
 
 

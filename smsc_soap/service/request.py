@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from smsc_soap.errors import InvalidParametersError
+from smsc_soap.service import phones
 from smsc_soap.service.query import QueryValue, build_query, checked_query, reject_unsendable
 
 __all__ = ["StatusRequest"]
 
 Operation = Literal["get_status", "get_status2"]
 
-_PHONE = re.compile(r"\+?[0-9]{1,20}")
+_PHONE = re.compile(r"[0-9]{1,20}")  # as ``phones.normalised`` leaves it
 # Status lookups of e-mail messages pass the address as "phone" (the service's status page).
 _EMAIL = re.compile(r"[^@\s,;]{1,64}@[^@\s,;]{1,255}")
 # A comma would turn a single lookup into a mass request on the HTTP API.
@@ -23,7 +24,8 @@ _MESSAGE_ID = re.compile(r"[^,\s]{1,64}")
 
 @dataclass(frozen=True, slots=True)
 class StatusRequest:
-    """The validated parameters of one ``get_status``/``get_status2`` call."""
+    """The validated parameters of one ``get_status``/``get_status2`` call; the phone as
+    the service looks it up (``phones.normalised``)."""
 
     operation: Operation
     phone: str
@@ -54,11 +56,12 @@ def _checked_phone(phone: object) -> str:
     if not isinstance(phone, str) or not phone:
         raise InvalidParametersError("phone must be a non-empty string")
     reject_unsendable("phone", phone)
-    if not (_PHONE.fullmatch(phone) or _EMAIL.fullmatch(phone)):
+    looked_up = phones.normalised(phone)
+    if not (_PHONE.fullmatch(looked_up) or _EMAIL.fullmatch(looked_up)):
         raise InvalidParametersError(
             f"phone {phone!r} must be digits with an optional leading + (or an e-mail address)"
         )
-    return phone
+    return looked_up
 
 
 def _checked_message_id(message_id: object) -> str:

@@ -94,6 +94,11 @@ class ServiceApp(ABC):
     def answer_status(self, form: StatusForm) -> HttpReply:
         """The reply to a status.php request."""
 
+    def wsdl(self, location: str) -> HttpReply:
+        """The WSDL, with ``location`` (from ``soap_location``) as its address: the service's
+        published one, which the sandbox serves as the service would."""
+        return wsdl_reply(self.host, location)
+
     def refused_soap(self, fault: HttpReply) -> HttpReply:
         """The reply to a SOAP request that cannot be read: ``fault``, the Fault refusing it."""
         return fault
@@ -158,8 +163,7 @@ class ServiceApp(ABC):
             query = str(environ.get("QUERY_STRING", ""))
             return self.refusal(path, query, refused.status, str(refused))
         if path == SOAP_PATH and method == "GET" and query.lower() == "wsdl":
-            location = soap_location(environ, self.public_url, self.listening)
-            return wsdl_reply(self.host, location)
+            return self.wsdl(soap_location(environ, self.public_url, self.listening))
         if path == SOAP_PATH and method == "POST":
             request = read_soap_request(body, str(environ.get("CONTENT_TYPE") or "") or None)
             if isinstance(request, HttpReply):

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from smsc_soap.models import HlrInfo
 from smsc_soap.service.codes import StatusCode
 
-__all__ = ["HTTP_ORDER", "SOAP_ORDER", "ReplyFields", "not_found_fields"]
+__all__ = [
+    "HLR_FIELDS",
+    "HTTP_ORDER",
+    "REPLY_SEQUENCE",
+    "SOAP_ORDER",
+    "ReplyFields",
+    "not_found_fields",
+]
 
 ReplyFields = list[tuple[str, str]]
 """A reply's fields, in order, as text."""
@@ -30,6 +38,18 @@ HTTP_ORDER: dict[int, tuple[str, ...]] = {
         "sms_cnt",
     ),
 }
+
+HLR_FIELDS = tuple(HlrInfo.model_fields)
+"""An HLR request's fields, which both interfaces place after ``err``, at every detail."""
+
+# Every field a status reply can carry, in one order that each order above keeps: the WSDL's
+# sequence, with the HLR fields after err and the fields status.php adds where status.php
+# places them. The gateway's WSDL declares this sequence and its SOAP face writes in it, so
+# that a client reading strictly against that WSDL reads every reply.
+REPLY_SEQUENCE: tuple[str, ...] = (
+    *("status", "last_date", "last_timestamp", "flag", "err", *HLR_FIELDS, "error", *_SENT),
+    *("comment", "mccmnc", "country", "operator", "operator_orig", "region", "type", "sms_cnt"),
+)
 
 
 def not_found_fields() -> ReplyFields:

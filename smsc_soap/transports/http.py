@@ -17,6 +17,7 @@ from typing_extensions import Unpack
 
 from smsc_soap.errors import InvalidParametersError, MalformedResponseError, SmscError
 from smsc_soap.runtime.foreign_errors import Step, mapped
+from smsc_soap.service import phones
 from smsc_soap.service.credentials import Credentials
 from smsc_soap.service.hosts import STATUS_PATH
 from smsc_soap.service.request import StatusRequest
@@ -140,7 +141,8 @@ def _single(reply: Reply) -> dict[str, str]:
 
 
 def _by_message(reply: list[object]) -> dict[tuple[str | None, str], Mapping[str, str]]:
-    """A mass reply's items by (phone, id), the phone in one form (no ``+``); by (None, id)
+    """A mass reply's items by (phone, id), the phone as the service looks it up (it writes
+    phones with or without ``+``, padded or formatted); by (None, id)
     for items that do not name their phone."""
     found: dict[tuple[str | None, str], Mapping[str, str]] = {}
     for item in reply:
@@ -151,13 +153,8 @@ def _by_message(reply: list[object]) -> dict[tuple[str | None, str], Mapping[str
         if message_id is None:
             raise MalformedResponseError("a mass reply item does not name its message id")
         phone = fields.get("phone")
-        found[(None if phone is None else _same_phone(phone), message_id)] = fields
+        found[(None if phone is None else phones.normalised(phone), message_id)] = fields
     return found
-
-
-def _same_phone(phone: str) -> str:
-    # The service writes phones with or without "+", and may pad them with spaces.
-    return phone.strip().removeprefix("+")
 
 
 def _text(name: str, value: object) -> str:
@@ -191,7 +188,7 @@ def _matched(
 ) -> Fields | SmscError:
     """The item for ``request``: by phone and id; by id only when the item names no phone
     and no other message asked has that id. Never another message's item."""
-    fields = found.get((_same_phone(request.phone), request.message_id))
+    fields = found.get((phones.normalised(request.phone), request.message_id))
     if fields is None and alone:
         fields = found.get((None, request.message_id))
     if fields is None:

@@ -21,6 +21,7 @@ from typing import Any
 from typing_extensions import Unpack
 
 from smsc_soap.errors import (
+    ConnectionFailedError,
     InvalidParametersError,
     MalformedResponseError,
     RequestTimeoutError,
@@ -152,13 +153,22 @@ class SmppStatusTransport:
     def _bind(self, login: str, password: str, deadline: float) -> SmppSession | Fields:
         options = self.options
         timeout = min(options.timeout, max(deadline - time.monotonic(), 0.001))
-        session = SmppSession.connect(
-            options.host,
-            options.port,
-            timeout=timeout,
-            keepalive=options.enquire_link_interval,
-            max_pdu_bytes=options.max_pdu_bytes,
-        )
+        try:
+            session = SmppSession.connect(
+                options.host,
+                options.port,
+                timeout=timeout,
+                keepalive=options.enquire_link_interval,
+                max_pdu_bytes=options.max_pdu_bytes,
+            )
+        except ConnectionFailedError as error:
+            refused = error.__cause__  # the socket's own words, told with their address
+            if not isinstance(refused, OSError) or not refused.strerror:
+                raise
+            raise ConnectionFailedError(
+                f"the SMPP connection to {options.host}:{options.port} could not be made:"
+                f" {refused.strerror.lower()}"
+            ) from refused
         try:
             answer = _parsed(
                 session.exchange(

@@ -99,6 +99,7 @@ class Wire:
         request is never sent twice."""
         deadline = time.monotonic() + time_left
         *tried_first, tried_last = urls
+        unreached: list[TransportError] = []
         for url in tried_first:
             try:
                 reply = self._post(url, body, headers, deadline=deadline, secret=secret)
@@ -106,18 +107,41 @@ class Wire:
                 if not never_connected(error):
                     raise
                 logger.info("no connection to %s (%s); trying the next host", _host(url), error)
+                unreached.append(error)
                 continue
             return _answered(reply, url, urls[0])
-        reply = self._post(tried_last, body, headers, deadline=deadline, secret=secret)
+        try:
+            reply = self._post(
+                tried_last,
+                body,
+                headers,
+                deadline=deadline,
+                secret=secret,
+                unreached=unreached[-1] if unreached else None,
+            )
+        except TransportError as error:
+            if unreached and never_connected(error):
+                raise _none_reached(error, [str(each) for each in unreached]) from error.__cause__
+            raise
         return _answered(reply, tried_last, urls[0])
 
     def _post(
-        self, url: str, body: bytes, headers: dict[str, str], *, deadline: float, secret: str
+        self,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        *,
+        deadline: float,
+        secret: str,
+        unreached: TransportError | None = None,
     ) -> WireReply:
         cancellation.check()  # e.g. before trying the next host
         time_left = deadline - time.monotonic()
         if time_left <= 0:
-            raise RequestTimeoutError("the call's deadline passed before the request was sent")
+            # Caused by the host before that took no connection: the request never left.
+            raise RequestTimeoutError(
+                "the call's deadline passed before the request was sent"
+            ) from unreached
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("POST %s\n%s", url, _shown(redacted(body, secret)))
         timeouts = (min(self.connect_timeout, time_left), min(self.read_timeout, time_left))
@@ -143,6 +167,8 @@ class Wire:
             except SmscError as error:
                 if watch.fired:
                     raise _cut_off() from error
+                if isinstance(error, TransportError) and _UNNAMED in str(error.args[0]):
+                    raise _naming(error, url) from error.__cause__
                 raise
             if watch.fired:  # the shut socket may have read as the end of the reply
                 raise _cut_off()
@@ -194,6 +220,24 @@ def _cut_off() -> RequestTimeoutError:
     return RequestTimeoutError(
         "the call's deadline passed before the reply was complete; the connection was closed"
     )
+
+
+def _none_reached(last: TransportError, unreached: list[str]) -> TransportError:
+    """``last`` (of its own class, with its cause), telling every host tried, in order."""
+    every = last.copy()
+    every.args = (f"no host could be reached: {'; '.join([*unreached, str(last)])}",)
+    return every
+
+
+# How an error read from the libraries speaks of the server when they did not name it.
+_UNNAMED = "the connection to the service "
+
+
+def _naming(error: TransportError, url: str) -> TransportError:
+    """``error`` (of its own class, with its cause) naming the address it was sent to."""
+    named = error.copy()
+    named.args = (str(error.args[0]).replace(_UNNAMED, f"the connection to {_host(url)} "),)
+    return named
 
 
 def _host(url: str) -> str:

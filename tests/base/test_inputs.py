@@ -22,6 +22,7 @@ from smsc_soap import (
     StatusClient,
     StatusRequest,
 )
+from smsc_soap.service import phones
 from smsc_soap.service.query import build_query, checked_query
 from smsc_soap.service.replies import status_from_reply
 from smsc_soap.transports.http import HttpStatusTransport
@@ -212,7 +213,7 @@ def test_any_input_gives_a_well_formed_request_or_invalid_parameters(
     # Each of the request's own parameters once, with the value given: nothing smuggled.
     assert sent["login"] == [login]
     assert sent["psw"] == [password]
-    assert sent["phone"] == [phone]
+    assert sent["phone"] == [phones.normalised(phone)]  # the one phone rule, and nothing else
     assert sent["id"] == [str(message_id)]
     assert sent["all"] == [str(all)]
 

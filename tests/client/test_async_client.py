@@ -1,5 +1,6 @@
-"""AsyncStatusClient: the event loop never waits on a lookup, a cancelled lookup gives its place
-back and sends nothing more, and sync and async clients keep one login's limits together."""
+"""AsyncStatusClient: the event loop never waits on a lookup, a cancelled lookup sends nothing
+more and keeps its place while the service may still answer it, and sync and async clients
+keep one login's limits together."""
 
 from __future__ import annotations
 
@@ -24,11 +25,13 @@ from smsc_soap import (
     StatusClient,
     StatusCode,
 )
-from smsc_soap.limits.stores import Ask, Granted, LimitStore
+from smsc_soap.limits.limiter import ABANDONED_HOLD
+from smsc_soap.limits.stores import Ask, Granted, LimitStore, Refused
 from smsc_soap.service.credentials import Credentials
 
 from support.accepted import accepted_store
 from support.fault_server import FaultServer, never_answers
+from support.manual_clock import ManualClock
 from support.soap_replies import PASSWORD
 
 PHONE = "79991234567"
@@ -137,8 +140,9 @@ def test_a_batch_of_100_against_a_slow_service_never_stalls_the_loop(slow_sandbo
     assert lag < 0.05
 
 
-def test_a_lookup_cancelled_in_flight_shuts_its_socket_and_gives_its_place_back() -> None:
-    store = accepted_store()
+def test_a_lookup_cancelled_in_flight_shuts_its_socket_and_keeps_its_place_for_the_hold() -> None:
+    clock = ManualClock()
+    store = accepted_store(clock=clock.monotonic)
 
     async def run(server: FaultServer) -> None:
         client = AsyncStatusClient(
@@ -153,6 +157,13 @@ def test_a_lookup_cancelled_in_flight_shuts_its_socket_and_gives_its_place_back(
         asyncio.run(run(server))
         assert len(server.requests) == 1  # not retried
 
+    # The request reached the service, which may still be answering it: its place is kept
+    # for the abandoned-request hold, as after a timeout.
+    held = places(store, IN_FLIGHT - 1)
+    assert isinstance(store.acquire(Ask(SCOPE, "more", 5, 61, 4, 60)), Refused)
+    for lease in held:
+        store.release(SCOPE, lease)
+    clock.advance(ABANDONED_HOLD)
     places(store, IN_FLIGHT)
 
 

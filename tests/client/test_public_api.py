@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from types import ModuleType
 
 import smsc_soap
@@ -79,3 +81,19 @@ def test_every_exception_is_an_smsc_error() -> None:
 
     assert len(exceptions) >= 14
     assert all(issubclass(exception, smsc_soap.SmscError) for exception in exceptions)
+
+
+def test_the_type_checker_sees_each_public_name_where_it_is_loaded_from() -> None:
+    """The package's ``TYPE_CHECKING`` imports (what a type checker reads) and the table its
+    lazy loader reads name the same module for every public name."""
+    source = Path(smsc_soap.__file__).read_text(encoding="utf-8")
+    (type_checking,) = [node for node in ast.parse(source).body if isinstance(node, ast.If)]
+    seen = {
+        alias.asname or alias.name: node.module
+        for node in type_checking.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    loaded = {name: module for module, names in smsc_soap._MODULES.items() for name in names}
+
+    assert seen == loaded

@@ -86,6 +86,16 @@ def test_a_status_has_its_code_outcome_and_age(gateway: Gateway) -> None:
     assert "message" not in body  # all=0: the usual fields only
 
 
+def test_a_phone_written_as_people_write_it_is_found_on_every_face(gateway: Gateway) -> None:
+    """The one phone rule: what the command line accepts, the gateway accepts."""
+    for written in ("7 (999) 000-10-04", "+7 999 000-10-04", "8 (999) 000-10-04"):
+        reply = _status(gateway, phone=written, id=DELIVERED[1])
+        assert (reply.status_code, reply.json()["status"]) == (200, 1), written
+    items = [{"phone": "8 (999) 000-10-04", "id": DELIVERED[1]}]
+    listed = _statuses(gateway, {"messages": items}).json()
+    assert [item["status"] for item in listed] == [1]
+
+
 def test_all_2_gives_every_field_with_the_cost_as_text(
     upstream: tuple[CountingSandbox, Sandbox],
 ) -> None:

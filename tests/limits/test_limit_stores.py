@@ -185,6 +185,19 @@ def test_a_lingering_release_keeps_the_place_for_the_linger(subject: Subject) ->
     refused(store.acquire(ask("message:2", in_flight=1)), "in_flight")
 
 
+def test_a_request_that_never_reached_the_service_leaves_its_window(subject: Subject) -> None:
+    store = subject.store
+    counted = granted(store.acquire(ask(allowed=2)))
+    store.release("demo", counted)
+    unsent = granted(store.acquire(ask(allowed=2)))
+    refused(store.acquire(ask(allowed=2)), "window")
+
+    store.release("demo", unsent, unsent="message:1")
+
+    store.release("demo", granted(store.acquire(ask(allowed=2))))  # its place in the minute
+    refused(store.acquire(ask(allowed=2)), "window")
+
+
 def test_a_lingering_release_frees_the_place_when_the_linger_ends(subject: Subject) -> None:
     store = subject.store
     store.release("demo", granted(store.acquire(ask("message:1", in_flight=1))), linger=SHORT)
@@ -274,7 +287,7 @@ def test_a_lockout_is_kept_without_the_password(subject: Subject) -> None:
         client.get_status(PHONE, "1")
 
     kept = subject.dump()
-    assert "auth-failed" in kept  # the lockout is there ...
+    assert ":refused:" in kept  # the lockout is there ...
     leaked = SECRET in kept  # ... and the password is not (a failure does not print it)
     assert not leaked
 
@@ -324,7 +337,7 @@ OPERATIONS: dict[str, Callable[[LimitStore], object]] = {
 def test_a_store_out_of_reach_fails_closed(kind: str, operation: str, tmp_path: Path) -> None:
     store = open_limit_store(_unreachable(kind, tmp_path), clock=time.monotonic)
 
-    with pytest.raises(LimitStoreError, match="nothing was sent") as failed:
+    with pytest.raises(LimitStoreError, match="the request was not sent") as failed:
         OPERATIONS[operation](store)
 
     assert SECRET not in f"{failed.value} {failed.value.__cause__!r} {store!r}"

@@ -45,3 +45,14 @@ def test_the_benchmark_runs_on_a_tiny_size(tmp_path: Path) -> None:
     ):
         assert figure in text
     assert "A quick smoke run" in text
+
+
+def test_a_quick_run_writes_beside_the_committed_results_not_over_them() -> None:
+    from bench.__main__ import RESULTS, output_path
+
+    quick = output_path(None, quick=True)
+
+    assert quick.parent == RESULTS.parent
+    assert quick != RESULTS
+    assert output_path(None, quick=False) == RESULTS
+    assert output_path(Path("elsewhere.md"), quick=True) == Path("elsewhere.md")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from smsc_soap import InstantClock
 from smsc_soap.sandbox import Sandbox, SandboxApp, default_book
 
 from support.smpp_peer import SmppPeer, deliver_sm
@@ -86,3 +87,21 @@ def test_the_first_lookup_runs_as_its_docstring_says_against_a_sandbox() -> None
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("status 1 (delivered), err 0, changed 20")
+
+
+def test_the_sandbox_faults_example_prints_what_its_docstring_says(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main = runpy.run_path(str(EXAMPLES / "sandbox_faults.py"))["main"]
+
+    main(clock=InstantClock())  # the back-off waits, skipped
+
+    printed = capsys.readouterr()
+    assert printed.err == ""  # no traceback, no server noise
+    lines = dict(line.split(": ", 1) for line in printed.out.splitlines())
+    for retried in ("1004", "1005", "1007"):  # HTTP 500, a SOAP Fault, a dropped connection
+        assert lines[retried].endswith("(after 4 attempts)"), lines[retried]
+    assert lines["1006"].startswith("MalformedResponseError")  # whole but unreadable: at once
+    assert "attempts" not in lines["1006"]
+    assert lines["1003"].startswith("status 0")
+    assert lines["1008"].startswith("status 20")

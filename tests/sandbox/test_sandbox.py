@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -318,3 +319,48 @@ def test_a_bad_book_names_the_line(tmp_path: Path) -> None:
 
     with pytest.raises(BookError, match=r"line 3: column 'status' holds 'late'"):
         MessageBook.from_csv(path)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "mark"),
+    [
+        ("cp1251", b""),
+        ("utf-8", codecs.BOM_UTF8),
+        ("utf-16-le", codecs.BOM_UTF16_LE),
+        ("utf-16-le", b""),
+        ("utf-32-be", codecs.BOM_UTF32_BE),
+    ],
+    ids=["cp1251", "utf-8-bom", "utf-16-bom", "utf-16", "utf-32-bom"],
+)
+def test_a_book_saved_by_windows_programs_is_read(
+    tmp_path: Path, encoding: str, mark: bytes
+) -> None:
+    path = tmp_path / "book.csv"
+    text = "id,phone,status,message\r\n1,+7 (999) 000-10-04,1,Привет\r\n"
+    path.write_bytes(mark + text.encode(encoding))
+
+    (message,) = MessageBook.from_csv(path)
+
+    assert (message.id, message.message) == ("1", "Привет")
+
+
+def test_the_book_finds_a_phone_in_every_form_people_write_it() -> None:
+    book = MessageBook([BookMessage(id="1", phone="79990001004", status=1)])
+
+    for written in ("79990001004", "+7 (999) 000-10-04", "8 (999) 000-10-04", "7-999-000-10-04"):
+        assert book.find(written, "1") is not None, written
+    assert book.find("9990001004", "1") is None  # ten digits: no country, no guess
+
+
+def test_a_message_is_counted_once_however_its_phone_is_written(
+    start_sandbox: StartSandbox,
+) -> None:
+    sandbox = start_sandbox(book_of(DELIVERED), enforce_limits=True)
+    digits = DELIVERED.phone[1:]
+    written = [f"+7{digits}", f"8{digits}", f"+7 ({digits[:3]}) {digits[3:]}", f"8 {digits}"]
+    written += [DELIVERED.phone]
+
+    for phone in written:  # five lookups of one message in a minute: allowed
+        assert status_php(sandbox, phone=phone, id=DELIVERED.id, fmt="3").json()["status"] == 1
+    sixth = status_php(sandbox, phone=DELIVERED.phone, id=DELIVERED.id, fmt="3").json()
+    assert sixth["error_code"] == 9

@@ -5,6 +5,8 @@ Jobs (``"mode"``):
 
 - ``batch``: ``get_statuses`` over ``ids``;
 - ``each``: ``get_status`` of each of ``ids`` in turn;
+
+each of them with the call's ``deadline`` the job gives (120 s if none);
 - ``hang``: four lookups at once through a transport that never answers; prints ``holding``
   once all four are in it, then waits to be killed.
 """
@@ -37,6 +39,7 @@ def main() -> None:
         allow_insecure_http=True,
         limits=job["limits"],
         wait_for_limits=job.get("wait", True),
+        deadline=job.get("deadline", 120.0),
         retry=RetryPolicy.disabled(),  # an error 9 shows as a failed item, not retried away
     )
     outcomes: list[dict[str, Any]] = []
@@ -73,9 +76,11 @@ def _outcome(message_id: str, error: SmscError | None) -> dict[str, Any]:
 
 
 class NeverAnswers:
-    """A transport whose requests never end; announces when ``expected`` are in it."""
+    """A transport whose requests never end; announces when ``expected`` are in it. Its
+    ``endpoint`` names the host the lockout keeps the credentials' standing for."""
 
-    def __init__(self, expected: int) -> None:
+    def __init__(self, expected: int, endpoint: str) -> None:
+        self.endpoint = endpoint
         self._expected = expected
         self._arrived = 0
         self._lock = threading.Lock()
@@ -98,7 +103,7 @@ def hang(job: dict[str, Any]) -> None:
     client = StatusClient(
         job["login"],
         job["password"],
-        transport=NeverAnswers(4),
+        transport=NeverAnswers(4, job["endpoint"]),
         limits=job["limits"],
         deadline=job["deadline"],
         lease_margin=job["lease_margin"],

@@ -146,6 +146,30 @@ def test_a_mass_request_sends_comma_lists_and_matches_items_back(
     assert isinstance(results[2].error, MessageNotFoundError)
 
 
+def test_a_mass_reply_is_matched_by_the_phone_as_the_service_reads_it(
+    http_mock: requests_mock.Mocker,
+) -> None:
+    """Rows that differ only in how the phone is written are one message, each answered;
+    the reply may write the phone with "+" or padded."""
+    items = [
+        {**ONE, "id": "1", "phone": "+79990000001"},
+        {**ONE, "status": 20, "id": "1", "phone": " 79990000002"},
+    ]
+    http_mock.post(URL, json=items)
+    refs = [
+        ("+7 (999) 000-00-01", "1"),
+        ("79990000001", "1"),
+        ("8 999 000-00-02", "1"),
+        ("+79990000002", "1"),
+    ]
+
+    results = list(http_client().get_statuses(refs))
+
+    assert sent_form(http_mock)["phone"] == "79990000001,79990000001,79990000002,79990000002,"
+    statuses = [r.status.status if r.status else r.error for r in results]
+    assert statuses == [StatusCode.DELIVERED] * 2 + [StatusCode.UNDELIVERABLE] * 2
+
+
 def test_a_mass_reply_missing_an_item_fails_that_item_only(http_mock: requests_mock.Mocker) -> None:
     http_mock.post(URL, json=[{**ONE, "id": "1", "phone": "79990000001"}])
 

@@ -14,6 +14,7 @@ import urllib3.exceptions
 
 from smsc_soap import (
     ConnectionFailedError,
+    HostNotFoundError,
     InstantClock,
     InvalidParametersError,
     RequestTimeoutError,
@@ -23,6 +24,7 @@ from smsc_soap import (
 from smsc_soap.wire.options import WireOptions
 
 from support.fault_server import FaultServer, never_answers, respond, truncated
+from support.listeners import full_listener
 from support.soap_replies import PASSWORD, soap_reply
 
 PHONE = "79991234567"
@@ -42,14 +44,10 @@ def closed_port() -> str:
 
 
 @pytest.fixture
-def full_listener() -> Iterator[str]:
-    """An address whose listener never accepts and whose queue is full: connecting times out."""
-    with socket.socket() as listener, socket.socket() as filler:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(0)
-        host, port = listener.getsockname()
-        filler.connect((host, port))
-        yield f"http://{host}:{port}/sys/soap.php"
+def full() -> Iterator[str]:
+    """An address that takes no connection: connecting times out."""
+    with full_listener() as address:
+        yield address
 
 
 def client_for(main: str, backup: str, transport: str, **options: object) -> StatusClient:
@@ -84,10 +82,10 @@ def test_a_refused_connection_sends_the_request_to_the_backup(
 
 @pytest.mark.parametrize("transport", ["soap", "http"])
 def test_a_connect_timeout_sends_the_request_to_the_backup_within_the_deadline(
-    full_listener: str, transport: str
+    full: str, transport: str
 ) -> None:
     with FaultServer([respond(REPLIES[transport])]) as backup:
-        with client_for(full_listener, backup.url, transport, timeout=(0.3, 2.0)) as client:
+        with client_for(full, backup.url, transport, timeout=(0.3, 2.0)) as client:
             status = client.get_status(PHONE, "1")
         sent = len(backup.requests)
 
@@ -95,10 +93,10 @@ def test_a_connect_timeout_sends_the_request_to_the_backup_within_the_deadline(
     assert sent == 1
 
 
-def test_the_backup_gets_only_the_time_the_call_has_left(full_listener: str) -> None:
+def test_the_backup_gets_only_the_time_the_call_has_left(full: str) -> None:
     with FaultServer([never_answers]) as backup:
         client = client_for(
-            full_listener,
+            full,
             backup.url,
             "soap",
             timeout=(0.4, 5.0),
@@ -162,6 +160,33 @@ def test_a_name_that_does_not_resolve_sends_the_request_to_the_backup(
         "smsc.ru",
         "www2.smsc.ru",
     ]
+
+
+def test_when_no_host_resolves_the_error_names_every_host_tried(
+    http_mock: requests_mock.Mocker,
+) -> None:
+    def unresolved(host: str) -> requests.ConnectionError:
+        reason = urllib3.exceptions.NameResolutionError(
+            host,
+            None,  # type: ignore[arg-type]
+            socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
+        )
+        return requests.ConnectionError(
+            urllib3.exceptions.MaxRetryError(None, "/sys/soap.php", reason)  # type: ignore[arg-type]
+        )
+
+    http_mock.post("https://smsc.ru/sys/soap.php", exc=unresolved("smsc.ru"))
+    http_mock.post("https://www2.smsc.ru/sys/soap.php", exc=unresolved("www2.smsc.ru"))
+
+    with (
+        StatusClient("demo", PASSWORD, clock=InstantClock(), retry=RetryPolicy.disabled()) as c,
+        pytest.raises(HostNotFoundError) as caught,
+    ):
+        c.get_status(PHONE, "1")
+
+    told = str(caught.value)
+    assert told.startswith("no host could be reached: ")
+    assert told.index("'smsc.ru'") < told.index("; ") < told.index("'www2.smsc.ru'")
 
 
 @pytest.mark.parametrize(

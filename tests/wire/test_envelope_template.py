@@ -125,9 +125,13 @@ def test_the_transport_sends_zeeps_own_bytes_for_any_checked_input(
         arguments["query"] = request.query
     expected = zeeps_own(operation, arguments)
     element = "StatusResponse" if operation == "get_status" else "Status2Response"
+    reply = soap_reply([("status", "1")], element=element)
+    # A password spelt inside the reply's own markup is taken out of it as an echo (the
+    # redaction's job), which breaks the reply: not what this test is about.
+    assume(password not in reply.decode())
 
     with requests_mock.Mocker() as http_mock:
-        http_mock.post(ENDPOINT, content=soap_reply([("status", "1")], element=element))
+        http_mock.post(ENDPOINT, content=reply)
         if expected is None:
             with pytest.raises(InvalidParametersError, match="XML cannot carry"):
                 TRANSPORT.fetch(credentials, request, timeout=5)

@@ -13,6 +13,7 @@ from smsc_soap.limits.stores.base import Ask, Granted, Refused
 __all__ = ["MemoryLimitStore"]
 
 _FIRST_SWEEP = 1024
+_PROCESS_SALT = secrets.token_bytes(16)
 
 
 class MemoryLimitStore:
@@ -23,9 +24,9 @@ class MemoryLimitStore:
         self._clock = clock
         self._lock = threading.Lock()
         self._leases: dict[str, dict[str, tuple[float, bool]]] = {}
-        self._windows: dict[tuple[str, str], tuple[float, list[float]]] = {}
+        # Per bucket: its window's length, and the moment and lease of each request in it.
+        self._windows: dict[tuple[str, str], tuple[float, list[tuple[float, str]]]] = {}
         self._held: dict[str, tuple[str, float]] = {}
-        self._salt = secrets.token_bytes(16)
         self._sweep_at = _FIRST_SWEEP
 
     def acquire(self, ask: Ask) -> Granted | Refused:
@@ -44,29 +45,36 @@ class MemoryLimitStore:
                 return Refused("probe", min(probes) - now)
             events = self._recent(ask.scope, ask.bucket, ask.window, now)
             if len(events) >= ask.allowed:
-                return Refused("window", events[-ask.allowed] + ask.window - now)
-            events.append(now)
+                return Refused("window", events[-ask.allowed][0] + ask.window - now)
             lease = uuid.uuid4().hex
+            events.append((now, lease))
             leases[lease] = (now + ask.lease_for, ask.probe)
             return Granted(lease)
 
-    def _recent(self, scope: str, bucket: str, window: float, now: float) -> list[float]:
+    def _recent(
+        self, scope: str, bucket: str, window: float, now: float
+    ) -> list[tuple[float, str]]:
         if len(self._windows) >= self._sweep_at:
             # Buckets with nothing left in their window are dropped now and then, so memory
             # follows the window, not every message ever asked about.
             self._windows = {
                 key: (length, events)
                 for key, (length, events) in self._windows.items()
-                if events and events[-1] > now - length
+                if events and events[-1][0] > now - length
             }
             self._sweep_at = max(_FIRST_SWEEP, 2 * len(self._windows))
         _, events = self._windows.setdefault((scope, bucket), (window, []))
-        if events and events[0] <= now - window:
-            events[:] = [moment for moment in events if moment > now - window]
+        if events and events[0][0] <= now - window:
+            events[:] = [event for event in events if event[0] > now - window]
         return events
 
-    def release(self, scope: str, lease: str, *, linger: float = 0.0) -> None:
+    def release(
+        self, scope: str, lease: str, *, linger: float = 0.0, unsent: str | None = None
+    ) -> None:
         with self._lock:
+            if unsent is not None:
+                _, events = self._windows.get((scope, unsent), (0.0, []))
+                events[:] = [event for event in events if event[1] != lease]
             leases = self._leases.get(scope, {})
             if lease not in leases:
                 return
@@ -96,7 +104,9 @@ class MemoryLimitStore:
             self._held.pop(key, None)
 
     def salt(self) -> bytes:
-        return self._salt
+        # One per process: the memory is gone with the process, and the slow fingerprint of
+        # a credential is then made once, not once per client.
+        return _PROCESS_SALT
 
     def close(self) -> None:
         """Nothing to close: the limits go with the process."""

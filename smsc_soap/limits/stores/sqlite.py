@@ -1,36 +1,55 @@
 """``sqlite:///path/limits.db``: the limits of every process on one host, in one SQLite file.
 
 The standard library's ``sqlite3``, in WAL mode; each check-and-take is one ``BEGIN
-IMMEDIATE`` transaction, so processes take turns on it. Time is the host's wall clock, which
-every process on the host shares. Every lease names the process that holds it: when places
-are short, those of processes that no longer exist are taken back at once, rather than when
-their leases end (a batch killed and started again goes on straight away).
+IMMEDIATE`` transaction, so processes take turns on it, each waiting at most what is left of
+its call's deadline (``base.time_left``). Time is the host's wall clock, which every process on
+the host shares. A place ends when its holder gives it back or its lease ends, never because
+its process seems gone: a killed process's request may still run at the service, and a
+process number says nothing across containers sharing the file.
+
+One file, one truth: before each transaction the file at the path is checked to be the one
+this store has open (its device and inode, one ``stat``). A file deleted or replaced under
+running processes is noticed, logged and counted (``replacements``), and the store moves to
+the file now at the path, carrying over the places it holds, the requests it counted in the
+last minute and the holds it made (the lockout), so that old and new processes count together
+again. While a store holds
+places, a watcher thread makes the same check every ``WATCH`` seconds, so that processes
+started after a deletion see the places of those whose requests are still running.
+
+The file holds fingerprints of credentials and the phones asked about: its folder is made
+0700 and the file 0600, and a warning is logged when an existing one is open to others.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import sqlite3
+import stat
 import sys
 import threading
 import time
 import uuid
+import weakref
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from smsc_soap.errors import LimitStoreError
-from smsc_soap.limits.stores.base import Ask, Granted, Refused
+from smsc_soap.limits.stores.base import Ask, Granted, Refused, time_left
 from smsc_soap.runtime.foreign_errors import Step, mapped
 
 __all__ = ["SqliteLimitStore"]
 
+logger = logging.getLogger("smsc_soap.limits.stores.sqlite")
+
 POLL = 0.02
 """Seconds between asks while other processes hold the places."""
+WATCH = 0.05
+"""Seconds between checks that the file is still the one, while this store holds places."""
 
-_BUSY_MILLISECONDS = 10_000
-_WAL_ATTEMPTS = 50
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS leases (
     lease TEXT PRIMARY KEY,
@@ -40,12 +59,16 @@ CREATE TABLE IF NOT EXISTS leases (
     pid INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS leases_by_scope ON leases (scope, expires);
-CREATE TABLE IF NOT EXISTS events (scope TEXT NOT NULL, bucket TEXT NOT NULL, at REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS events_by_bucket ON events (scope, bucket, at);
-CREATE INDEX IF NOT EXISTS events_by_age ON events (at);
+CREATE TABLE IF NOT EXISTS window_requests (
+    scope TEXT NOT NULL, bucket TEXT NOT NULL, at REAL NOT NULL, lease TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS window_requests_by_bucket ON window_requests (scope, bucket, at);
+CREATE INDEX IF NOT EXISTS window_requests_by_age ON window_requests (at);
 CREATE TABLE IF NOT EXISTS held (key TEXT PRIMARY KEY, value TEXT NOT NULL, until REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
+
+_Identity = tuple[int, int]
 
 
 class SqliteLimitStore:
@@ -54,43 +77,113 @@ class SqliteLimitStore:
 
     def __init__(self, path: str | Path, *, clock: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
+        self.replacements = 0
+        """Times the file at the path was found deleted or replaced by another while this
+        store had it open (each is logged as a warning)."""
         self._clock = clock
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
+        self._identity: _Identity | None = None
+        # What this store put in the file, to carry over to a file that replaced it.
+        self._salt: bytes | None = None
+        self._places: dict[str, tuple[str, float, int]] = {}
+        self._counted: deque[tuple[str, str, float, str, float]] = deque()
+        self._holds: dict[str, tuple[str, float]] = {}
+        self._watcher: threading.Thread | None = None
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, mapped(Step.LIMITS):
-            connection = self._connection or self._open()
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
+        if not self._lock.acquire(timeout=time_left()):
+            raise LimitStoreError(
+                f"the limit store {self.path} was busy past the call's deadline, so the"
+                " request was not sent"
+            )
+        try:
+            with mapped(Step.LIMITS):
+                connection = self._current()
+                connection.execute(f"PRAGMA busy_timeout = {int(time_left() * 1000)}")
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
+        finally:
+            self._lock.release()
+
+    def _current(self) -> sqlite3.Connection:
+        """The connection to the file now at the path: opened at the first use, and opened
+        anew (with what this store holds carried over) when the file was replaced."""
+        if self._connection is not None:
+            if _identity(self.path) == self._identity:
+                return self._connection
+            self.replacements += 1
+            logger.warning(
+                "the limit store %s was deleted or replaced while in use; moving to the file"
+                " now at that path with the places and requests of this process",
+                self.path,
+            )
+            self._connection.close()
+            self._connection = None
+            connection = self._open()
+            self._carry_over(connection)
+            return connection
+        return self._open()
 
     def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _make_private(self.path)
         connection = sqlite3.connect(
             self.path, isolation_level=None, check_same_thread=False, timeout=0
         )
-        connection.execute(f"PRAGMA busy_timeout = {_BUSY_MILLISECONDS}")
-        _switch_to_wal(connection)
-        connection.execute("PRAGMA synchronous = NORMAL")
-        connection.executescript(_SCHEMA)
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {int(time_left() * 1000)}")
+            _switch_to_wal(connection)
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.executescript(_SCHEMA)
+            self._identity = _identity(self.path)
+        except BaseException:
+            connection.close()
+            raise
         self._connection = connection
         return connection
+
+    def _carry_over(self, db: sqlite3.Connection) -> None:
+        now = self._clock()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if self._salt is not None:
+                db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (self._salt,))
+            for lease, (scope, expires, probe) in self._places.items():
+                if expires > now:
+                    db.execute(
+                        "INSERT OR IGNORE INTO leases VALUES (?, ?, ?, ?, ?)",
+                        (lease, scope, expires, probe, os.getpid()),
+                    )
+            for scope, bucket, at, lease, window in self._counted:
+                if at > now - window:
+                    db.execute(
+                        "INSERT INTO window_requests SELECT ?, ?, ?, ? WHERE NOT EXISTS"
+                        " (SELECT 1 FROM window_requests WHERE scope = ? AND lease = ?)",
+                        (scope, bucket, at, lease, scope, lease),
+                    )
+            for key, (value, until) in self._holds.items():
+                if until > now:
+                    db.execute("INSERT OR IGNORE INTO held VALUES (?, ?, ?)", (key, value, until))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
     def acquire(self, ask: Ask) -> Granted | Refused:
         now = self._clock()
         with self._transaction() as db:
             db.execute("DELETE FROM leases WHERE expires <= ?", (now,))
-            db.execute("DELETE FROM events WHERE at <= ?", (now - ask.window,))
-            held, probes = _held(db, ask.scope)
-            if held >= ask.in_flight or (ask.probe and probes):
-                _forget_the_dead(db, ask.scope)
-                held, probes = _held(db, ask.scope)
+            db.execute("DELETE FROM window_requests WHERE at <= ?", (now - ask.window,))
+            held, probes = db.execute(
+                "SELECT count(*), coalesce(sum(probe), 0) FROM leases WHERE scope = ?",
+                (ask.scope,),
+            ).fetchone()
             if held >= ask.in_flight:
                 return Refused("in_flight", POLL)
             if ask.probe and probes:
@@ -98,36 +191,89 @@ class SqliteLimitStore:
             recent = [
                 at
                 for (at,) in db.execute(
-                    "SELECT at FROM events WHERE scope = ? AND bucket = ? ORDER BY at DESC LIMIT ?",
+                    "SELECT at FROM window_requests WHERE scope = ? AND bucket = ?"
+                    " ORDER BY at DESC LIMIT ?",
                     (ask.scope, ask.bucket, ask.allowed),
                 )
             ]
             if len(recent) >= ask.allowed:
                 return Refused("window", recent[-1] + ask.window - now)
             lease = uuid.uuid4().hex
+            expires = now + ask.lease_for
             db.execute(
                 "INSERT INTO leases VALUES (?, ?, ?, ?, ?)",
-                (lease, ask.scope, now + ask.lease_for, int(ask.probe), os.getpid()),
+                (lease, ask.scope, expires, int(ask.probe), os.getpid()),
             )
-            db.execute("INSERT INTO events VALUES (?, ?, ?)", (ask.scope, ask.bucket, now))
-            return Granted(lease)
+            db.execute(
+                "INSERT INTO window_requests VALUES (?, ?, ?, ?)",
+                (ask.scope, ask.bucket, now, lease),
+            )
+        self._remember(now, ask, lease, expires)
+        return Granted(lease)
 
-    def release(self, scope: str, lease: str, *, linger: float = 0.0) -> None:
+    def _remember(self, now: float, ask: Ask, lease: str, expires: float) -> None:
+        with self._lock:
+            self._places = {held: place for held, place in self._places.items() if place[1] > now}
+            self._places[lease] = (ask.scope, expires, int(ask.probe))
+            while self._counted and self._counted[0][2] <= now - self._counted[0][4]:
+                self._counted.popleft()
+            self._counted.append((ask.scope, ask.bucket, now, lease, ask.window))
+            if self._watcher is None:
+                self._watcher = threading.Thread(
+                    target=_watch, args=(weakref.ref(self),), name="smsc-soap limits", daemon=True
+                )
+                self._watcher.start()
+
+    def _checked(self) -> bool:
+        """Move to a file that replaced this store's own; False once the store holds no
+        places (or is closed), when the watch ends."""
+        if not self._lock.acquire(timeout=WATCH):
+            return True  # in use: that use makes the check
+        try:
+            now = self._clock()
+            if self._connection is None or not any(
+                place[1] > now for place in self._places.values()
+            ):
+                self._watcher = None
+                return False
+            with mapped(Step.LIMITS):
+                self._current()
+        except LimitStoreError as error:
+            logger.debug("the limit store %s could not be checked: %s", self.path, error)
+        finally:
+            self._lock.release()
+        return True
+
+    def release(
+        self, scope: str, lease: str, *, linger: float = 0.0, unsent: str | None = None
+    ) -> None:
+        expires = self._clock() + linger
         with self._transaction() as db:
+            if unsent is not None:
+                db.execute(
+                    "DELETE FROM window_requests WHERE scope = ? AND bucket = ? AND lease = ?",
+                    (scope, unsent, lease),
+                )
             if linger > 0:
                 db.execute(
-                    "UPDATE leases SET expires = ?, probe = 0 WHERE lease = ?",
-                    (self._clock() + linger, lease),
+                    "UPDATE leases SET expires = ?, probe = 0 WHERE lease = ?", (expires, lease)
                 )
             else:
                 db.execute("DELETE FROM leases WHERE lease = ?", (lease,))
+        with self._lock:
+            if linger > 0 and lease in self._places:
+                self._places[lease] = (scope, expires, 0)
+            else:
+                self._places.pop(lease, None)
+            if unsent is not None:
+                self._counted = deque(event for event in self._counted if event[3] != lease)
 
     def hold(self, key: str, value: str, seconds: float) -> None:
+        now = self._clock()
         with self._transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO held VALUES (?, ?, ?)",
-                (key, value, self._clock() + seconds),
-            )
+            db.execute("INSERT OR REPLACE INTO held VALUES (?, ?, ?)", (key, value, now + seconds))
+            self._holds = {kept: hold for kept, hold in self._holds.items() if hold[1] > now}
+            self._holds[key] = (value, now + seconds)
 
     def held(self, key: str) -> tuple[str, float] | None:
         with self._transaction() as db:
@@ -140,12 +286,14 @@ class SqliteLimitStore:
     def drop(self, key: str) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM held WHERE key = ?", (key,))
+            self._holds.pop(key, None)
 
     def salt(self) -> bytes:
         with self._transaction() as db:
             db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_bytes(16),))
             (value,) = db.execute("SELECT value FROM meta WHERE name = 'salt'").fetchone()
-        return bytes(value)
+        self._salt = bytes(value)
+        return self._salt
 
     def close(self) -> None:
         with self._lock:
@@ -157,44 +305,60 @@ class SqliteLimitStore:
         return f"SqliteLimitStore({str(self.path)!r})"
 
 
-def _held(db: sqlite3.Connection, scope: str) -> tuple[int, int]:
-    held, probes = db.execute(
-        "SELECT count(*), coalesce(sum(probe), 0) FROM leases WHERE scope = ?", (scope,)
-    ).fetchone()
-    return int(held), int(probes)
+def _watch(store: weakref.ref[SqliteLimitStore]) -> None:
+    """While the store holds places: move it to a file that replaced its own at once, not at
+    its next use, which may be a request's length away. Holds the store weakly: a store
+    dropped while holding places is not kept alive by its watch."""
+    while True:
+        time.sleep(WATCH)
+        watched = store()
+        if watched is None or not watched._checked():
+            return
+        del watched
 
 
-def _forget_the_dead(db: sqlite3.Connection, scope: str) -> None:
-    """Drop the leases of processes of this host that have ended."""
-    for (pid,) in db.execute(
-        "SELECT DISTINCT pid FROM leases WHERE scope = ? AND pid != ?", (scope, os.getpid())
-    ).fetchall():
-        if not _alive(pid):
-            db.execute("DELETE FROM leases WHERE pid = ?", (pid,))
-
-
-def _alive(pid: int) -> bool:
-    if sys.platform == "win32":
-        return True  # os.kill(pid, 0) would end the process there; its lease ends by itself
+def _identity(path: Path) -> _Identity | None:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: alive
-        return True
-    return True
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _make_private(path: Path) -> None:
+    """Make the folder (0700) and the file (0600) if they are missing, so SQLite's own files
+    beside it (``-wal``, ``-shm``) are made 0600 too; warn of existing ones open to others."""
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(descriptor)
+    if sys.platform == "win32":
+        return  # modes are not how Windows keeps files private
+    for made, kind in ((folder, "folder"), (path, "file")):
+        mode = stat.S_IMODE(os.stat(made).st_mode)
+        if mode & 0o077:
+            logger.warning(
+                "the limit store's %s %s is open to other users (mode %o): it holds"
+                " fingerprints of credentials and the phones asked about; make it %s",
+                kind,
+                made,
+                mode,
+                "0700" if kind == "folder" else "0600",
+            )
 
 
 def _switch_to_wal(connection: sqlite3.Connection) -> None:
     """Put the file in WAL mode (it stays so). When processes open a new file at once, SQLite
     refuses all but one switch without waiting (a wait could deadlock); the others find the
-    file switched when they ask again."""
-    for attempt in range(1, _WAL_ATTEMPTS + 1):
+    file switched when they ask again, within the store's bound."""
+    give_up = time.monotonic() + time_left()
+    while True:
         try:
             with mapped(Step.LIMITS):
                 connection.execute("PRAGMA journal_mode = WAL")
             return
         except LimitStoreError:
-            if attempt == _WAL_ATTEMPTS:
+            if time.monotonic() >= give_up:
                 raise
             time.sleep(POLL)
