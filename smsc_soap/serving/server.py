@@ -16,15 +16,12 @@ import asyncio
 import socket
 import threading
 from types import TracebackType
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
 
 from smsc_soap.serving.app import ServiceApp
 from smsc_soap.serving.asgi import AsgiBridge
 from smsc_soap.serving.status_php import STATUS_PATH
 from smsc_soap.serving.wsdl import SOAP_PATH
-
-if TYPE_CHECKING:
-    import uvicorn
 
 __all__ = ["ServiceServer"]
 
@@ -83,6 +80,7 @@ class ServiceServer:
         import uvicorn
 
         from smsc_soap.serving.deadlines import with_read_deadline
+        from smsc_soap.serving.prompt_server import PromptServer
 
         protocol = with_read_deadline(read_timeout)
         config = uvicorn.Config(
@@ -98,7 +96,7 @@ class ServiceServer:
             server_header=False,
             backlog=4096,
         )
-        self._server: uvicorn.Server = uvicorn.Server(config)
+        self._server = PromptServer(config)
         self._thread: threading.Thread | None = None
 
     @property
@@ -132,7 +130,7 @@ class ServiceServer:
             self.bridge.close()
             return True
         self._server.config.timeout_graceful_shutdown = grace  # type: ignore[assignment]
-        self._server.should_exit = True
+        self._server.ask_to_exit()
         self._thread.join(timeout=grace + 5)
         self.bridge.close()
         return self.bridge.cut_off == 0

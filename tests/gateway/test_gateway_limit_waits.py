@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 
 from smsc_soap.gateway.limit_waits import LimitWaits
@@ -66,6 +67,7 @@ def test_places_taken_outside_a_lookup_are_not_reported() -> None:
     assert seen == []
 
 
+@pytest.mark.slow
 def test_the_metric_shows_lookups_that_waited_for_a_place_in_flight() -> None:
     # Four requests of a login may be in flight at once: with six at once, two wait.
     service = CountingSandbox(SandboxOptions(latency_ms=300))

@@ -146,6 +146,7 @@ class _CappedGateway(Gateway):
     max_in_flight = 2
 
 
+@pytest.mark.slow
 def test_requests_over_the_cap_get_503_with_retry_after_in_the_faces_format() -> None:
     service = CountingSandbox(SandboxOptions(latency_ms=700))
     with Sandbox(service) as sandbox:
@@ -424,6 +425,7 @@ def test_a_due_status_under_a_full_window_is_served_at_once_on_every_face(
     assert sandbox.requests == 5
 
 
+@pytest.mark.slow
 def test_eight_first_lookups_at_once_take_three_round_trips_not_eight() -> None:
     service = CountingSandbox(SandboxOptions(latency_ms=500))
     messages = [(f"7999000{n}", str(n)) for n in range(1001, 1009)]

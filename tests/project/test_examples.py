@@ -28,6 +28,7 @@ def test_the_audited_transport_records_every_lookup() -> None:
     assert all(row[2].startswith("status") for row in rows)
 
 
+@pytest.mark.slow
 def test_the_fake_transport_example_passes() -> None:
     finished = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLES)],

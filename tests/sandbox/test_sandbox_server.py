@@ -84,6 +84,7 @@ def read_all(connection: socket.socket) -> bytes:
     return received
 
 
+@pytest.mark.slow
 def test_a_connection_that_sends_nothing_is_closed_after_the_channel_timeout() -> None:
     with Sandbox(SandboxApp(MessageBook([MESSAGE])), channel_timeout=1) as running:
         port = int(running.url.rsplit(":", 1)[1])
@@ -117,6 +118,7 @@ def test_a_request_not_in_within_the_read_deadline_is_answered_408_and_closed(
         assert_still_answers(running, MESSAGE)
 
 
+@pytest.mark.slow
 def test_a_body_trickled_in_is_cut_at_the_read_deadline() -> None:
     # A byte at a time keeps a connection busy, but not past the deadline for the whole body.
     with Sandbox(SandboxApp(MessageBook([MESSAGE])), read_timeout=1) as running:

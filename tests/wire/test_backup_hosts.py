@@ -93,6 +93,7 @@ def test_a_connect_timeout_sends_the_request_to_the_backup_within_the_deadline(
     assert sent == 1
 
 
+@pytest.mark.slow
 def test_the_backup_gets_only_the_time_the_call_has_left(full: str) -> None:
     with FaultServer([never_answers]) as backup:
         client = client_for(

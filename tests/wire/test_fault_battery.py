@@ -160,6 +160,7 @@ def test_a_cut_body_then_a_good_one_succeeds(caplog: pytest.LogCaptureFixture) -
     assert outcome.attempts == 2
 
 
+@pytest.mark.slow
 def test_a_server_that_never_answers_times_out_each_attempt(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -170,6 +171,7 @@ def test_a_server_that_never_answers_times_out_each_attempt(
     assert 0.3 * ATTEMPTS <= outcome.seconds < 0.3 * ATTEMPTS + 1.5
 
 
+@pytest.mark.slow
 def test_a_slow_drip_is_cut_off_at_the_deadline(caplog: pytest.LogCaptureFixture) -> None:
     # Each byte comes well within the read timeout; only the deadline can stop it.
     outcome = run(
