@@ -40,7 +40,7 @@ MEANINGS = {
     ExitCode.TRANSPORT: "no usable answer: timeout, connection, HTTP error, fault, bad reply",
     ExitCode.NOT_FOUND: "the message was not found (error 3)",
     ExitCode.FAILED_ROWS: "a batch finished, and some rows carry an error instead of a status",
-    ExitCode.SYSTEM: "a file, address or limit store could not be used: missing, read-only, ...",
+    ExitCode.SYSTEM: "a file, address or limit store could not be used: missing, read-only, down",
     ExitCode.INTERRUPTED: "stopped by Ctrl-C; run the batch again to resume it",
 }
 
