@@ -99,7 +99,9 @@ class SmppServer:
         self.host, self.port = self._listener.getsockname()[:2]
         self.binds = 0
         self._lock = threading.Lock()
-        self._peers: set[_Peer] = set()
+        # In the order they connected: receipts go to the earliest receiver still bound, not
+        # to whichever a set would yield first.
+        self._peers: dict[_Peer, None] = {}
         self._workers = ThreadPoolExecutor(_WORKERS, thread_name_prefix="smsc-sandbox-smpp")
         self._wake = threading.Event()
         self._stopped = threading.Event()
@@ -167,7 +169,7 @@ class SmppServer:
             connection.settimeout(self.idle_timeout)
             peer = _Peer(connection)
             with self._lock:
-                self._peers.add(peer)
+                self._peers[peer] = None
             threading.Thread(
                 target=self._serve, args=(peer,), name="smsc-sandbox-smpp", daemon=True
             ).start()
@@ -182,7 +184,7 @@ class SmppServer:
             logger.debug("an SMPP connection ended: %s", error)
         finally:
             with self._lock:
-                self._peers.discard(peer)
+                self._peers.pop(peer, None)
             peer.connection.close()
 
     def _handle(self, peer: _Peer, frame: bytes) -> bool:
