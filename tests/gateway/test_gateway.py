@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +29,9 @@ from support.gateway_setup import (
     UNKNOWN,
     WITH_REGION,
     CountingSandbox,
+    serve_process,
     start_gateway,
+    wait_until_in_flight,
 )
 from support.manual_clock import ManualClock
 
@@ -316,52 +315,19 @@ def test_the_access_log_shows_no_credentials_or_phone_numbers(
 @pytest.mark.slow
 def test_sigterm_lets_requests_in_flight_finish_and_exits_0() -> None:
     app = CountingSandbox(SandboxOptions(latency_ms=600))
-    with Sandbox(app) as sandbox:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "smsc_soap",
-                "serve",
-                "--port",
-                "0",
-                "--endpoint",
-                sandbox.soap_endpoint,
-                "--insecure-http",
-                "--limits",
-                "memory://",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env={**os.environ, "SMSC_LOGIN": "", "SMSC_PASSWORD": ""},
-        )
-        try:
-            assert process.stdout is not None
-            url = process.stdout.readline().decode().strip()
-            endpoint = f"{url}/sys/soap.php"
-            messages = [(f"7999000{n}", str(n)) for n in range(1001, 1005)]
-            with ThreadPoolExecutor(4) as pool:
-                pending = [
-                    pool.submit(requests.post, endpoint, data=_envelope(*message), timeout=30)
-                    for message in messages
-                ]
-                _wait_until_in_flight(url, len(messages))
-                process.send_signal(signal.SIGTERM)
-                replies = [future.result() for future in pending]
-            assert process.wait(timeout=20) == 0
-        finally:
-            process.kill()
+    with Sandbox(app) as sandbox, serve_process(sandbox.soap_endpoint) as (process, url):
+        endpoint = f"{url}/sys/soap.php"
+        messages = [(f"7999000{n}", str(n)) for n in range(1001, 1005)]
+        with ThreadPoolExecutor(4) as pool:
+            pending = [
+                pool.submit(requests.post, endpoint, data=_envelope(*message), timeout=30)
+                for message in messages
+            ]
+            wait_until_in_flight(url, len(messages))
+            process.send_signal(signal.SIGTERM)
+            replies = [future.result() for future in pending]
+        assert process.wait(timeout=20) == 0
     assert [_field(reply, "status") for reply in replies] == ["-2", "-1", "0", "1"]
-
-
-def _wait_until_in_flight(url: str, count: int) -> None:
-    # The gauge counts the metrics request itself too.
-    for _ in range(200):
-        metrics = requests.get(f"{url}/metrics", timeout=10).text
-        if f"smsc_gateway_in_flight {count + 1}.0" in metrics:
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"the requests never were in flight: {metrics}")
 
 
 def test_serve_refuses_an_address_beyond_this_host_without_allow_remote() -> None:

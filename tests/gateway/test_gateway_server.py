@@ -4,13 +4,10 @@ face, HEAD, the pages for people, and a limit store out of use."""
 
 from __future__ import annotations
 
-import os
 import re
 import resource
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +26,14 @@ from smsc_soap.limits.stores import LimitStore, open_limit_store
 from smsc_soap.sandbox import Sandbox, SandboxOptions
 from smsc_soap.serving.body import MAX_BODY_BYTES
 
-from support.gateway_setup import DELIVERED, PENDING, CountingSandbox, start_gateway
+from support.gateway_setup import (
+    DELIVERED,
+    PENDING,
+    CountingSandbox,
+    serve_process,
+    start_gateway,
+    wait_until_in_flight,
+)
 from support.manual_clock import ManualClock
 
 AUTH = ("demo", "demo")
@@ -447,60 +451,26 @@ def test_eight_first_lookups_at_once_take_three_round_trips_not_eight() -> None:
 @pytest.mark.slow
 def test_sigterm_during_twenty_lookups_answers_every_one_and_exits_0() -> None:
     service = CountingSandbox(SandboxOptions(latency_ms=300))
-    with Sandbox(service) as sandbox:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "smsc_soap",
-                "serve",
-                "--port",
-                "0",
-                "--endpoint",
-                sandbox.soap_endpoint,
-                "--insecure-http",
-                "--limits",
-                "memory://",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env={**os.environ, "SMSC_LOGIN": "", "SMSC_PASSWORD": ""},
-        )
-        try:
-            assert process.stdout is not None
-            url = process.stdout.readline().decode().strip()
-            messages = [(f"7999000{n}", str(n)) for n in range(1001, 1021)]
-            with ThreadPoolExecutor(20) as pool:
-                pending = [
-                    pool.submit(
-                        requests.get,
-                        f"{url}/v1/status",
-                        params={"phone": phone, "id": message_id},
-                        auth=AUTH,
-                        timeout=30,
-                    )
-                    for phone, message_id in messages
-                ]
-                _wait_until_in_flight(url, len(messages))
-                process.send_signal(signal.SIGTERM)
-                replies = [future.result() for future in pending]
-            assert process.wait(timeout=30) == 0
-        finally:
-            process.kill()
-    assert sorted({reply.status_code for reply in replies}) <= [200, 404]
+    with Sandbox(service) as sandbox, serve_process(sandbox.soap_endpoint) as (process, url):
+        messages = [(f"7999000{n}", str(n)) for n in range(1001, 1021)]
+        with ThreadPoolExecutor(20) as pool:
+            pending = [
+                pool.submit(
+                    requests.get,
+                    f"{url}/v1/status",
+                    params={"phone": phone, "id": message_id},
+                    auth=AUTH,
+                    timeout=30,
+                )
+                for phone, message_id in messages
+            ]
+            wait_until_in_flight(url, len(messages))
+            process.send_signal(signal.SIGTERM)
+            replies = [future.result() for future in pending]
+        assert process.wait(timeout=30) == 0
+    assert {reply.status_code for reply in replies} <= {200, 404}
     assert len(replies) == 20
     assert service.requests >= 20
-
-
-def _wait_until_in_flight(url: str, count: int) -> None:
-    # The gauge counts the metrics request itself too.
-    metrics = ""
-    for _ in range(300):
-        metrics = requests.get(f"{url}/metrics", timeout=10).text
-        if f"smsc_gateway_in_flight {count + 1}.0" in metrics:
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"the requests never were in flight: {metrics}")
 
 
 def test_healthz_shows_a_limit_store_found_restarted_empty(gateway: Gateway) -> None:

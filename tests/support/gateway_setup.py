@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+import requests
 
 from smsc_soap import Clock, RetryPolicy, StatusClient
 from smsc_soap.gateway import Gateway, GatewayApp, Upstream
@@ -91,3 +96,37 @@ def gateway_to_a_failing_service(fault: str | None, **client_options: Any) -> It
         start_gateway(sandbox, retry=RetryPolicy.disabled(), **client_options) as gateway,
     ):
         yield gateway
+
+
+@contextmanager
+def serve_process(endpoint: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``smsc-soap serve`` in a process of its own, asking ``endpoint``: the process and its
+    base URL. Killed at the end if it is still running."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            *("-m", "smsc_soap", "serve", "--port", "0"),
+            *("--endpoint", endpoint, "--insecure-http", "--limits", "memory://"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "SMSC_LOGIN": "", "SMSC_PASSWORD": ""},
+    )
+    try:
+        assert process.stdout is not None
+        yield process, process.stdout.readline().decode().strip()
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def wait_until_in_flight(url: str, count: int) -> None:
+    """Until the gateway at ``url`` answers ``count`` requests at once."""
+    metrics = ""
+    for _ in range(300):
+        # The gauge counts the metrics request itself too.
+        metrics = requests.get(f"{url}/metrics", timeout=10).text
+        if f"smsc_gateway_in_flight {count + 1}.0" in metrics:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"the requests never were in flight: {metrics}")
