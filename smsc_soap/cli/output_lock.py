@@ -30,7 +30,8 @@ class OutputLock:
     def acquire(self) -> None:
         """Take the lock, or raise ``OutputInUseError`` at once if another process has it."""
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            # Not through a link: the lock file is written, and must be the one beside the output.
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
             if not _try_lock(fd):
                 holder = _read_holder(fd)
                 os.close(fd)
@@ -47,6 +48,12 @@ class OutputLock:
             if same:
                 break
             os.close(fd)
+        if not _holds_a_pid_or_nothing(fd):
+            os.close(fd)
+            raise OutputInUseError(
+                f"{self.path} exists and is not a batch's lock; it is left as it is: move it,"
+                " or name another --output"
+            )
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
@@ -67,6 +74,12 @@ def _read_holder(fd: int) -> str:
     except OSError:
         pid = ""
     return f"process {pid}" if pid.isdigit() else "a process that is starting"
+
+
+def _holds_a_pid_or_nothing(fd: int) -> bool:
+    """Whether the file is empty or a lock a batch left (its PID): nothing else is replaced."""
+    held = os.pread(fd, 64, 0)
+    return not held or held.rstrip(b"\n").isdigit()
 
 
 def _try_lock(fd: int) -> bool:

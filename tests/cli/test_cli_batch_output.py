@@ -118,3 +118,25 @@ def test_rows_a_broken_limit_store_refused_are_looked_up_again(
     assert second.exit_code == ExitCode.OK, second.output
     assert "2 of them looked up again after failing in passing" in second.stderr
     assert "from an earlier run" not in second.stderr
+
+
+def test_a_file_by_the_locks_name_that_is_no_lock_is_left_as_it_is(tmp_path: Path) -> None:
+    output = tmp_path / "out.csv"
+    notes = tmp_path / ".out.csv.lock"
+    notes.write_text("my notes, not a lock\n")
+
+    with pytest.raises(OutputInUseError, match="not a batch's lock"):
+        OutputLock(output).acquire()
+
+    assert notes.read_text() == "my notes, not a lock\n"
+
+
+def test_a_link_by_the_locks_name_is_not_followed(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("someone else's\n")
+    (tmp_path / ".out.csv.lock").symlink_to(target)
+
+    with pytest.raises(OSError, match="link"):
+        OutputLock(tmp_path / "out.csv").acquire()
+
+    assert target.read_text() == "someone else's\n"
