@@ -3,8 +3,6 @@ sandbox as the gateway's upstream, and a gateway asking it."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -19,6 +17,7 @@ from smsc_soap.sandbox import Sandbox
 
 from support.gateway_setup import CountingSandbox, start_gateway
 from support.manual_clock import ManualClock
+from support.required import missing, require_redis_py
 from support.sandboxes import SandboxStarter
 from support.soap_replies import PASSWORD
 
@@ -74,15 +73,9 @@ def fake(clock: ManualClock) -> FakeTransport:
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of a redis-server run for this session. Without one the Redis tests skip,
     except under CI (``CI=true``), which installs it: there a skip would hide them."""
-    missing = None
     if shutil.which("redis-server") is None:
-        missing = "redis-server is not installed (Debian: apt-get install redis-server)"
-    elif importlib.util.find_spec("redis") is None:
-        missing = "redis-py is not installed (pip install -e '.[test]')"
-    if missing is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{missing}; under CI the Redis tests must run")
-        pytest.skip(missing)
+        missing("redis-server is not installed (Debian: apt-get install redis-server)")
+    require_redis_py()
     from support.redis_server import running_redis
 
     with running_redis(tmp_path_factory.mktemp("redis")) as url:

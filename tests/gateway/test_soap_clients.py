@@ -10,7 +10,6 @@ installed by .ci/run; elsewhere a test whose client is missing is skipped, sayin
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from support.gateway_setup import (
     start_gateway,
 )
 from support.manual_clock import ManualClock
+from support.required import missing
 
 SUPPORT = Path(__file__).parents[1] / "support"
 NODE_DIRECTORY = SUPPORT / "node"
@@ -78,12 +78,6 @@ def _sent(app: CountingSandbox, message: tuple[str, str], level: int) -> Fields:
     return dict(fields)
 
 
-def _missing(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; .ci/run installs it")
-    pytest.skip(reason)
-
-
 def _run(command: list[str], calls: list[dict[str, Any]]) -> list[Fields]:
     done = subprocess.run(
         command,
@@ -101,19 +95,19 @@ def _run(command: list[str], calls: list[dict[str, Any]]) -> list[Fields]:
 def _php(wsdl: str, calls: list[dict[str, Any]]) -> list[Fields]:
     php = shutil.which("php")
     if php is None:
-        _missing("php is not installed (Debian: php-cli php-soap)")
+        missing("php is not installed (Debian: php-cli php-soap)")
     modules = subprocess.run([php or "php", "-m"], capture_output=True, text=True, check=False)
     if "soap" not in modules.stdout.split():
-        _missing("PHP's soap extension is not installed (Debian: php-soap)")
+        missing("PHP's soap extension is not installed (Debian: php-soap)")
     return _run([php or "php", str(SUPPORT / "soap_client.php"), wsdl], calls)
 
 
 def _node(wsdl: str, calls: list[dict[str, Any]]) -> list[Fields]:
     node = shutil.which("node")
     if node is None:
-        _missing("node is not installed")
+        missing("node is not installed")
     if not (NODE_DIRECTORY / "node_modules" / "soap").is_dir():
-        _missing("Node's soap package is not installed (npm ci in tests/support/node)")
+        missing("Node's soap package is not installed (npm ci in tests/support/node)")
     return _run([node or "node", str(NODE_DIRECTORY / "soap_client.js"), wsdl], calls)
 
 

@@ -29,6 +29,7 @@ from smsc_soap.limits.stores import (
 
 from support.manual_clock import ManualClock
 from support.redis_server import free_port
+from support.required import require_redis_py
 
 PHONE = "79991234567"
 SECRET = "Pa55-never-in-a-key"
@@ -316,7 +317,7 @@ def _unreachable(kind: str, tmp_path: Path) -> str:
         regular_file = tmp_path / "a-file"
         regular_file.write_text("not a folder")
         return f"sqlite:///{regular_file}/limits.db"
-    pytest.importorskip("redis")
+    require_redis_py()
     return f"redis://:{SECRET}@127.0.0.1:{free_port()}/0"
 
 

@@ -33,6 +33,7 @@ from smsc_soap.service import credentials
 
 from support.processes import stop
 from support.redis_server import _wait_for_ping, free_port
+from support.required import require_redis_py
 from support.soap_replies import PASSWORD
 
 PHONE = "79991234567"
@@ -232,7 +233,7 @@ def test_a_stolen_store_holds_a_slow_keyed_hash_of_the_password(tmp_path: Path) 
 
 @pytest.mark.parametrize("database", ["/abc", "/1O", "/1/2", "/-1", "?db=x", "/0?db=1x"])
 def test_a_redis_url_with_a_database_that_is_not_a_number_is_refused(database: str) -> None:
-    pytest.importorskip("redis")
+    require_redis_py()
     url = f"redis://:{PASSWORD}@127.0.0.1:{free_port()}{database}"
 
     with pytest.raises(InvalidParametersError, match="not a number") as refused:
@@ -244,7 +245,7 @@ def test_a_redis_url_with_a_database_that_is_not_a_number_is_refused(database: s
 
 @pytest.mark.parametrize("database", ["", "/", "/0", "/15", "?db=3"])
 def test_a_redis_url_with_a_numbered_database_or_none_is_taken(database: str) -> None:
-    pytest.importorskip("redis")
+    require_redis_py()
     store = open_limit_store(f"redis://127.0.0.1:{free_port()}{database}", clock=time.monotonic)
     store.close()
 
@@ -292,7 +293,7 @@ class RedisServer:
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[Callable[[bool], RedisServer]]:
-    pytest.importorskip("redis")
+    require_redis_py()
     servers: list[RedisServer] = []
 
     def start(persistent: bool) -> RedisServer:
