@@ -29,7 +29,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from smsc_soap.cli.batch_input import InputRow, InputTable, read_input, unusable_id
+from smsc_soap.cli.batch_input import InputRow, InputTable, read_input
 from smsc_soap.cli.batch_plan import plan_batch, worth_retrying
 from smsc_soap.cli.exit_codes import ExitCode, exit_code_for
 from smsc_soap.cli.journal import (
@@ -53,6 +53,7 @@ from smsc_soap.errors import (
     SmscError,
 )
 from smsc_soap.models import LookupResult
+from smsc_soap.service.message_ids import unusable_id
 
 __all__ = ["batch"]
 

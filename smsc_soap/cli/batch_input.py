@@ -26,19 +26,16 @@ import click
 from smsc_soap.cli.output import ALL_RESULT_COLUMNS
 from smsc_soap.runtime import text_files
 from smsc_soap.service import phones
+from smsc_soap.service.message_ids import unusable_id
 
 __all__ = [
     "ID_NAMES",
-    "MAX_ID_DIGITS",
     "PHONE_NAMES",
     "InputRow",
     "InputTable",
     "read_input",
-    "unusable_id",
 ]
 
-MAX_ID_DIGITS = 19
-"""The longest message id the service gives: a 64-bit number's digits."""
 
 PHONE_NAMES = (
     "phone",
@@ -154,17 +151,6 @@ def read_input(
         carried_names=_carried_names(header or [], carried_at),
         rows=rows,
     )
-
-
-def unusable_id(message_id: str) -> str | None:
-    """Why ``message_id`` cannot be one of the service's message ids, or None if it can."""
-    if not message_id:
-        return "the message id is empty"
-    if not (message_id.isascii() and message_id.isdigit()):
-        return f"message id {message_id!r} is not a number: the service's ids are digits"
-    if len(message_id) > MAX_ID_DIGITS:
-        return f"message id {message_id[:12]}… has {len(message_id)} digits, over {MAX_ID_DIGITS}"
-    return None
 
 
 def _decoded(path: Path, content: bytes, encoding: str | None) -> text_files.SniffedText:

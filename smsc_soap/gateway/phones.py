@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from smsc_soap.errors import InvalidParametersError
+from smsc_soap.service.message_ids import MAX_ID_DIGITS
 from smsc_soap.service.phones import normalised
 
 __all__ = [
@@ -29,7 +30,7 @@ PHONE_RULE = (
     "a phone is digits with an optional leading + (spaces, parentheses, dashes and dots"
     " allowed), or an e-mail address"
 )
-ID_RULE = "an id is a whole number of up to 20 digits, or a string of its digits"
+ID_RULE = f"an id is a whole number of up to {MAX_ID_DIGITS} digits, or a string of its digits"
 
 # Spaces (no-break ones too), parentheses, dashes of every width and dots: the command line's.
 _FORMATTING = r"[\s()\-.\u2010-\u2015\u2212]"
@@ -44,9 +45,9 @@ PHONE_PATTERN = (
     rf"|\s*{_ADDRESS_PART}{{1,64}}@{_ADDRESS_PART}{{1,255}}\s*)$"
 )
 """A phone as a caller may write it (as JSON Schema reads a pattern: searched for)."""
-ID_PATTERN = r"^[0-9]{1,20}$"
+ID_PATTERN = rf"^[0-9]{{1,{MAX_ID_DIGITS}}}$"
 """A message id: the service's ids are whole numbers."""
-MAX_ID = 10**20 - 1
+MAX_ID = 10**MAX_ID_DIGITS - 1
 """The largest id given as a JSON number."""
 
 _PHONE = re.compile(PHONE_PATTERN)
@@ -62,8 +63,8 @@ def caller_phone(phone: str) -> str:
 
 
 def caller_message_id(message_id: str) -> str:
-    """``message_id`` as it is looked up; ``InvalidParametersError`` unless it is up to 20
-    digits."""
+    """``message_id`` as it is looked up; ``InvalidParametersError`` unless it is digits,
+    ``MAX_ID_DIGITS`` at most."""
     if not _ID.search(message_id):
         raise InvalidParametersError(ID_RULE, option="id")
     return message_id.strip()
