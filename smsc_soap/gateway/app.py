@@ -30,6 +30,7 @@ from smsc_soap.gateway.status_php_face import serve_status_form
 from smsc_soap.gateway.upstream import Upstream
 from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import StatusCode
+from smsc_soap.service.phones import normalised
 from smsc_soap.service.request import StatusRequest
 from smsc_soap.serving.app import NeedsThread, ServiceApp, on_the_loop, printable
 from smsc_soap.serving.http_reply import HttpReply, StartResponse, text_reply
@@ -235,9 +236,10 @@ class GatewayApp(ServiceApp):
 
 def _asked(lookup: Lookup, pair: str) -> tuple[Lookup, tuple[object, ...]]:
     """What the service is asked for ``lookup`` of the credentials ``pair``, and the key its
-    answer is cached and coalesced under."""
+    answer is cached and coalesced under: one message however its phone is written."""
+    phone = normalised(lookup.phone)
     if lookup.operation == "get_status2":
-        key = (pair, lookup.operation, lookup.phone, lookup.message_id, lookup.all, lookup.query)
+        key = (pair, lookup.operation, phone, lookup.message_id, lookup.all, lookup.query)
         return lookup, key
     # One lookup at the fullest detail answers callers asking at every detail.
-    return replace(lookup, all=FULLEST), (pair, lookup.phone, lookup.message_id)
+    return replace(lookup, all=FULLEST), (pair, phone, lookup.message_id)

@@ -162,6 +162,17 @@ def test_the_soap_and_http_faces_share_the_cache(
     assert sandbox.requests == 1
 
 
+def test_one_message_is_asked_about_once_however_its_phone_is_written(
+    upstream: tuple[CountingSandbox, Sandbox], gateway: Gateway
+) -> None:
+    sandbox, _ = upstream
+    phone, message_id = DELIVERED  # 79990001004
+    for written in (phone, f"+{phone}", "8 (999) 000-10-04", "+7 999 000-10-04"):
+        reply = _status_php(gateway.url, **CREDENTIALS, phone=written, id=message_id, fmt="1")
+        assert reply.text.startswith("1,"), written
+    assert sandbox.requests == 1
+
+
 def test_an_unknown_message_is_asked_about_once_in_12_seconds_whichever_face_asks(
     upstream: tuple[CountingSandbox, Sandbox],
 ) -> None:
