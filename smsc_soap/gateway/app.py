@@ -88,13 +88,14 @@ class GatewayApp(ServiceApp):
             self.metrics.in_flight.dec()
         if on_loop and self._loop_hits:
             self.metrics.cache_hits.inc(self._loop_hits)
-        access_log.info(
-            "%s %s %s %.0f ms",
-            printable(str(environ.get("REQUEST_METHOD"))),
-            printable(str(environ.get("PATH_INFO", ""))),
-            reply.status.split(" ")[0],
-            (time.monotonic() - started) * 1000,
-        )
+        if access_log.isEnabledFor(logging.INFO):  # off, the line costs nothing to write
+            access_log.info(
+                "%s %s %s %.0f ms",
+                printable(str(environ.get("REQUEST_METHOD"))),
+                printable(str(environ.get("PATH_INFO", ""))),
+                reply.status.split(" ")[0],
+                (time.monotonic() - started) * 1000,
+            )
         return self.send(reply, start_response)
 
     def wsdl(self, location: str) -> HttpReply:
@@ -194,12 +195,11 @@ class GatewayApp(ServiceApp):
         pair = self.upstream.known_pair_key(lookup.login, lookup.password)
         if pair is None:
             raise NeedsThread
-        _, key = _asked(lookup, pair)
-        answer = self.lookups.cached(key)
+        answer = self.lookups.cached(_key(lookup, pair))
         if answer is None:
             raise NeedsThread
         self._loop_hits += 1  # the loop answers one request at a time
-        return replace(answer, status=at_detail(answer.status, lookup.all))
+        return Answer(at_detail(answer.status, lookup.all), answer.age, answer.source)
 
     def look_up(self, lookup: Lookup) -> Answer:
         """A status through the cache and the lookups in flight, or from the service, at the
@@ -237,9 +237,15 @@ class GatewayApp(ServiceApp):
 def _asked(lookup: Lookup, pair: str) -> tuple[Lookup, tuple[object, ...]]:
     """What the service is asked for ``lookup`` of the credentials ``pair``, and the key its
     answer is cached and coalesced under: one message however its phone is written."""
+    if lookup.operation == "get_status2":
+        return lookup, _key(lookup, pair)
+    # One lookup at the fullest detail answers callers asking at every detail.
+    return replace(lookup, all=FULLEST), _key(lookup, pair)
+
+
+def _key(lookup: Lookup, pair: str) -> tuple[object, ...]:
+    """The key ``lookup``'s answer is cached and coalesced under (see ``_asked``)."""
     phone = normalised(lookup.phone)
     if lookup.operation == "get_status2":
-        key = (pair, lookup.operation, phone, lookup.message_id, lookup.all, lookup.query)
-        return lookup, key
-    # One lookup at the fullest detail answers callers asking at every detail.
-    return replace(lookup, all=FULLEST), (pair, phone, lookup.message_id)
+        return (pair, lookup.operation, phone, lookup.message_id, lookup.all, lookup.query)
+    return (pair, phone, lookup.message_id)

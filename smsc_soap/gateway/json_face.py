@@ -9,6 +9,9 @@ lookup does not fail the others. A body that is not JSON is answered 400, one th
 ``StatusesRequest`` 422 (with a line for each place it differs: pydantic's errors, read here
 from the cause ``mapped`` keeps, without the values sent), more than ``MAX_MESSAGES``
 messages 422 as well.
+
+A cached status's body (all but its ``age``) is validated and written once for each phone, id
+and detail it is asked with (``renders``); each request adds only its ``age``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from smsc_soap.gateway.json_models import (
 )
 from smsc_soap.gateway.lookups import Answer, Lookup
 from smsc_soap.gateway.phones import caller_message_id, caller_phone
+from smsc_soap.gateway.renders import Renders
 from smsc_soap.gateway.served import (
     MAX_MESSAGES,
     Served,
@@ -48,6 +52,7 @@ from smsc_soap.gateway.served import (
     retry_headers,
     with_age,
 )
+from smsc_soap.models import MessageStatus
 from smsc_soap.runtime.foreign_errors import Step, mapped
 from smsc_soap.service.codes import Outcome
 from smsc_soap.serving.http_reply import HttpReply
@@ -58,6 +63,9 @@ __all__ = ["AUTHENTICATE", "json_error", "serve_status", "serve_statuses"]
 AUTHENTICATE = ("WWW-Authenticate", 'Basic realm="smsc-soap"')
 
 LookUp = Callable[[Lookup], Answer]
+
+_BODIES: Renders[dict[str, object]] = Renders()
+_TEXTS: Renders[str] = Renders()
 
 
 def serve_status(query: str, authorization: str, look_up: LookUp) -> Served:
@@ -77,7 +85,7 @@ def serve_status(query: str, authorization: str, look_up: LookUp) -> Served:
     result = _found(result)
     if isinstance(result, SmscError):
         return _failed(result)
-    reply = with_age(_json("200 OK", _status_body(lookup, result)), result.age)
+    reply = with_age(_json_text("200 OK", _status_text(lookup, result)), result.age)
     return Served(reply, (result.status.outcome.value,))
 
 
@@ -167,11 +175,37 @@ def _found(result: Answer | SmscError) -> Answer | SmscError:
     return result
 
 
-def _status_body(lookup: Lookup, answer: Answer) -> object:
-    fields = status_fields(lookup.phone, lookup.message_id, answer.status, lookup.all)
-    body = StatusBody.model_validate({**fields, "age": round(answer.age, 3)})
+def _status_body(lookup: Lookup, answer: Answer) -> dict[str, object]:
+    # age is the model's last field: the body's own order is kept.
+    return {**_ageless_body(lookup, answer), "age": _age(answer)}
+
+
+def _status_text(lookup: Lookup, answer: Answer) -> str:
+    """``_status_body`` as JSON: the ageless body's text, written once, and the age."""
+    status = answer.status
+    key = (lookup.phone, lookup.message_id, lookup.all)
+    ageless = _TEXTS.get(status, key, lambda: _dumps(_ageless_body(lookup, answer))[:-1])
+    return f'{ageless}, "age": {_dumps(_age(answer))}}}'
+
+
+def _ageless_body(lookup: Lookup, answer: Answer) -> dict[str, object]:
+    status = answer.status
+    key = (lookup.phone, lookup.message_id, lookup.all)
+    return _BODIES.get(status, key, lambda: _validated_body(lookup, status))
+
+
+def _validated_body(lookup: Lookup, status: MessageStatus) -> dict[str, object]:
+    """The ``StatusBody`` of ``status`` as ``lookup`` asks for it, less its age."""
+    fields = status_fields(lookup.phone, lookup.message_id, status, lookup.all)
+    body = StatusBody.model_validate({**fields, "age": 0.0})
     # Only the fields of the detail asked for: those given are those set.
-    return body.model_dump(mode="json", exclude_unset=True)
+    dumped = body.model_dump(mode="json", exclude_unset=True)
+    del dumped["age"]
+    return dumped
+
+
+def _age(answer: Answer) -> float:
+    return round(answer.age, 3)
 
 
 def _credentials(authorization: str) -> tuple[str, str] | None:
@@ -204,8 +238,15 @@ def _detail(error: SmscError) -> ErrorDetail:
 
 
 def _json(status: str, body: object, headers: tuple[tuple[str, str], ...] = ()) -> HttpReply:
-    text = json.dumps(body, ensure_ascii=False)
+    return _json_text(status, _dumps(body), headers)
+
+
+def _json_text(status: str, text: str, headers: tuple[tuple[str, str], ...] = ()) -> HttpReply:
     return HttpReply(status, "application/json", text.encode("utf-8"), headers)
+
+
+def _dumps(body: object) -> str:
+    return json.dumps(body, ensure_ascii=False)
 
 
 def json_error(status: str, message: str, headers: tuple[tuple[str, str], ...] = ()) -> HttpReply:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 __all__ = ["CONTENT_TYPE", "GatewayMetrics"]
@@ -11,10 +13,20 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _WAIT_BUCKETS = (0.0, 0.01, 0.1, 0.5, 1.0, 2.5, 5.0, 12.0, 30.0, 60.0, float("inf"))
 
 
+class _LabelledCounter(Counter):
+    """A counter whose children already made are found without its lock and checks: every
+    request counts its lookups under labels seen many times before."""
+
+    def labels(self, *labelvalues: Any, **labelkwargs: Any) -> _LabelledCounter:
+        made: dict[tuple[str, ...], _LabelledCounter] | None = getattr(self, "_metrics", None)
+        child = None if made is None or labelkwargs else made.get(labelvalues)
+        return child if child is not None else super().labels(*labelvalues, **labelkwargs)
+
+
 class GatewayMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.lookups = Counter(
+        self.lookups = _LabelledCounter(
             "smsc_gateway_lookups",
             "Lookups answered, by face (soap, http, json) and outcome (a status outcome such"
             " as not_found, bad_request, error_N, or what stopped the lookup).",

@@ -2,7 +2,8 @@
 
 The request is read and the reply written by ``smsc_soap.serving.soap``, so the gateway's
 replies have the service's shape: API errors as ``<error>N</error>``, unreadable requests as
-``SOAP-ENV:Client`` Faults.
+``SOAP-ENV:Client`` Faults. The reply to a cached status is written once for each detail,
+namespace and operation it is asked in (``renders``); each request adds only its ``Age``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import replace
 
 from smsc_soap.errors import ApiError, SmscError
 from smsc_soap.gateway.lookups import Answer, Lookup
+from smsc_soap.gateway.renders import Renders
 from smsc_soap.gateway.reply_fields import soap_fields
 from smsc_soap.gateway.served import (
     Served,
@@ -22,12 +24,15 @@ from smsc_soap.gateway.served import (
     retry_headers,
     with_age,
 )
+from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import Outcome
+from smsc_soap.serving.http_reply import HttpReply
 from smsc_soap.serving.soap import SoapRequest, fault_reply, soap_reply
 
 __all__ = ["serve_soap"]
 
 _OPERATIONS = {"status": "get_status", "status2": "get_status2"}
+_REPLIES: Renders[HttpReply] = Renders()
 
 
 def serve_soap(request: SoapRequest, look_up: Callable[[Lookup], Answer]) -> Served:
@@ -35,7 +40,8 @@ def serve_soap(request: SoapRequest, look_up: Callable[[Lookup], Answer]) -> Ser
     (``outcome_of_code``), or ``fault`` for a lookup that got neither."""
     if not request.login or not request.password:
         return _error(request, 2)
-    if not request.well_formed or request.level is None:
+    level = request.level
+    if not request.well_formed or level is None:
         return _error(request, 1)
     lookup = Lookup(
         operation=_OPERATIONS[request.operation],
@@ -43,7 +49,7 @@ def serve_soap(request: SoapRequest, look_up: Callable[[Lookup], Answer]) -> Ser
         password=request.password,
         phone=request.phone,
         message_id=request.message_id,
-        all=request.level,
+        all=level,
         query=request.query,
     )
     try:
@@ -57,10 +63,17 @@ def serve_soap(request: SoapRequest, look_up: Callable[[Lookup], Answer]) -> Ser
             fault = replace(fault, status=failure_status(error), headers=headers)
             return Served(fault, (outcome_of(error),))
         return Served(fault, ("fault",))
-    if answer.status.outcome is Outcome.NOT_FOUND:
+    status = answer.status
+    outcome = status.outcome
+    if outcome is Outcome.NOT_FOUND:
         return Served(soap_reply(request, None), (Outcome.NOT_FOUND.value,))
-    reply = soap_reply(request, soap_fields(answer.status, request.level))
-    return Served(with_age(reply, answer.age), (answer.status.outcome.value,))
+    key = (level, request.namespace, request.operation)
+    reply = _REPLIES.get(status, key, lambda: _reply(request, status, level))
+    return Served(with_age(reply, answer.age), (outcome.value,))
+
+
+def _reply(request: SoapRequest, status: MessageStatus, level: int) -> HttpReply:
+    return soap_reply(request, soap_fields(status, level))
 
 
 def _error(request: SoapRequest, code: int) -> Served:

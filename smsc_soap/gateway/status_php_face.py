@@ -14,6 +14,9 @@ password on; it refuses what it cannot pass on or does not do, in the service's 
 A lookup the service gave no status or error code for (an HTTP error, a broken reply, no
 connection, a timeout) gets 502 or 504 with a line of text saying which, as the service's own
 front answers when it fails.
+
+What is written from a cached status alone is written once (``renders``): its fields at each
+detail, and the whole reply to a request for that one message in each format and charset.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import replace
 
 from smsc_soap.errors import ApiError, SmscError
 from smsc_soap.gateway.lookups import Answer, Lookup
+from smsc_soap.gateway.renders import Renders
 from smsc_soap.gateway.reply_fields import http_fields
 from smsc_soap.gateway.served import (
     MAX_MESSAGES,
@@ -35,11 +39,16 @@ from smsc_soap.gateway.served import (
     retry_headers,
     with_age,
 )
+from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import Outcome
-from smsc_soap.serving.http_reply import text_reply
+from smsc_soap.serving.field_orders import ReplyFields
+from smsc_soap.serving.http_reply import HttpReply, text_reply
 from smsc_soap.serving.status_php import StatusForm, status_items, status_reply
 
 __all__ = ["serve_status_form"]
+
+_FIELDS: Renders[ReplyFields] = Renders()
+_REPLIES: Renders[HttpReply] = Renders()
 
 
 def serve_status_form(form: StatusForm, look_up: Callable[[Lookup], Answer]) -> Served:
@@ -70,16 +79,30 @@ def serve_status_form(form: StatusForm, look_up: Callable[[Lookup], Answer]) -> 
     if failed is not None:
         return Served(text_reply(failure_status(failed), failure_text(failed)), outcomes)
     answers = [result for result in results if isinstance(result, Answer)]
-    found = [
-        None
-        if answer.status.outcome is Outcome.NOT_FOUND
-        else http_fields(answer.status, form.level)
-        for answer in answers
-    ]
-    items = status_items(form, found)
+    if len(answers) == 1 and not form.mass:
+        # One message: its reply depends on its status and the form's detail, format and
+        # charset alone.
+        status = answers[0].status
+        key = (form.level, form.fmt, form.charset)
+        reply = _REPLIES.get(status, key, lambda: status_reply(form, _items(form, [status])))
+        return Served(with_age(reply, answers[0].age), outcomes)
+    items = _items(form, [answer.status for answer in answers])
     # The reply is as old as the oldest status in it.
     reply = with_age(status_reply(form, items), max(answer.age for answer in answers))
     return Served(reply, outcomes)
+
+
+def _items(form: StatusForm, statuses: list[MessageStatus]) -> list[ReplyFields]:
+    found = [
+        None if status.outcome is Outcome.NOT_FOUND else _fields(status, form)
+        for status in statuses
+    ]
+    return status_items(form, found)
+
+
+def _fields(status: MessageStatus, form: StatusForm) -> ReplyFields:
+    level = form.level
+    return _FIELDS.get(status, level, lambda: http_fields(status, level))
 
 
 def _outcome(result: Answer | SmscError) -> str:

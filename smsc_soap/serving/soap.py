@@ -90,19 +90,31 @@ def read_soap_request(body: bytes, content_type: str | None) -> SoapRequest | Ht
         root = read_request(body, content_type)
     except UnreadableRequest as error:
         return fault_reply("SOAP-ENV:Client", f"Bad Request: {error}")
-    found = root.find(f"{{{SOAP_ENVELOPE_NS}}}Body")
+    found = root.find(_BODY)
     operation = None if found is None else next(found.iterchildren(tag=etree.Element), None)
-    name = "" if operation is None else etree.QName(operation).localname
+    namespace, name = ("", "") if operation is None else _split(operation.tag)
     if operation is None or name not in _REPLY_ELEMENTS:
         return fault_reply("SOAP-ENV:Client", f"Procedure '{name}' not present")
     return SoapRequest(
         operation=name,
-        namespace=etree.QName(operation).namespace or service_namespace("smsc.ru"),
+        namespace=namespace or service_namespace("smsc.ru"),
         params={
-            etree.QName(child).localname: child.text or ""
+            _split(child.tag)[1]: child.text or ""
             for child in operation.iterchildren(tag=etree.Element)
         },
     )
+
+
+_BODY = f"{{{SOAP_ENVELOPE_NS}}}Body"
+
+
+def _split(tag: str) -> tuple[str, str]:
+    """An element's namespace (empty if none) and local name: what ``etree.QName`` tells,
+    read from its tag, at a tenth of the cost."""
+    if tag[:1] != "{":
+        return "", tag
+    namespace, _, local = tag[1:].partition("}")
+    return namespace, local
 
 
 def soap_reply(request: SoapRequest, answer: SoapAnswer, charset: str = "utf-8") -> HttpReply:
