@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from smsc_soap.client import StatusClient
 from smsc_soap.errors import LimitStoreError, MessageNotFoundError, SmscError
+from smsc_soap.gateway.bursts import Bursts
 from smsc_soap.gateway.detail import FULLEST, at_detail
 from smsc_soap.gateway.json_face import json_error, serve_status, serve_statuses
 from smsc_soap.gateway.lookups import Answer, Lookup, Lookups
@@ -69,6 +70,7 @@ class GatewayApp(ServiceApp):
         super().__init__(host=host, public_url=public_url)
         self.upstream = upstream
         self.lookups = Lookups(clock=clock)
+        self.bursts = Bursts(upstream.store)  # a pair's first lookups: one mass request
         self.metrics = GatewayMetrics()
         upstream.limit_waits.subscribe(self.metrics.limiter_wait_seconds.observe)
         # Cache hits of an answer tried on the event loop, counted once it is answered there.
@@ -169,8 +171,9 @@ class GatewayApp(ServiceApp):
             self.metrics.lookups.labels(face, outcome).inc()
         return served.reply
 
-    @staticmethod
-    def _sent(client: StatusClient, asked: Lookup, wait_for_windows: bool) -> MessageStatus:
+    def _sent(
+        self, client: StatusClient, pair: str, asked: Lookup, wait_for_windows: bool
+    ) -> MessageStatus:
         """``asked`` looked up by ``client``; a message the service does not find is the
         status -3 it is over status.php, so that it is cached like any status rather than
         asked about on every poll."""
@@ -181,7 +184,9 @@ class GatewayApp(ServiceApp):
         else:
             request = StatusRequest.build("get_status", asked.phone, asked.message_id, asked.all)
         try:
-            return client.lookup(request, wait_for_windows=wait_for_windows)
+            return self.bursts.lookup(
+                client, pair, asked, request, wait_for_windows=wait_for_windows
+            )
         except MessageNotFoundError as error:
             if not error.from_service:
                 raise
@@ -206,7 +211,8 @@ class GatewayApp(ServiceApp):
         detail ``lookup`` asks for."""
         if on_the_loop():
             return self._cached(lookup)
-        asked, key = _asked(lookup, self.upstream.pair_key(lookup.login, lookup.password))
+        pair = self.upstream.pair_key(lookup.login, lookup.password)
+        asked, key = _asked(lookup, pair)
 
         def send(*, wait_for_windows: bool = True) -> MessageStatus:
             started = time.monotonic()
@@ -215,7 +221,7 @@ class GatewayApp(ServiceApp):
                     self.upstream.client(lookup.login, lookup.password) as client,
                     self.upstream.limit_waits.watching(),
                 ):
-                    status = self._sent(client, asked, wait_for_windows)
+                    status = self._sent(client, pair, asked, wait_for_windows)
             except SmscError as error:
                 if error.attempts:  # sent, and failed: timed like an answer
                     self.metrics.upstream_seconds.observe(time.monotonic() - started)

@@ -3,8 +3,9 @@
 The request is read and the reply written by ``smsc_soap.serving.status_php``, so the
 gateway's replies have the service's formats (``fmt`` 0 to 3, its charsets, its error
 replies, comma lists answered as lists). Each message of a comma list is one lookup through
-the cache, so no mass request reaches the service. The gateway passes the caller's login and
-password on; it refuses what it cannot pass on or does not do, in the service's own words:
+the cache, so a comma list sends no mass request of its own (a login's first lookups go as
+one: ``bursts``). The gateway passes the caller's login and password on; it refuses what it
+cannot pass on or does not do, in the service's own words:
 
 - no login and password (an ``apikey`` alone, too): error 2, as the service answers a
   request without credentials;

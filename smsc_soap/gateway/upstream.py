@@ -55,6 +55,7 @@ class Upstream:
         self._known: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._clients: OrderedDict[str, _Kept] = OrderedDict()
         self._building: dict[str, threading.Lock] = {}
+        self._hashing: dict[tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -66,12 +67,20 @@ class Upstream:
         client's lockout keeps in the store."""
         if self._salt is None:  # read at the first lookup: building the gateway touches no store
             self._salt = self.store.salt()
-        key = fingerprint(login, password, self._salt)
+        pair = (login, password)
         with self._lock:
-            self._known[(login, password)] = key
-            self._known.move_to_end((login, password))
-            while len(self._known) > self._max_clients:
-                self._known.popitem(last=False)
+            hashing = self._hashing.setdefault(pair, threading.Lock())
+        # The slow hash once per pair, however many of its lookups come at once.
+        with hashing:
+            key = self.known_pair_key(login, password)
+            if key is None:
+                key = fingerprint(login, password, self._salt)
+            with self._lock:
+                self._hashing.pop(pair, None)
+                self._known[pair] = key
+                self._known.move_to_end(pair)
+                while len(self._known) > self._max_clients:
+                    self._known.popitem(last=False)
         return key
 
     def known_pair_key(self, login: str, password: str) -> str | None:
