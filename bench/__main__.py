@@ -1,11 +1,16 @@
 """``python -m bench``: run every benchmark, print the tables, write bench/RESULTS.md
-(``--quick``: bench/RESULTS.quick.md, never over the committed figures)."""
+(``--quick``: bench/RESULTS.quick.md, never over the committed figures).
+
+``python -m bench --only serving`` (names as ``--help`` lists them, comma-separated) runs those
+sections alone and puts them in place of their earlier figures in the report, which says
+when each section was last run; the goals missed are read again from every table."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import platform
+import re
 import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -114,6 +119,11 @@ def main() -> None:
         " beside it, so a smoke run never replaces the committed figures]",
     )
     parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument(
+        "--only",
+        help="run only these sections, comma-separated (start-up, cpu, throughput, memory,"
+        " processes, gateway, serving), replacing their figures in the report",
+    )
     options = parser.parse_args()
     size = QUICK if options.quick else FULL
 
@@ -154,21 +164,58 @@ def main() -> None:
             ),
         ),
     ]
+    only = None if options.only is None else set(options.only.split(","))
+    known = {title for title, _ in benchmarks}
+    if only is not None and not only <= known:
+        parser.error(f"--only takes {', '.join(sorted(known))}")
     sections: list[Section] = []
     for title, run in benchmarks:
+        if only is not None and title not in only:
+            continue
         print(f"running {title} ...", file=sys.stderr, flush=True)
         sections.append(run())
         print(_table(sections[-1]), flush=True)
-    output_path(options.output, quick=options.quick).write_text(
-        _report(sections, size, quick=options.quick), encoding="utf-8"
-    )
-    print(f"written to {options.output}", file=sys.stderr)
+    output = output_path(options.output, quick=options.quick)
+    report = _report(sections, size, quick=options.quick)
+    if only is not None and output.exists():
+        report = _merged(output.read_text(encoding="utf-8"), sections, options.only)
+    output.write_text(report, encoding="utf-8")
+    print(f"written to {output}", file=sys.stderr)
 
 
 def _table(section: Section) -> str:
     rows = ["| figure | median (min–max) | goal | |", "|---|---|---|---|"]
     rows += ["| " + " | ".join(figure.cells()) + " |" for figure in section.figures]
     return "\n".join(rows)
+
+
+def _merged(earlier: str, sections: list[Section], only: str) -> str:
+    """The report ``earlier`` with ``sections`` in place of their earlier figures (or added
+    before the goals missed), a line saying when they were run, and the goals missed read
+    again from every table."""
+    header, *blocks = re.split(r"(?m)^## ", earlier)
+    titled = {block.split("\n", 1)[0]: block for block in blocks}
+    titled.pop(_MISSED, None)
+    for section in sections:
+        titled[section.title] = f"{section.title}\n\n{_table(section)}\n\nHow: {section.method}\n\n"
+    rows = [line for block in titled.values() for line in block.splitlines()]
+    missed = dict.fromkeys(
+        why
+        for row in rows
+        if row.startswith("| ") and row.rstrip().endswith("| **missed** |")
+        for start, why in MISSES.items()
+        if start in row.split(" | ", 1)[0]
+    )
+    misses = "\n".join(f"- {why}" for why in missed) or "- none"
+    when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    header = re.sub(r"(?m)^- re-run: .*\n", "", header)
+    rerun = f"- re-run: {only} on {when} (`python -m bench --only {only}`)\n"
+    header = header.replace("- command: ", f"{rerun}- command: ", 1)
+    body = "".join(f"## {block}" for block in titled.values())
+    return f"{header}{body}## {_MISSED}\n\n{misses}\n"
+
+
+_MISSED = "Goals missed, and why"
 
 
 def _report(sections: list[Section], size: dict[str, int], *, quick: bool) -> str:
@@ -204,7 +251,7 @@ from round to round.
 
 {body}
 
-## Goals missed, and why
+## {_MISSED}
 
 {misses}
 """
