@@ -24,8 +24,8 @@ transport, with the same login and password and the same limits (one store, one 
 
 A gathered mass request is not waited for: when the login's mass request of the minute is
 taken (or another probe of the pair, or the login's requests in flight, hold it back), the
-gathered lookups go one by one as they would have, each waiting its turn. A lookup alone, one
-with a query (``get_status2``) and one for a pair already accepted are never held.
+gathered lookups go one by one as they would have, each waiting its turn. One with a query
+(``get_status2``) and one of a pair already accepted are never gathered.
 """
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ from smsc_soap.service.request import StatusRequest
 
 __all__ = ["GATHER_SECONDS", "Bursts"]
 
-GATHER_SECONDS = 0.01
+GATHER_SECONDS = 0.02
 """How long a gathering waits for one more lookup after the last that joined it."""
-MAX_GATHER_SECONDS = 0.05
+MAX_GATHER_SECONDS = 0.1
 """How long a gathering waits at most for lookups to join it."""
 
 _MAX_PAIRS = 100_000  # pairs remembered as accepted; the oldest forgotten first
