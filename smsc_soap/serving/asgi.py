@@ -186,7 +186,7 @@ def _as_sent(reply: HttpReply) -> _Sent:
 
 async def _send(send: Send, sent: _Sent, head: bool) -> None:
     headers = [
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        (_header_name(name), value.encode("latin-1"))
         for name, value in sent.headers
         # The server checks a body against its length, and a reply to HEAD has none.
         if not (head and name.lower() == "content-length")
@@ -201,6 +201,19 @@ async def _send(send: Send, sent: _Sent, head: bool) -> None:
     if not sent.broken:
         await send({"type": "http.response.body", "body": b""})
     # A broken reply is left unfinished: the server closes the connection mid-body.
+
+
+def _header_name(name: str) -> bytes:
+    """A header's name as ASGI sends it; the few names replies carry, written once."""
+    written = _HEADER_NAMES.get(name)
+    if written is None:
+        written = name.lower().encode("latin-1")
+        if len(_HEADER_NAMES) < 64:
+            _HEADER_NAMES[name] = written
+    return written
+
+
+_HEADER_NAMES: dict[str, bytes] = {}
 
 
 def _environ(scope: Scope) -> tuple[dict[str, object], str | None, bool]:
