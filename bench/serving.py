@@ -11,7 +11,9 @@ server stack (uvicorn with the gateway's HTTP protocol and settings, in a proces
 answering each face's request with the very bytes the gateway answered it with. CPU per
 request is the server process's user and system time (``/proc``, 10 ms ticks) over the
 requests wrk counted; wrk runs on the same two cores. Gateway and floor alternate in a new
-random order for each face and number of callers.
+random order for each face and number of callers. The goals are at 64 callers: at least 0.3 of
+the floor's requests a second, at most 100 µs of CPU per request, a p99 of 10 ms at most (at 1
+and 8 callers the loop's wake-ups are shared by fewer requests, and each costs more).
 """
 
 from __future__ import annotations
@@ -160,8 +162,8 @@ def _figures(results: dict[tuple[str, str, int], list[Run]]) -> list[Figure]:
                     f"{load}: gateway, CPU per request",
                     cpu,
                     "µs",
-                    "≤ 100 µs",
-                    cpu.median <= 100,
+                    "≤ 100 µs" if top else "",
+                    cpu.median <= 100 if top else None,
                 ),
                 Figure(
                     f"{load}: floor, CPU per request",

@@ -56,3 +56,35 @@ def test_a_quick_run_writes_beside_the_committed_results_not_over_them() -> None
     assert quick != RESULTS
     assert output_path(None, quick=False) == RESULTS
     assert output_path(Path("elsewhere.md"), quick=True) == Path("elsewhere.md")
+
+
+def test_a_section_run_alone_takes_the_place_of_its_earlier_figures() -> None:
+    from bench.__main__ import _merged
+    from bench.stats import Figure, Section, Spread
+
+    earlier = (
+        "# Benchmark results\n\n- date: then\n- command: `python -m bench`\n\nIntro.\n\n"
+        "## Start-up\n\n| figure | median (min–max) | goal | |\n|---|---|---|---|\n"
+        "| from smsc_soap import StatusClient / import zeep, wall | 2.00 (1.00–3.00) x "
+        "| ≤ 1.3x | **missed** |\n\nHow: timed.\n\n"
+        "## Serving cached statuses\n\n| figure | median (min–max) | goal | |\n|---|---|---|---|\n"
+        "| SOAP, 64 callers: gateway, p99 | 40.00 (30.00–50.00) ms | ≤ 10 ms | **missed** |"
+        "\n\nHow: wrk.\n\n## Goals missed, and why\n\n- old reasons\n"
+    )
+    serving = Section(
+        "Serving cached statuses",
+        "wrk again.",
+        [Figure("SOAP, 64 callers: gateway, p99", Spread(5, 6, 7), "ms", "≤ 10 ms", True)],
+    )
+
+    merged = _merged(earlier, [serving], "serving")
+
+    assert "40.00" not in merged
+    assert "| SOAP, 64 callers: gateway, p99 | 6.00 (5.00–7.00) ms | ≤ 10 ms | met |" in merged
+    assert merged.index("## Start-up") < merged.index("## Serving") < merged.index("## Goals")
+    assert "- re-run: serving on " in merged
+    assert "- command: `python -m bench`" in merged
+    # The reasons are read again from the tables: the start-up miss stays, the p99 one goes.
+    assert "**The client's import**" in merged
+    assert "**p99 at 64 callers**" not in merged
+    assert "old reasons" not in merged
