@@ -24,8 +24,9 @@ transport, with the same login and password and the same limits (one store, one 
 
 A gathered mass request is not waited for: when the login's mass request of the minute is
 taken (or another probe of the pair, or the login's requests in flight, hold it back), the
-gathered lookups go one by one as they would have, each waiting its turn. One with a query
-(``get_status2``) and one of a pair already accepted are never gathered.
+gathered lookups go one by one as they would have, each waiting its turn. A ``get_status2``
+and a lookup of a pair already accepted are never gathered. The gateway asks every
+``get_status`` at the fullest detail, so the lookups gathered share one ``all``.
 """
 
 from __future__ import annotations
@@ -128,8 +129,9 @@ class Bursts:
         self, client: StatusClient, pair: str, request: StatusRequest
     ) -> tuple[_Gathering, _Slot, bool] | None:
         """The gathering ``request`` joins (or opens, as its leader), or None when it goes
-        alone: its pair accepted, a query, or no status.php to send a mass request to."""
-        if request.query is not None or _status_endpoint(client) is False:
+        alone: its pair accepted, a ``get_status2``, or no status.php to send a mass
+        request to."""
+        if request.operation != "get_status" or _status_endpoint(client) is False:
             return None
         slot = _Slot(request)
         with self._lock:
