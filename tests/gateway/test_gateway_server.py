@@ -17,6 +17,7 @@ from typing import Any, cast
 
 import pytest
 import requests
+import zeep
 
 from smsc_soap import StatusClient
 from smsc_soap.errors import LimitStoreError
@@ -517,6 +518,24 @@ def test_lookups_that_come_while_the_probe_is_in_flight_go_after_it_in_one_reque
     assert [reply.status_code for reply in replies] == [200] * 8
     assert service.requests == 2  # the probe, then the others together
     assert gateway.app.bursts.mass_requests == 1
+
+
+def test_get_status2_lookups_are_not_gathered() -> None:
+    service = CountingSandbox()
+    with Sandbox(service) as sandbox, start_gateway(sandbox) as gateway:
+        client = zeep.Client(f"{gateway.soap_endpoint}?wsdl")
+        with ThreadPoolExecutor(3) as pool:
+            statuses = list(
+                pool.map(
+                    lambda message: client.service.get_status2(
+                        login="demo", psw="demo", phone=message[0], id=message[1], query=""
+                    ),
+                    _EIGHT[:3],
+                )
+            )
+    assert [status.error for status in statuses] == [None] * 3
+    assert gateway.app.bursts.mass_requests == 0
+    assert service.requests == 3
 
 
 def test_lookups_of_accepted_credentials_are_not_gathered() -> None:
