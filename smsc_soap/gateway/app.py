@@ -11,16 +11,27 @@ status.php the password.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
 from smsc_soap.client import StatusClient
-from smsc_soap.errors import LimitStoreError, MessageNotFoundError, SmscError
+from smsc_soap.errors import (
+    ApiError,
+    AuthenticationError,
+    IPBlockedError,
+    LimitStoreError,
+    MessageNotFoundError,
+    SmscError,
+)
 from smsc_soap.gateway.detail import FULLEST, at_detail
 from smsc_soap.gateway.json_face import json_error, serve_status, serve_statuses
-from smsc_soap.gateway.lookups import Answer, Lookup, Lookups
+from smsc_soap.gateway.known import Known, served_without_asking
+from smsc_soap.gateway.lookups import Answer, Fetch, Lookup, Lookups
 from smsc_soap.gateway.metrics import CONTENT_TYPE, GatewayMetrics
 from smsc_soap.gateway.openapi import openapi_document
 from smsc_soap.gateway.pages import DOCS_PATH, docs_reply, landing_reply
@@ -37,10 +48,17 @@ from smsc_soap.serving.http_reply import HttpReply, StartResponse, text_reply
 from smsc_soap.serving.soap import SoapRequest
 from smsc_soap.serving.status_php import StatusForm
 from smsc_soap.serving.wsdl import gateway_wsdl_reply
+from smsc_soap.statuses import KnownStatus, MemoryStatusStore, StatusStore
 
 __all__ = ["GatewayApp"]
 
 access_log = logging.getLogger("smsc_soap.gateway.access")
+
+CLAIM_SECONDS = 30.0
+"""Seconds one replica's claim to ask the service about a message lasts at most (its lookup
+ends sooner; a replica that died while asking lets the others ask after this)."""
+CLAIM_POLL = 0.05
+"""Seconds between looks at the store while another replica asks about a message."""
 
 _JSON_PATHS = {
     "/v1/status": "GET",
@@ -52,7 +70,9 @@ _JSON_PATHS = {
 class GatewayApp(ServiceApp):
     """Answers status lookups through ``upstream``; ``host`` is the service's host, whose
     namespace the served WSDL carries; ``public_url`` the gateway's base URL as its clients
-    reach it, which the WSDL sends them to; ``clock`` is what the cache ages by."""
+    reach it, which the WSDL sends them to; ``statuses`` the store of what the gateway learns
+    (shared by replicas; this process's memory by default); ``clock`` is what statuses age
+    by, in seconds since the epoch (the store's time)."""
 
     logger = logging.getLogger("smsc_soap.gateway")
     name = "gateway"
@@ -64,11 +84,16 @@ class GatewayApp(ServiceApp):
         *,
         host: str = "smsc.ru",
         public_url: str | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        statuses: StatusStore | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(host=host, public_url=public_url)
         self.upstream = upstream
+        self.known = Known(statuses or MemoryStatusStore(clock=clock), clock=clock)
         self.lookups = Lookups(clock=clock)
+        self.holder = uuid.uuid4().hex
+        """This replica, as the store's claims name it."""
+        self._claim_wait = threading.Event()
         self.metrics = GatewayMetrics()
         upstream.limit_waits.subscribe(self.metrics.limiter_wait_seconds.observe)
         # Cache hits of an answer tried on the event loop, counted once it is answered there.
@@ -171,7 +196,7 @@ class GatewayApp(ServiceApp):
     @staticmethod
     def _sent(client: StatusClient, asked: Lookup, wait_for_windows: bool) -> MessageStatus:
         """``asked`` looked up by ``client``; a message the service does not find is the
-        status -3 it is over status.php, so that it is cached like any status rather than
+        status -3 it is over status.php, so that it is kept like any status rather than
         asked about on every poll."""
         if asked.operation == "get_status2":
             request = StatusRequest.build(
@@ -189,57 +214,135 @@ class GatewayApp(ServiceApp):
             )
 
     def _cached(self, lookup: Lookup) -> Answer:
-        """The cache's answer to ``lookup``, or ``NeedsThread``: on the event loop, where
-        neither the service, the store nor the slow hash of a new pair may be waited for."""
+        """What the gateway holds of ``lookup`` if it answers it now, or ``NeedsThread``: on
+        the event loop, where neither the service, the store nor the slow hash of a new
+        pair may be waited for."""
         pair = self.upstream.known_pair_key(lookup.login, lookup.password)
         if pair is None:
             raise NeedsThread
-        _, key = _asked(lookup, pair)
-        answer = self.lookups.cached(key)
+        answer: Answer | None = None
+        if lookup.operation == "get_status2":
+            answer = self.lookups.cached(_status2_key(lookup, pair))
+        elif self.known.accepted_here(pair):
+            known = self.known.held(lookup.login, lookup.phone, lookup.message_id)
+            if known is not None and served_without_asking(known, self.known.clock()):
+                answer = self._from_store(known)
         if answer is None:
             raise NeedsThread
         self._loop_hits += 1  # the loop answers one request at a time
         return replace(answer, status=at_detail(answer.status, lookup.all))
 
     def look_up(self, lookup: Lookup) -> Answer:
-        """A status through the cache and the lookups in flight, or from the service, at the
+        """A status from what the gateway knows, a lookup in flight, or the service, at the
         detail ``lookup`` asks for."""
         if on_the_loop():
             return self._cached(lookup)
-        asked, key = _asked(lookup, self.upstream.pair_key(lookup.login, lookup.password))
-
-        def send(*, wait_for_windows: bool = True) -> MessageStatus:
-            started = time.monotonic()
-            try:
-                with (
-                    self.upstream.client(lookup.login, lookup.password) as client,
-                    self.upstream.limit_waits.watching(),
-                ):
-                    status = self._sent(client, asked, wait_for_windows)
-            except SmscError as error:
-                if error.attempts:  # sent, and failed: timed like an answer
-                    self.metrics.upstream_seconds.observe(time.monotonic() - started)
-                if isinstance(error, LimitStoreError):
-                    # For the operator: the store's own words, which callers are not shown.
-                    self.logger.warning("the limit store cannot be used: %s", error)
-                raise
-            self.metrics.upstream_seconds.observe(time.monotonic() - started)
-            return status
-
-        answer = self.lookups.answer(key, send)
+        pair = self.upstream.pair_key(lookup.login, lookup.password)
+        if lookup.operation == "get_status2":
+            key = _status2_key(lookup, pair)
+            answer = self.lookups.answer(key, self._sender(lookup, pair, shared=False))
+        else:
+            answer = self._status(lookup, pair)
         if answer.source == "cache":
             self.metrics.cache_hits.inc()
         elif answer.source == "coalesced":
             self.metrics.coalesced.inc()
         return replace(answer, status=at_detail(answer.status, lookup.all))
 
+    def _status(self, lookup: Lookup, pair: str) -> Answer:
+        """A ``get_status`` from the status store, which every face, replica and push
+        shares, when the service has accepted the caller's credentials and the status held
+        answers a poll; else asked for once at the fullest detail (the older status served
+        meanwhile if the message's window is full)."""
+        phone = normalised(lookup.phone)
+        held = None
+        if self.known.accepted(pair):
+            known = self.known.read(lookup.login, phone, lookup.message_id)
+            if known is not None:
+                if served_without_asking(known, self.known.clock()):
+                    return self._from_store(known)
+                held = (known.status, known.checked_at)
+        asked = replace(lookup, phone=phone, all=FULLEST)
+        send = self._sender(asked, pair, shared=True)
+        return self.lookups.answer((pair, phone, lookup.message_id), send, held=held)
 
-def _asked(lookup: Lookup, pair: str) -> tuple[Lookup, tuple[object, ...]]:
-    """What the service is asked for ``lookup`` of the credentials ``pair``, and the key its
-    answer is cached and coalesced under: one message however its phone is written."""
+    def _from_store(self, known: KnownStatus) -> Answer:
+        self.metrics.store_served.labels(known.source).inc()
+        return Answer(known.status, max(0.0, self.known.clock() - known.checked_at), "cache")
+
+    def _sender(self, asked: Lookup, pair: str, *, shared: bool) -> Fetch:
+        """What asks the service for ``asked``; a ``shared`` answer is asked for by one
+        replica at a time (the others wait for it in the store) and kept in the store."""
+
+        def send(*, wait_for_windows: bool = True) -> MessageStatus:
+            claim = self._claim(asked, pair) if shared else None
+            if isinstance(claim, MessageStatus):
+                return claim
+            try:
+                status = self._asked_upstream(asked, pair, wait_for_windows)
+            finally:
+                if claim is not None:
+                    self._let_go(claim)
+            if shared:
+                self.known.write(asked.login, status, "lookup")
+            return status
+
+        return send
+
+    def _asked_upstream(self, asked: Lookup, pair: str, wait_for_windows: bool) -> MessageStatus:
+        started = time.monotonic()
+        try:
+            with (
+                self.upstream.client(asked.login, asked.password) as client,
+                self.upstream.limit_waits.watching(),
+            ):
+                status = self._sent(client, asked, wait_for_windows)
+        except SmscError as error:
+            if error.attempts:  # sent, and failed: timed like an answer
+                self.metrics.upstream_seconds.observe(time.monotonic() - started)
+            if isinstance(error, LimitStoreError):
+                # For the operator: the store's own words, which callers are not shown.
+                self.logger.warning("the limit store cannot be used: %s", error)
+            if isinstance(error, ApiError) and error.from_service:
+                if isinstance(error, AuthenticationError):
+                    self.known.refuse(pair)
+                elif not isinstance(error, IPBlockedError):
+                    self.known.accept(pair)  # the password was not what it refused
+            raise
+        self.metrics.upstream_seconds.observe(time.monotonic() - started)
+        self.known.accept(pair)
+        return status
+
+    def _claim(self, asked: Lookup, pair: str) -> str | MessageStatus | None:
+        """The claim to ask the service about ``asked`` for this replica (its name), or the
+        status another replica asked for meanwhile; None when the store cannot keep claims
+        (then this replica asks, as it would alone)."""
+        name = f"ask:{asked.login}:{asked.phone}:{asked.message_id}"
+        store = self.known.store
+        until = time.monotonic() + CLAIM_SECONDS
+        while True:
+            try:
+                if store.claim(name, self.holder, CLAIM_SECONDS):
+                    return name
+            except SmscError:
+                return None
+            # Another replica is asking: its answer will be in the store.
+            if time.monotonic() >= until:
+                return None
+            self._claim_wait.wait(CLAIM_POLL)
+            if self.known.accepted(pair):
+                known = self.known.read(asked.login, asked.phone, asked.message_id)
+                if known is not None and served_without_asking(known, self.known.clock()):
+                    self.metrics.store_served.labels(known.source).inc()
+                    return known.status
+
+    def _let_go(self, name: str) -> None:
+        with contextlib.suppress(SmscError):  # else the claim runs out by itself
+            self.known.store.let_go(name, self.holder)
+
+
+def _status2_key(lookup: Lookup, pair: str) -> tuple[object, ...]:
+    """The key a ``get_status2`` answer is kept and coalesced under: per credentials pair
+    and query, one message however its phone is written."""
     phone = normalised(lookup.phone)
-    if lookup.operation == "get_status2":
-        key = (pair, lookup.operation, phone, lookup.message_id, lookup.all, lookup.query)
-        return lookup, key
-    # One lookup at the fullest detail answers callers asking at every detail.
-    return replace(lookup, all=FULLEST), (pair, phone, lookup.message_id)
+    return (pair, lookup.operation, phone, lookup.message_id, lookup.all, lookup.query)
