@@ -28,6 +28,8 @@ from smsc_soap.errors import (
     MessageNotFoundError,
     SmscError,
 )
+from smsc_soap.callbacks import ALGORITHMS
+from smsc_soap.gateway.callback_face import callback_login, serve_callback
 from smsc_soap.gateway.detail import FULLEST, at_detail
 from smsc_soap.gateway.json_face import json_error, serve_status, serve_statuses
 from smsc_soap.gateway.known import Known, served_without_asking
@@ -71,7 +73,9 @@ class GatewayApp(ServiceApp):
     """Answers status lookups through ``upstream``; ``host`` is the service's host, whose
     namespace the served WSDL carries; ``public_url`` the gateway's base URL as its clients
     reach it, which the WSDL sends them to; ``statuses`` the store of what the gateway learns
-    (shared by replicas; this process's memory by default); ``clock`` is what statuses age
+    (shared by replicas; this process's memory by default); ``callback_secrets`` each login's
+    secret that its callbacks are signed with (a login without one takes them unsigned);
+    ``clock`` is what statuses age
     by, in seconds since the epoch (the store's time)."""
 
     logger = logging.getLogger("smsc_soap.gateway")
@@ -85,12 +89,15 @@ class GatewayApp(ServiceApp):
         host: str = "smsc.ru",
         public_url: str | None = None,
         statuses: StatusStore | None = None,
+        callback_secrets: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(host=host, public_url=public_url)
         self.upstream = upstream
         self.known = Known(statuses or MemoryStatusStore(clock=clock), clock=clock)
         self.lookups = Lookups(clock=clock)
+        self.callback_secrets = dict(callback_secrets or {})
+        """Each login's status handler secret, for the callbacks' signatures."""
         self.holder = uuid.uuid4().hex
         """This replica, as the store's claims name it."""
         self._claim_wait = threading.Event()
@@ -141,6 +148,9 @@ class GatewayApp(ServiceApp):
     ) -> HttpReply:
         if path in _JSON_PATHS:
             return self._json(path, method, query, body, environ)
+        login = callback_login(path)
+        if login is not None:
+            return self._callback(login, method, query, body, environ)
         if path == "/" and method == "GET":
             return landing_reply()
         if path == DOCS_PATH or path.startswith(f"{DOCS_PATH}/"):
@@ -153,6 +163,23 @@ class GatewayApp(ServiceApp):
             return HttpReply("200 OK", CONTENT_TYPE, self.metrics.exposition())
         return super().route(path, method, query, body, environ)
 
+    def _callback(
+        self, login: str, method: str, query: str, body: bytes, environ: Mapping[str, object]
+    ) -> HttpReply:
+        if method not in ("GET", "POST"):
+            return json_error(
+                "405 Method Not Allowed", "callbacks take POST or GET", (("Allow", "GET, POST"),)
+            )
+        if on_the_loop():
+            raise NeedsThread  # the store is written
+        headers = {
+            f"X-SMSC-{name.upper()}": str(environ[f"HTTP_X_SMSC_{name.upper()}"])
+            for name in ALGORITHMS
+            if f"HTTP_X_SMSC_{name.upper()}" in environ
+        }
+        secret = self.callback_secrets.get(login)
+        return serve_callback(login, query, body, headers, secret, self.known, self.metrics)
+
     def health(self) -> str:
         """``ok``, and a line for the operator when the limit store lost its keys since the
         gateway started (the windows and the lockout were forgotten then)."""
@@ -164,12 +191,12 @@ class GatewayApp(ServiceApp):
         )
 
     def refusal(self, path: str, query: str, status: str, text: str) -> HttpReply:
-        if path in _JSON_PATHS:
+        if path in _JSON_PATHS or callback_login(path) is not None:
             return json_error(status, f"refused by the gateway: {text}")
         return super().refusal(path, query, status, text)
 
     def internal_error(self, path: str) -> HttpReply:
-        if path in _JSON_PATHS:
+        if path in _JSON_PATHS or callback_login(path) is not None:
             return json_error("500 Internal Server Error", "the gateway failed; see its log")
         return super().internal_error(path)
 
