@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
+from smsc_soap.callbacks import ALGORITHMS
 from smsc_soap.client import StatusClient
 from smsc_soap.errors import (
     ApiError,
@@ -28,9 +29,9 @@ from smsc_soap.errors import (
     MessageNotFoundError,
     SmscError,
 )
-from smsc_soap.callbacks import ALGORITHMS
 from smsc_soap.gateway.callback_face import callback_login, serve_callback
 from smsc_soap.gateway.detail import FULLEST, at_detail
+from smsc_soap.gateway.events import EVENTS_PATH, Events
 from smsc_soap.gateway.json_face import json_error, serve_status, serve_statuses
 from smsc_soap.gateway.known import Known, served_without_asking
 from smsc_soap.gateway.lookups import Answer, Fetch, Lookup, Lookups
@@ -45,7 +46,13 @@ from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import StatusCode
 from smsc_soap.service.phones import normalised
 from smsc_soap.service.request import StatusRequest
-from smsc_soap.serving.app import NeedsThread, ServiceApp, on_the_loop, printable
+from smsc_soap.serving.app import (
+    NeedsThread,
+    ServiceApp,
+    StreamedRoute,
+    on_the_loop,
+    printable,
+)
 from smsc_soap.serving.http_reply import HttpReply, StartResponse, text_reply
 from smsc_soap.serving.soap import SoapRequest
 from smsc_soap.serving.status_php import StatusForm
@@ -102,6 +109,7 @@ class GatewayApp(ServiceApp):
         """This replica, as the store's claims name it."""
         self._claim_wait = threading.Event()
         self.metrics = GatewayMetrics()
+        self.events = Events(self.known, upstream.pair_key, self.look_up, self.metrics)
         upstream.limit_waits.subscribe(self.metrics.limiter_wait_seconds.observe)
         # Cache hits of an answer tried on the event loop, counted once it is answered there.
         self._loop_hits = 0
@@ -128,6 +136,9 @@ class GatewayApp(ServiceApp):
             (time.monotonic() - started) * 1000,
         )
         return self.send(reply, start_response)
+
+    def streamed(self, path: str) -> StreamedRoute | None:
+        return self.events if path == EVENTS_PATH else None
 
     def wsdl(self, location: str) -> HttpReply:
         """The gateway's own WSDL: every field its replies carry declared."""

@@ -61,7 +61,7 @@ LookUp = Callable[[Lookup], Answer]
 
 
 def serve_status(query: str, authorization: str, look_up: LookUp) -> Served:
-    credentials = _credentials(authorization)
+    credentials = basic_credentials(authorization)
     if credentials is None:
         return _unauthorised()
     params = dict(parse_qsl(query, keep_blank_values=True))
@@ -82,7 +82,7 @@ def serve_status(query: str, authorization: str, look_up: LookUp) -> Served:
 
 
 def serve_statuses(body: bytes, authorization: str, look_up: LookUp) -> Served:
-    credentials = _credentials(authorization)
+    credentials = basic_credentials(authorization)
     if credentials is None:
         return _unauthorised()
     try:
@@ -174,7 +174,7 @@ def _status_body(lookup: Lookup, answer: Answer) -> object:
     return body.model_dump(mode="json", exclude_unset=True)
 
 
-def _credentials(authorization: str) -> tuple[str, str] | None:
+def basic_credentials(authorization: str) -> tuple[str, str] | None:
     scheme, _, encoded = authorization.strip().partition(" ")
     if scheme.lower() != "basic":
         return None

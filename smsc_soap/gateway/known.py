@@ -178,9 +178,8 @@ class Known:
             self._follower.start()
 
     def close(self) -> None:
+        """Stop following the feed; the follower ends within ``_FOLLOW_WAIT`` seconds."""
         self._closed.set()
-        if self._follower is not None:
-            self._follower.join(timeout=_FOLLOW_WAIT + 1)
 
     def _follow(self) -> None:
         after: str | None = None

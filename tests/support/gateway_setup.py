@@ -19,6 +19,7 @@ from smsc_soap import Clock, RetryPolicy, StatusClient
 from smsc_soap.gateway import Gateway, GatewayApp, Upstream
 from smsc_soap.limits.stores import LimitStore, open_limit_store
 from smsc_soap.sandbox import Sandbox, SandboxApp, SandboxOptions, default_book
+from smsc_soap.statuses import StatusStore
 
 from support.manual_clock import ManualClock
 
@@ -59,6 +60,8 @@ def start_gateway(
     *,
     transport: str = "soap",
     store: LimitStore | None = None,
+    statuses: StatusStore | None = None,
+    callback_secrets: dict[str, str] | None = None,
     **client_options: Any,
 ) -> Gateway:
     """A gateway (not started) asking ``sandbox`` over ``transport``; its cache ages by
@@ -78,7 +81,13 @@ def start_gateway(
         )
 
     upstream = Upstream(limits, make_client)
-    return Gateway(GatewayApp(upstream, clock=(clock or ManualClock()).monotonic))
+    app = GatewayApp(
+        upstream,
+        statuses=statuses,
+        callback_secrets=callback_secrets,
+        clock=(clock or ManualClock()).monotonic,
+    )
+    return Gateway(app)
 
 
 @contextmanager
