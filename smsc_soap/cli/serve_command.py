@@ -90,8 +90,8 @@ def serve(
     <URL>/v1/callbacks/smsc/<login> as the login's status handler in the SMSC account, and
     the statuses the service pushes are served with no lookup. Each caller's own login and
     password are passed through to the service, the limits are kept for all of them, and
-    statuses are served from a cache rather than answered with error 9. The service is chosen with SMSC_HOST, --endpoint,
-    --transport and --insecure-http. SIGTERM or Ctrl-C stops it.
+    statuses are served from a cache rather than answered with error 9. The service is
+    chosen with SMSC_HOST, --endpoint, --transport and --insecure-http. SIGTERM or Ctrl-C stops it.
     """
     if listen not in _LOCAL and not allow_remote:
         raise click.UsageError(f"listening on {listen} needs --allow-remote")
