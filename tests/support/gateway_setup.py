@@ -41,7 +41,19 @@ class CountingSandbox(SandboxApp):
         super().__init__(default_book(), options)
         self.requests = 0
         self.errors: Counter[int] = Counter()
+        self.asked: Counter[str] = Counter()
+        """Lookups per message id, with the moments (``moments``) each was asked at."""
+        self.moments: dict[str, list[float]] = {}
+        self.moment: Callable[[], float] = time.monotonic
         self._count_lock = threading.Lock()
+
+    def look_up(
+        self, login: str, phone: str, message_id: str, order: tuple[str, ...], **options: Any
+    ) -> Any:
+        with self._count_lock:
+            self.asked[message_id] += 1
+            self.moments.setdefault(message_id, []).append(self.moment())
+        return super().look_up(login, phone, message_id, order, **options)
 
     def __call__(
         self, environ: dict[str, object], start_response: Callable[..., object]
