@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -24,6 +24,7 @@ from smsc_soap import (
     StatusCallback,
     StatusClient,
     StatusCode,
+    SystemClock,
     callbacks,
 )
 from smsc_soap.sandbox import BookMessage, MessageBook, Sandbox, SandboxApp, SandboxOptions
@@ -69,6 +70,14 @@ def client_of(sandbox: Sandbox, transport: str) -> StatusClient:
         retry=RetryPolicy.disabled(),
         timeout=10,
     )
+
+
+def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait for the pusher's thread to get there: it counts once the receiver has answered."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time"
+        time.sleep(0.01)
 
 
 def read(received: Received) -> MessageStatus:
@@ -118,8 +127,10 @@ def test_every_status_of_the_default_book_is_pushed_as_a_lookup_reads_it(
         assert {(read(r).message_id, read(r).status) for r in later} == {
             (m.id, m.then_status) for m in moving
         }
-        assert sandbox.callbacks is not None
-        assert (sandbox.callbacks.pushed, sandbox.callbacks.dropped) == (len(book) + 3, 0)
+        pusher = sandbox.callbacks
+        assert pusher is not None
+        eventually(lambda: pusher.pushed == len(book) + len(moving))
+        assert pusher.dropped == 0
 
 
 def test_a_change_is_pushed_when_it_comes_due_and_not_before(receiver: CallbackReceiver) -> None:
@@ -131,8 +142,9 @@ def test_a_change_is_pushed_when_it_comes_due_and_not_before(receiver: CallbackR
         assert receiver.wait_for(1, timeout=0.5) == []
         clock.advance(1)
         (received,) = receiver.wait_for(1)
-        assert sandbox.callbacks is not None
-        assert sandbox.callbacks.pending == 0
+        pusher = sandbox.callbacks
+        assert pusher is not None
+        eventually(lambda: pusher.pending == 0)
 
     assert received.method == "POST"
     assert "md5" not in received.form  # no secret, no signature
@@ -152,11 +164,10 @@ def test_a_failing_receiver_is_tried_again_after_a_doubling_back_off() -> None:
         options = SandboxOptions(callback_url=receiver.url, callback_current=True)
         with Sandbox(SandboxApp(MessageBook([message]), options), callback_clock=clock) as sandbox:
             received = receiver.wait_for(3)
-            assert sandbox.callbacks is not None
-            deadline = time.monotonic() + 5
-            while sandbox.callbacks.pushed == 0 and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert (sandbox.callbacks.pushed, sandbox.callbacks.attempts) == (1, 3)
+            pusher = sandbox.callbacks
+            assert pusher is not None
+            eventually(lambda: pusher.pushed == 1)
+            assert pusher.attempts == 3
 
     assert [r.form for r in received] == [received[0].form] * 3  # the same change, thrice
     assert clock.waits == [0.5, 1.0]
@@ -176,11 +187,10 @@ def test_a_change_no_receiver_takes_is_dropped_and_logged(
         caplog.at_level(logging.INFO, logger="smsc_soap.sandbox.callbacks"),
         Sandbox(SandboxApp(MessageBook([message]), options), callback_clock=clock) as sandbox,
     ):
-        assert sandbox.callbacks is not None
-        deadline = time.monotonic() + 10
-        while sandbox.callbacks.dropped == 0 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert (sandbox.callbacks.dropped, sandbox.callbacks.attempts) == (1, ATTEMPTS)
+        pusher = sandbox.callbacks
+        assert pusher is not None
+        eventually(lambda: pusher.dropped == 1)
+        assert pusher.attempts == ATTEMPTS
 
     assert clock.waits == [0.5, 1.0, 2.0, 4.0]
     records = [r for r in caplog.records if r.name == "smsc_soap.sandbox.callbacks"]
@@ -192,39 +202,51 @@ def test_a_change_no_receiver_takes_is_dropped_and_logged(
         assert gone.split("//")[1] not in text
 
 
-def test_the_sandbox_stops_at_once_while_backing_off_or_waiting() -> None:
+class WatchedClock(SystemClock):
+    """The real clock, counting the waits begun: a test knows the pusher is backing off."""
+
+    def __init__(self) -> None:
+        self.waits = 0
+
+    def wait(self, condition: threading.Condition, timeout: float) -> bool:
+        self.waits += 1
+        return super().wait(condition, timeout)
+
+
+def test_the_sandbox_stops_at_once_while_backing_off() -> None:
     failing = BookMessage(id="7", phone="79991234567", status=1)
     later = BookMessage(id="8", phone="79991234567", status=0, then_status=1, then_after=3600)
+    clock = WatchedClock()
     with CallbackReceiver(lambda _: 500).running() as receiver:
         options = SandboxOptions(callback_url=receiver.url, callback_current=True)
-        # The real clock: a back-off of seconds that stop must cut short.
-        sandbox = Sandbox(SandboxApp(MessageBook([failing, later]), options)).start()
-        receiver.wait_for(1)
+        sandbox = Sandbox(SandboxApp(MessageBook([failing, later]), options), callback_clock=clock)
+        pusher = sandbox.callbacks
+        assert pusher is not None
+        sandbox.start()
+        eventually(lambda: clock.waits == 2)  # the second back-off, of a second, has begun
         began = time.monotonic()
-        sandbox.stop()
+        pusher.close()
         took = time.monotonic() - began
-        assert sandbox.callbacks is not None
+        sandbox.stop()
         assert not any(t.name == "smsc-sandbox-callbacks" for t in threading.enumerate())
-    assert took < 2
-    assert sandbox.callbacks.pushed == 0
-    assert len(receiver.received) == 1  # no attempt after the stop
+    assert took < 0.5
+    assert (pusher.pushed, pusher.dropped, pusher.pending) == (0, 0, 2)
+    assert len(receiver.received) == 2  # no attempt after the stop
 
 
 def test_lookups_are_answered_while_a_receiver_holds_a_callback() -> None:
-    release = threading.Event()
+    holding, release = threading.Event(), threading.Event()
     message = BookMessage(id="7", phone="79991234567", status=1)
 
     def hold(_: Received) -> int:
+        holding.set()
         release.wait(10)
         return 200
 
     with CallbackReceiver(hold).running() as receiver:
         options = SandboxOptions(callback_url=receiver.url, callback_current=True)
         with Sandbox(SandboxApp(MessageBook([message]), options)) as sandbox:
-            deadline = time.monotonic() + 5
-            while sandbox.callbacks is not None and sandbox.callbacks.attempts == 0:
-                assert time.monotonic() < deadline
-                time.sleep(0.01)
+            assert holding.wait(10)
             began = time.monotonic()
             with client_of(sandbox, "http") as client:
                 status = client.get_status(message.phone, message.id)
