@@ -139,7 +139,7 @@ def test_a_change_is_pushed_when_it_comes_due_and_not_before(receiver: CallbackR
     options = SandboxOptions(callback_url=receiver.url)
     with Sandbox(SandboxApp(MessageBook([message]), options, clock=clock.monotonic)) as sandbox:
         clock.advance(29)
-        assert receiver.wait_for(1, timeout=0.5) == []
+        assert receiver.wait_for(1, timeout=0.3) == []
         clock.advance(1)
         (received,) = receiver.wait_for(1)
         pusher = sandbox.callbacks

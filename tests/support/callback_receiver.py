@@ -68,7 +68,10 @@ class CallbackReceiver:
 
     @contextmanager
     def running(self) -> Iterator[CallbackReceiver]:
-        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for it, and tests stop a receiver each.
+        thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         thread.start()
         try:
             yield self
