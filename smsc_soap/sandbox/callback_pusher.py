@@ -123,7 +123,8 @@ class CallbackPusher:
 
     def _run(self) -> None:
         while (change := self._next_due()) is not None:
-            self._push(change)
+            if not self._push(change):
+                return  # stopped while backing off: the change is still pending
             with self._condition:
                 self._pending.remove(change)
 
@@ -141,7 +142,9 @@ class CallbackPusher:
                 self._condition.wait(wait)
             return None
 
-    def _push(self, change: StatusChange) -> None:
+    def _push(self, change: StatusChange) -> bool:
+        """POST ``change`` until a receiver takes it or the attempts run out; False if the
+        pusher was stopped first."""
         form = callback_form(change, self._secret)
         backoff = _FIRST_BACKOFF
         for attempt in range(1, ATTEMPTS + 1):
@@ -154,7 +157,7 @@ class CallbackPusher:
                     change.message.id,
                     attempt,
                 )
-                return
+                return True
             if attempt == ATTEMPTS:
                 break
             logger.info(
@@ -166,11 +169,10 @@ class CallbackPusher:
                 backoff,
             )
             with self._condition:
+                if not self._stopped:
+                    self._clock.wait(self._condition, backoff)
                 if self._stopped:
-                    return
-                self._clock.wait(self._condition, backoff)
-                if self._stopped:
-                    return
+                    return False
             backoff *= 2
         self.dropped += 1
         logger.warning(
@@ -180,6 +182,7 @@ class CallbackPusher:
             ATTEMPTS,
             failure,
         )
+        return True
 
     def _post(self, form: dict[str, str]) -> str | None:
         """None when the receiver took the form; else what failed, without the URL (it may
