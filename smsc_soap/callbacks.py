@@ -150,7 +150,8 @@ def parse(form: Mapping[str, str]) -> Callback:
     of no known kind, or one whose id, phone, status or moment is missing or malformed. The
     phone is read by the one phone rule (``+7 (999) …`` and ``8 999 …`` become ``7999…``).
     Check the signature first with ``verify`` when the handler has a secret."""
-    fields = MappingProxyType(dict(form))
+    # items(), not dict(form): Django's and Werkzeug's multi-value forms keep lists within.
+    fields = MappingProxyType(dict(form.items()))
     kind = kind_of(fields)
     phone = _phone(fields)
     if kind == "call":
@@ -207,7 +208,7 @@ def sign(
     encoding: str = "utf-8",
 ) -> dict[str, str]:
     """``form`` with its signatures added (or replaced), as the service sends it."""
-    return {**form, **_signatures(form, secret, algorithms, encoding)}
+    return {**dict(form.items()), **_signatures(form, secret, algorithms, encoding)}
 
 
 def _signatures(

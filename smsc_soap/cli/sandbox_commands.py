@@ -20,6 +20,7 @@ from smsc_soap.sandbox import (
     SandboxOptions,
     default_book,
 )
+from smsc_soap.sandbox.callback_pusher import checked_callback_url
 
 __all__ = ["demo", "sandbox"]
 
@@ -66,6 +67,25 @@ _MAX_LATENCY_MS = 60_000.0  # a minute: longer is a hung server, which a test ma
     default=None,
     help="Serve SMPP (query_sm, receipts) on this port too (0: a free one).",
 )
+@click.option(
+    "--callback-url",
+    metavar="URL",
+    default=None,
+    help="POST each status change of the book to this http(s) address, as the service's"
+    " status handler does.",
+)
+@click.option(
+    "--callback-secret",
+    metavar="SECRET",
+    envvar="SMSC_SANDBOX_CALLBACK_SECRET",
+    default=None,
+    help="Sign the callbacks (md5, sha1) with this secret [env: SMSC_SANDBOX_CALLBACK_SECRET].",
+)
+@click.option(
+    "--callback-current",
+    is_flag=True,
+    help="Also push each message's status at start, before the changes that come due.",
+)
 @click.option("--show-book", is_flag=True, help="Print the default message book as CSV and exit.")
 def sandbox(
     listen: str,
@@ -74,13 +94,17 @@ def sandbox(
     latency: float,
     idle_timeout: int,
     smpp_port: int | None,
+    callback_url: str | None,
+    callback_secret: str | None,
+    callback_current: bool,
     show_book: bool,
 ) -> None:
     """Run a local SMSC in the foreground; its base URL is the first line printed.
 
     It answers /sys/soap.php (WSDL at ?wsdl) and /sys/status.php for login demo, password
     demo, with the service's limits; with --smpp-port, SMPP binds and query_sm too, and
-    DELIVER_SM receipts for the book's status changes. Ctrl-C stops it.
+    DELIVER_SM receipts for the book's status changes; with --callback-url, the same
+    changes POSTed as the service's status handler sends them. Ctrl-C stops it.
     """
     if show_book:
         click.echo(default_book().to_csv(), nl=False)
@@ -89,7 +113,21 @@ def sandbox(
         book = MessageBook.from_csv(book_file) if book_file else default_book()
     except BookError as error:
         raise click.UsageError(str(error)) from error
-    options = SandboxOptions(latency_ms=latency)
+    if callback_url is not None:
+        try:
+            checked_callback_url(callback_url)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="'--callback-url'") from None
+    elif callback_secret is not None or callback_current:
+        raise click.UsageError("--callback-secret and --callback-current need --callback-url")
+    if callback_secret == "":
+        raise click.BadParameter("the secret is empty", param_hint="'--callback-secret'")
+    options = SandboxOptions(
+        latency_ms=latency,
+        callback_url=callback_url,
+        callback_secret=callback_secret,
+        callback_current=callback_current,
+    )
     server = bound(
         lambda: Sandbox(
             SandboxApp(book, options),
@@ -103,10 +141,14 @@ def sandbox(
     )
     click.echo(server.url)
     smpp = "" if server.smpp is None else f"; SMPP {server.smpp.host}:{server.smpp.port}"
+    pushed = ""
+    if server.callbacks is not None:
+        signed = "signed" if callback_secret else "unsigned"
+        pushed = f"; {server.callbacks.pending} status changes POSTed ({signed}) as they come due"
     click.echo(
         f"{len(book)} messages; login {options.login}, password {options.password};"
         f" SOAP {server.soap_endpoint}"
-        f" (WSDL at ?wsdl){smpp}; Ctrl-C stops",
+        f" (WSDL at ?wsdl){smpp}{pushed}; Ctrl-C stops",
         err=True,
     )
     serve_until_stopped(server)

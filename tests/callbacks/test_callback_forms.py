@@ -4,6 +4,7 @@ checked, without a network."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 
@@ -258,3 +259,27 @@ def test_the_names_are_public() -> None:
     for name in ("StatusCallback", "IncomingMessage", "CallConfirmation", "CallbackError"):
         assert name in smsc_soap.__all__
     assert smsc_soap.callbacks.parse is callbacks.parse
+
+
+class MultiValueForm(dict[str, list[str]]):
+    """A form as Django's QueryDict and Werkzeug's MultiDict keep it: a dict of lists, whose
+    items and lookups give one value each."""
+
+    def __getitem__(self, name: str) -> str:  # type: ignore[override]
+        return super().__getitem__(name)[-1]
+
+    def get(self, name: str, default: object = None) -> object:  # type: ignore[override]
+        return self[name] if name in self else default  # noqa: SIM401 - this is self.get
+
+    def items(self) -> Iterator[tuple[str, str]]:  # type: ignore[override]
+        return ((name, self[name]) for name in self)
+
+
+def test_a_multi_value_form_is_read_by_its_values() -> None:
+    signed = callbacks.sign(STATUS_FORM, SECRET)
+    form = MultiValueForm({name: [value] for name, value in signed.items()})
+
+    callbacks.verify(form, SECRET)  # type: ignore[arg-type]
+    callback = callbacks.parse(form)  # type: ignore[arg-type]
+    assert dict(callback.fields) == signed
+    assert callbacks.sign(form, SECRET) == signed  # type: ignore[arg-type]
