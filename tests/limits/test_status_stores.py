@@ -8,6 +8,7 @@ of a second, and a status's expiry (days) is read from its key's time to live in
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import shutil
 import signal
@@ -625,7 +626,7 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+def test_a_new_sqlite_status_store_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     path = tmp_path / "state" / "statuses.db"
     previous = os.umask(0o022)
     try:
@@ -638,6 +639,20 @@ def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path: Path) -> Non
     for made in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         assert mode(made) == 0o600, made
     store.close()
+
+
+def test_an_existing_sqlite_status_store_open_to_others_is_warned_of(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "statuses.db"
+    path.touch()
+    path.chmod(0o644)
+
+    with caplog.at_level(logging.WARNING, logger="smsc_soap.statuses"):
+        SqliteStatusStore(path).salt()
+
+    assert "open to other users" in caplog.text
+    assert str(path) in caplog.text
 
 
 @contextmanager
