@@ -77,10 +77,14 @@ CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY AUTOINCREMENT, record
 CREATE TABLE IF NOT EXISTS claims (
     name TEXT PRIMARY KEY, holder TEXT NOT NULL, until REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS claims_by_age ON claims (until);
 CREATE TABLE IF NOT EXISTS remembered (key TEXT PRIMARY KEY, until REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS remembered_by_age ON remembered (until);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
+
+_CLAIMS_KEPT = 64
+"""This store's claims kept in its memory (to carry over) before the ended ones are let go."""
 
 _Identity = tuple[int, int]
 
@@ -110,6 +114,7 @@ class SqliteStatusStore:
         # What this store put in the file, to carry over to a file that replaced it.
         self._salt: bytes | None = None
         self._claims: dict[str, tuple[str, float]] = {}
+        self._claims_kept = _CLAIMS_KEPT  # the live claims at the last sweep of the ended
 
     @contextmanager
     def _use(self, *, write: bool) -> Iterator[sqlite3.Connection]:
@@ -277,8 +282,12 @@ class SqliteStatusStore:
             row = db.execute("SELECT holder, until FROM claims WHERE name = ?", (name,)).fetchone()
             if row is not None and row[0] != holder and row[1] > now:
                 return False
+            db.execute("DELETE FROM claims WHERE until <= ?", (now,))
             until = now + seconds
             db.execute("INSERT OR REPLACE INTO claims VALUES (?, ?, ?)", (name, holder, until))
+            if len(self._claims) >= self._claims_kept * 2:  # claims of many names: let go
+                self._claims = {n: claim for n, claim in self._claims.items() if claim[1] > now}
+                self._claims_kept = max(len(self._claims), _CLAIMS_KEPT)
             self._claims[name] = (holder, until)
         return True
 

@@ -432,6 +432,23 @@ def test_a_claim_is_let_go_by_its_holder_only(subject: Subject) -> None:
     assert other.claim("smpp", "replica-b", LONG)
 
 
+def test_ended_claims_of_many_names_are_let_go_by_a_sqlite_store(tmp_path: Path) -> None:
+    """Claims one per message (who asks the service about it) must not pile up in the file,
+    nor in what the store keeps to carry over to a file that replaces it."""
+    clock = ManualClock(start=1_780_000_000.0)
+    path = tmp_path / "statuses.db"
+    store = SqliteStatusStore(path, clock=clock.monotonic)
+    for n in range(300):
+        assert store.claim(f"lookup:{n}", "replica-a", SHORT)
+        clock.advance(PAST_SHORT)
+    assert store.claim("lookup:last", "replica-a", LONG)
+
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT name FROM claims").fetchall() == [("lookup:last",)]
+    assert len(vars(store)["_claims"]) < 150
+    store.close()
+
+
 def test_keys_are_remembered_for_a_while_and_forgotten(subject: Subject) -> None:
     store, other = subject.store, subject.shared()
     assert not store.remembered("fingerprint")
