@@ -83,6 +83,14 @@ CREATE INDEX IF NOT EXISTS remembered_by_age ON remembered (until);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 
+_LET_GO_ENDED = """
+DELETE FROM statuses WHERE (login, phone, message_id) IN (
+    SELECT login, phone, message_id FROM statuses WHERE checked_at <= ? LIMIT 100
+)
+"""
+"""Statuses kept past ``KEEP_SECONDS``, let go a few at each put: never many at once, and
+as many as are written, so they cannot pile up."""
+
 _CLAIMS_KEPT = 64
 """This store's claims kept in its memory (to carry over) before the ended ones are let go."""
 
@@ -204,7 +212,7 @@ class SqliteStatusStore:
         key = (login, status.phone, status.message_id)
         with self._use(write=True) as db:
             now = self._clock()
-            db.execute("DELETE FROM statuses WHERE checked_at <= ?", (now - KEEP_SECONDS,))
+            db.execute(_LET_GO_ENDED, (now - KEEP_SECONDS,))
             row = db.execute(
                 "SELECT record FROM statuses WHERE login = ? AND phone = ? AND message_id = ?",
                 key,

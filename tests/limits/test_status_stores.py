@@ -495,6 +495,23 @@ def test_a_status_is_let_go_days_after_a_source_last_gave_it(kind: str, tmp_path
     store.close()
 
 
+def test_ended_statuses_leave_a_sqlite_file_a_few_at_each_put(tmp_path: Path) -> None:
+    clock = ManualClock(start=1_780_000_000.0)
+    path = tmp_path / "statuses.db"
+    store = SqliteStatusStore(path, clock=clock.monotonic)
+    for n in range(250):
+        store.put(LOGIN, status(PENDING, str(n)), "lookup")
+    clock.advance(KEEP_SECONDS)
+
+    kept = []
+    for n in range(3):
+        store.put(LOGIN, status(DELIVERED, f"new-{n}"), "lookup")
+        with sqlite3.connect(path) as db:
+            kept.append(db.execute("SELECT count(*) FROM statuses").fetchone()[0])
+    assert kept == [151, 52, 3]
+    store.close()
+
+
 def test_a_redis_status_expires_days_after_a_source_last_gave_it(redis_url: str) -> None:
     import redis
 
