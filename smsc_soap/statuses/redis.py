@@ -14,8 +14,8 @@ Redis stream (its ids are the event ids) trimmed to about ``keep_changes``; a re
 for a change with ``XREAD BLOCK``. Claims are keys set only when free or held by the same
 holder (a small script), remembered keys plain keys; both expire by themselves.
 
-The statuses and the feed share one hash tag (``smsc-soap:{statuses}:...``) so that, on a Redis
-Cluster, a script may touch both. No key holds a password: the gateway remembers credentials
+The statuses and the feed share one hash tag (``smsc-soap:statuses:{feed}:...``) so that, on
+a Redis Cluster, a script may touch both. No key holds a password: the gateway remembers credentials
 as salted fingerprints. Each command waits at most what is left of its caller's deadline
 (``limits.stores.base.time_left``), with no retry of redis-py's own; a server that cannot be
 used raises ``StatusStoreError``.
@@ -56,7 +56,8 @@ if TYPE_CHECKING:
 __all__ = ["RedisStatusStore"]
 
 _PREFIX = "smsc-soap:statuses:"
-_TAGGED = "smsc-soap:{statuses}:"
+"""Apart from the limit store's keys, which start ``smsc-soap:{`` (a login) or are its salt."""
+_TAGGED = f"{_PREFIX}{{feed}}:"
 _FEED = f"{_TAGGED}changes"
 _BLOCK = 1.0
 """The longest one ``XREAD BLOCK`` waits; a longer wait is made of several, each under a
