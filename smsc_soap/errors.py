@@ -20,6 +20,8 @@
     │   └── MalformedResponseError    an answer that is not the documented reply, or too large
     ├── UnsupportedOperationError     the transport cannot do this (deletion over SOAP, ...)
     ├── LimitStoreError               the shared limit store cannot be used; not sent
+    ├── StatusStoreError              the status store cannot be used; the gateway asks the
+    │                                 service instead
     ├── ReceiptError                  an SMPP delivery receipt that cannot be read  (.field)
     └── CallbackError                 a status-handler callback that cannot be read  (.field)
         └── CallbackSignatureError    its md5/sha1 signature is missing or wrong
@@ -58,6 +60,7 @@ __all__ = [
     "RequestTimeoutError",
     "SmscError",
     "SoapFaultError",
+    "StatusStoreError",
     "TLSError",
     "TransportError",
     "UnsupportedOperationError",
@@ -264,6 +267,13 @@ class UnsupportedOperationError(SmscError):
 class LimitStoreError(SmscError):
     """The store that keeps the service's limits (a SQLite file, a Redis server) could not be
     used. The client fails closed: nothing is sent without the limits."""
+
+
+class StatusStoreError(SmscError):
+    """The store that keeps the statuses the gateway learned (a SQLite file, a Redis server)
+    could not be used, or did not answer in time. Unlike the limit store, it is not needed
+    to answer: the gateway goes on answering from the service (its lookups, under the
+    limits) while the store is out of use, and what was pushed meanwhile is not kept."""
 
 
 class ReceiptError(SmscError):

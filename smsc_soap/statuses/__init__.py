@@ -4,17 +4,20 @@ process (``memory://``), every process on the host (``sqlite:///path``), or ever
 
 from __future__ import annotations
 
+import importlib.util
 from urllib.parse import urlsplit
 
 from smsc_soap.errors import InvalidParametersError
 from smsc_soap.statuses.base import Change, KnownStatus, Source, StatusStore, supersedes
 from smsc_soap.statuses.memory import MemoryStatusStore
+from smsc_soap.statuses.sqlite import SqliteStatusStore
 
 __all__ = [
     "Change",
     "KnownStatus",
     "MemoryStatusStore",
     "Source",
+    "SqliteStatusStore",
     "StatusStore",
     "open_status_store",
     "supersedes",
@@ -31,6 +34,16 @@ def open_status_store(url: str) -> StatusStore:
         raise _bad_url("is not a URL") from None
     if parts.scheme == "memory":
         return MemoryStatusStore()
+    if parts.scheme == "sqlite":
+        if not parts.path or parts.path == "/":
+            raise _bad_url("names no file: write sqlite:///absolute/path/statuses.db")
+        return SqliteStatusStore(parts.path)
+    if parts.scheme in ("redis", "rediss", "unix"):
+        if importlib.util.find_spec("redis") is None:
+            raise _bad_url("needs redis-py: pip install 'smsc-soap[redis]'")
+        from smsc_soap.statuses.redis import RedisStatusStore
+
+        return RedisStatusStore(url)
     raise _bad_url("must start memory://, sqlite:/// or redis://")
 
 
