@@ -22,7 +22,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 
 from smsc_soap.errors import SmscError
 from smsc_soap.gateway.lookups import ASK_EVERY
@@ -30,6 +29,7 @@ from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import Outcome
 from smsc_soap.service.phones import normalised
 from smsc_soap.statuses import Change, KnownStatus, Source, StatusStore, supersedes
+from smsc_soap.statuses.base import confirmed
 
 __all__ = ["ACCEPTED_FOR", "Known", "served_without_asking"]
 
@@ -124,7 +124,7 @@ class Known:
         if change is not None:
             self._copied(change.known)
         else:
-            self._confirmed(login, status)
+            self._confirmed(login, status, source, fields)
         return change
 
     def accepted(self, pair: str) -> bool:
@@ -211,7 +211,13 @@ class Known:
             while len(self._copy) > self._max_statuses:
                 self._copy.popitem(last=False)
 
-    def _confirmed(self, login: str, status: MessageStatus) -> None:
+    def _confirmed(
+        self,
+        login: str,
+        status: MessageStatus,
+        source: Source,
+        fields: Mapping[str, str] | None,
+    ) -> None:
         key = (login, normalised(status.phone), status.message_id)
         with self._lock:
             held = self._copy.get(key)
@@ -219,7 +225,7 @@ class Known:
                 status.status,
                 status.err,
             ):
-                self._copy[key] = replace(held, checked_at=self.clock())
+                self._copy[key] = confirmed(held, status, source, fields, self.clock())
 
     def _written_here(
         self,

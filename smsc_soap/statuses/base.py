@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -28,6 +28,7 @@ __all__ = [
     "KnownStatus",
     "Source",
     "StatusStore",
+    "confirmed",
     "supersedes",
 ]
 
@@ -130,6 +131,22 @@ def supersedes(new: MessageStatus, held: MessageStatus) -> bool:
     return new_rank > held_rank
 
 
+def confirmed(
+    held: KnownStatus,
+    status: MessageStatus,
+    source: Source,
+    fields: Mapping[str, str] | None,
+    now: float,
+) -> KnownStatus:
+    """``held`` given again by ``source`` at ``now``: a lookup's status replaces the one
+    held, as it carries every field; a push makes it a pushed status (the service's word
+    that the change happened: a pushed delivered status need not be asked for again) with
+    the push's fields."""
+    if source == "lookup":
+        return replace(held, status=status, checked_at=now)
+    return replace(held, source=source, fields=MappingProxyType(dict(fields or {})), checked_at=now)
+
+
 def _rank(status: MessageStatus) -> int:
     if status.status in _BEYOND_DELIVERED:
         return _RANKS[Outcome.DELIVERED] + 1
@@ -148,8 +165,7 @@ class StatusStore(Protocol):
     ) -> Change | None:
         """Keep ``status`` (its phone normalised) of ``login`` if it ``supersedes`` the one
         held, as one atomic step; the change made, or None when nothing changed. The same
-        status again refreshes ``checked_at`` (and a lookup's record replaces a push's, as it
-        carries every field) without a change in the feed."""
+        status again refreshes ``checked_at`` without a change in the feed (``confirmed``)."""
         ...
 
     def get(self, login: str, phone: str, message_id: str) -> KnownStatus | None:

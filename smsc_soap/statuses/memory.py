@@ -7,7 +7,6 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from types import MappingProxyType
 
 from smsc_soap.models import MessageStatus
@@ -18,6 +17,7 @@ from smsc_soap.statuses.base import (
     Change,
     KnownStatus,
     Source,
+    confirmed,
     supersedes,
 )
 
@@ -63,8 +63,7 @@ class MemoryStatusStore:
             held = self._live(key, now)
             if held is not None and not supersedes(status, held.status):
                 if (held.status.status, held.status.err) == (status.status, status.err):
-                    kept = held.status if source != "lookup" else status
-                    self._keep(key, replace(held, status=kept, checked_at=now))
+                    self._keep(key, confirmed(held, status, source, fields, now))
                 return None
             known = KnownStatus(
                 login=login,

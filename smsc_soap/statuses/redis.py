@@ -80,6 +80,8 @@ if held[1] then
     redis.call('HSET', KEYS[1], 'checked_at', now)
     if ARGV[7] == '1' then
       redis.call('HSET', KEYS[1], 'status', ARGV[5])
+    else
+      redis.call('HSET', KEYS[1], 'known', ARGV[6])
     end
     redis.call('PEXPIRE', KEYS[1], ARGV[8])
     return {{'same', now}}

@@ -37,7 +37,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import cast
@@ -53,6 +52,7 @@ from smsc_soap.statuses.base import (
     Change,
     KnownStatus,
     Source,
+    confirmed,
     supersedes,
 )
 
@@ -220,8 +220,7 @@ class SqliteStatusStore:
             held = None if row is None else KnownStatus.from_json(row[0])
             if held is not None and not supersedes(status, held.status):
                 if (held.status.status, held.status.err) == (status.status, status.err):
-                    kept = held.status if source != "lookup" else status
-                    refreshed = replace(held, status=kept, checked_at=now)
+                    refreshed = confirmed(held, status, source, fields, now)
                     db.execute(
                         "UPDATE statuses SET record = ?, checked_at = ?"
                         " WHERE login = ? AND phone = ? AND message_id = ?",

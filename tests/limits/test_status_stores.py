@@ -246,17 +246,32 @@ def test_the_same_status_again_refreshes_when_it_was_checked_without_a_change(
 
 def test_a_lookup_s_fuller_record_replaces_a_push_s(subject: Subject) -> None:
     store = subject.store
-    pushed = {"id": "1", "phone": PHONE, "status": "1", "sha1": "x"}
+    pushed = {"id": "1", "phone": PHONE, "status": "1"}
     store.put(LOGIN, status(DELIVERED, at=1), "callback", fields=pushed)
     fuller = status(DELIVERED, at=1, cost=Decimal("1.50"), operator="MTS", sms_cnt=2)
 
     assert store.put(LOGIN, fuller, "lookup") is None
-    assert store.put(LOGIN, status(DELIVERED, at=1), "receipt") is None  # a push's: not kept
     known = store.get(LOGIN, PHONE, "1")
     assert known is not None
     assert known.status == fuller
-    assert known.source == "callback"  # how it was first learned
+    assert known.source == "callback"  # a lookup confirmed what was pushed
     assert dict(known.fields) == pushed
+
+
+def test_a_push_of_a_looked_up_status_makes_it_pushed_with_the_lookup_s_fields(
+    subject: Subject,
+) -> None:
+    store = subject.store
+    fuller = status(DELIVERED, at=1, cost=Decimal("1.50"), operator="MTS", sms_cnt=2)
+    store.put(LOGIN, fuller, "lookup")
+    receipt = {"id": "1", "stat": "DELIVRD"}
+
+    assert store.put(LOGIN, status(DELIVERED, at=1), "receipt", fields=receipt) is None
+    known = store.get(LOGIN, PHONE, "1")
+    assert known is not None
+    assert known.status == fuller
+    assert known.source == "receipt"
+    assert dict(known.fields) == receipt
 
 
 def test_a_record_comes_back_as_it_was_put(subject: Subject) -> None:
