@@ -19,6 +19,7 @@ from smsc_soap import Clock, RetryPolicy, StatusClient
 from smsc_soap.gateway import Gateway, GatewayApp, Upstream
 from smsc_soap.limits.stores import LimitStore, open_limit_store
 from smsc_soap.sandbox import Sandbox, SandboxApp, SandboxOptions, default_book
+from smsc_soap.sandbox.book import MessageBook
 from smsc_soap.statuses import StatusStore
 
 from support.manual_clock import ManualClock
@@ -37,8 +38,10 @@ class CountingSandbox(SandboxApp):
     """The sandbox, counting the requests it answers and the error codes it gives (over SOAP,
     and over status.php with fmt=2, as the HTTP transport asks)."""
 
-    def __init__(self, options: SandboxOptions | None = None) -> None:
-        super().__init__(default_book(), options)
+    def __init__(
+        self, options: SandboxOptions | None = None, book: MessageBook | None = None
+    ) -> None:
+        super().__init__(book or default_book(), options)
         self.requests = 0
         self.errors: Counter[int] = Counter()
         self.asked: Counter[str] = Counter()
@@ -74,6 +77,7 @@ def start_gateway(
     store: LimitStore | None = None,
     statuses: StatusStore | None = None,
     callback_secrets: dict[str, str] | None = None,
+    port: int = 0,
     **client_options: Any,
 ) -> Gateway:
     """A gateway (not started) asking ``sandbox`` over ``transport``; its cache ages by
@@ -99,7 +103,7 @@ def start_gateway(
         callback_secrets=callback_secrets,
         clock=(clock or ManualClock()).monotonic,
     )
-    return Gateway(app)
+    return Gateway(app, port=port)
 
 
 @contextmanager
