@@ -318,11 +318,11 @@ class GatewayApp(ServiceApp):
                 return claim
             try:
                 status = self._asked_upstream(asked, pair, wait_for_windows)
+                if shared:  # kept before the claim is let go: the others read it then
+                    self.known.write(asked.login, status, "lookup")
             finally:
                 if claim is not None:
                     self._let_go(claim)
-            if shared:
-                self.known.write(asked.login, status, "lookup")
             return status
 
         return send

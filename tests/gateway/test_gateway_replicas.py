@@ -21,7 +21,7 @@ from smsc_soap.sandbox import Sandbox, default_book
 from smsc_soap.service.codes import Outcome
 from smsc_soap.statuses import MemoryStatusStore, StatusStore
 
-from support.gateway_setup import CountingSandbox, start_gateway
+from support.gateway_setup import CountingSandbox, serve_process, start_gateway
 from support.manual_clock import ManualClock
 
 AUTH = ("demo", "demo")
@@ -111,3 +111,42 @@ def test_replicas_asked_at_once_about_one_message_ask_the_service_once(
 
     assert codes == [200] * 10
     assert upstream[0].asked[message_id] == 1
+
+
+@pytest.mark.slow
+def test_two_serve_processes_on_one_redis_ask_about_a_message_at_most_once_every_12_s(
+    redis_url: str, upstream: tuple[CountingSandbox, Sandbox]
+) -> None:
+    counted, sandbox = upstream
+    shared = ("--limits", redis_url, "--statuses", redis_url)
+    with (
+        serve_process(sandbox.soap_endpoint, *shared) as (_, first),
+        serve_process(sandbox.soap_endpoint, *shared) as (_, second),
+    ):
+        urls = [first, second]
+        until = time.monotonic() + 26
+
+        def poll(caller: int) -> set[int]:
+            codes = set()
+            session = requests.Session()
+            turn = 0
+            while time.monotonic() < until:
+                phone, message_id = MESSAGES[(caller + turn) % 10]
+                reply = session.get(
+                    f"{urls[turn % 2]}/v1/status",
+                    params={"phone": phone, "id": message_id},
+                    auth=AUTH,
+                    timeout=30,
+                )
+                codes.add(reply.status_code)
+                turn += 1
+            return codes
+
+        with ThreadPoolExecutor(20) as callers:
+            codes = set().union(*callers.map(poll, range(20)))
+
+    assert codes == {200}
+    for message_id, moments in counted.moments.items():
+        gaps = [later - earlier for earlier, later in itertools.pairwise(moments)]
+        assert all(gap >= ASK_EVERY - 0.1 for gap in gaps), (message_id, gaps)
+        assert len(moments) <= 3  # at 0 s, 12 s and 24 s at most

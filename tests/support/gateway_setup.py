@@ -124,14 +124,16 @@ def gateway_to_a_failing_service(fault: str | None, **client_options: Any) -> It
 
 
 @contextmanager
-def serve_process(endpoint: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """``smsc-soap serve`` in a process of its own, asking ``endpoint``: the process and its
-    base URL. Killed at the end if it is still running."""
+def serve_process(endpoint: str, *options: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``smsc-soap serve`` in a process of its own, asking ``endpoint``, with ``options``
+    (its limits in memory unless they say otherwise): the process and its base URL. Killed
+    at the end if it is still running."""
     process = subprocess.Popen(
         [
             sys.executable,
             *("-m", "smsc_soap", "serve", "--port", "0"),
             *("--endpoint", endpoint, "--insecure-http", "--limits", "memory://"),
+            *options,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
