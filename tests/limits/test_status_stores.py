@@ -562,6 +562,7 @@ print(made, flush=True)
 """
 
 
+@pytest.mark.slow  # two interpreters started
 @pytest.mark.parametrize("kind", ["sqlite", "redis"])
 def test_two_processes_putting_the_same_changes_make_each_once(
     kind: str, request: pytest.FixtureRequest, tmp_path: Path
