@@ -79,6 +79,9 @@ if typing.TYPE_CHECKING:
         SoapFaultError as SoapFaultError,
     )
     from smsc_soap.errors import (
+        StatusStoreError as StatusStoreError,
+    )
+    from smsc_soap.errors import (
         TLSError as TLSError,
     )
     from smsc_soap.errors import (
@@ -173,6 +176,7 @@ _MODULES = {
         "RequestTimeoutError",
         "SmscError",
         "SoapFaultError",
+        "StatusStoreError",
         "TLSError",
         "TransportError",
         "UnsupportedOperationError",

@@ -33,7 +33,7 @@ from smsc_soap.gateway.callback_face import callback_login, serve_callback
 from smsc_soap.gateway.detail import FULLEST, at_detail
 from smsc_soap.gateway.events import EVENTS_PATH, Events
 from smsc_soap.gateway.json_face import json_error, serve_status, serve_statuses
-from smsc_soap.gateway.known import Known, served_without_asking
+from smsc_soap.gateway.known import STORE_WAIT, Known, served_without_asking
 from smsc_soap.gateway.lookups import Answer, Fetch, Lookup, Lookups
 from smsc_soap.gateway.metrics import CONTENT_TYPE, GatewayMetrics
 from smsc_soap.gateway.openapi import openapi_document
@@ -42,6 +42,7 @@ from smsc_soap.gateway.served import Served
 from smsc_soap.gateway.soap_face import serve_soap
 from smsc_soap.gateway.status_php_face import serve_status_form
 from smsc_soap.gateway.upstream import Upstream
+from smsc_soap.limits.stores.base import bounded
 from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import StatusCode
 from smsc_soap.service.phones import normalised
@@ -360,8 +361,9 @@ class GatewayApp(ServiceApp):
         until = time.monotonic() + CLAIM_SECONDS
         while True:
             try:
-                if store.claim(name, self.holder, CLAIM_SECONDS):
-                    return name
+                with bounded(STORE_WAIT):
+                    if store.claim(name, self.holder, CLAIM_SECONDS):
+                        return name
             except SmscError:
                 return None
             # Another replica is asking: its answer will be in the store.
@@ -375,7 +377,7 @@ class GatewayApp(ServiceApp):
                     return known.status
 
     def _let_go(self, name: str) -> None:
-        with contextlib.suppress(SmscError):  # else the claim runs out by itself
+        with contextlib.suppress(SmscError), bounded(STORE_WAIT):  # else it runs out
             self.known.store.let_go(name, self.holder)
 
 

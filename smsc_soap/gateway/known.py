@@ -25,13 +25,14 @@ from collections.abc import Callable, Mapping
 
 from smsc_soap.errors import SmscError
 from smsc_soap.gateway.lookups import ASK_EVERY
+from smsc_soap.limits.stores.base import bounded
 from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import Outcome
 from smsc_soap.service.phones import normalised
 from smsc_soap.statuses import Change, KnownStatus, Source, StatusStore, supersedes
 from smsc_soap.statuses.base import confirmed
 
-__all__ = ["ACCEPTED_FOR", "Known", "served_without_asking"]
+__all__ = ["ACCEPTED_FOR", "STORE_WAIT", "Known", "served_without_asking"]
 
 logger = logging.getLogger("smsc_soap.gateway.known")
 
@@ -39,6 +40,8 @@ ACCEPTED_FOR = 15 * 60.0
 """Seconds a pair the service accepted reads the store without asking the service again: a
 password changed in the account is refused by the gateway at most this long after."""
 
+STORE_WAIT = 2.0
+"""Seconds a lookup waits at most for the status store before answering without it."""
 _FOLLOW_WAIT = 1.0  # seconds one read of the feed waits: how soon the follower sees a close
 _PUSHED_FINAL = frozenset({Outcome.DELIVERED, Outcome.FAILED})
 
@@ -99,7 +102,8 @@ class Known:
     def read(self, login: str, phone: str, message_id: str) -> KnownStatus | None:
         """The store's status of the message (the copy's when the store is out of use)."""
         try:
-            known = self.store.get(login, phone, message_id)
+            with bounded(STORE_WAIT):
+                known = self.store.get(login, phone, message_id)
         except SmscError as error:
             self._failed("read", error)
             return self.held(login, phone, message_id)
@@ -116,7 +120,8 @@ class Known:
     ) -> Change | None:
         """Keep ``status`` in the store; the change, or None when it changed nothing."""
         try:
-            change = self.store.put(login, status, source, fields=fields)
+            with bounded(STORE_WAIT):
+                change = self.store.put(login, status, source, fields=fields)
         except SmscError as error:
             self._failed("write", error)
             self._written_here(login, status, source, fields)
@@ -132,7 +137,8 @@ class Known:
         if self.accepted_here(pair):
             return True
         try:
-            remembered = self.store.remembered(pair)
+            with bounded(STORE_WAIT):
+                remembered = self.store.remembered(pair)
         except SmscError as error:
             self._failed("read", error)
             return False
@@ -148,7 +154,8 @@ class Known:
                 now = self.clock()
                 self._accepted = {key: t for key, t in self._accepted.items() if t > now}
         try:
-            self.store.remember(pair, ACCEPTED_FOR)
+            with bounded(STORE_WAIT):
+                self.store.remember(pair, ACCEPTED_FOR)
         except SmscError as error:
             self._failed("write", error)
 
@@ -157,7 +164,8 @@ class Known:
         with self._lock:
             self._accepted.pop(pair, None)
         try:
-            self.store.forget(pair)
+            with bounded(STORE_WAIT):
+                self.store.forget(pair)
         except SmscError as error:
             self._failed("write", error)
 

@@ -24,11 +24,13 @@ from smsc_soap.service.codes import Outcome, StatusCode
 __all__ = [
     "KEEP_CHANGES",
     "KEEP_SECONDS",
+    "SETTLED_RANK",
     "Change",
     "KnownStatus",
     "Source",
     "StatusStore",
     "confirmed",
+    "rank",
     "supersedes",
 ]
 
@@ -47,6 +49,8 @@ _RANKS: dict[Outcome, int] = {
     Outcome.DELIVERED: 2,
     Outcome.FAILED: 2,
 }
+SETTLED_RANK = _RANKS[Outcome.DELIVERED]
+"""The rank of a delivered or failed status: rule 2's threshold."""
 _BEYOND_DELIVERED = frozenset({StatusCode.READ, StatusCode.CLICKED})
 
 
@@ -122,8 +126,8 @@ def supersedes(new: MessageStatus, held: MessageStatus) -> bool:
     """
     if (new.status, new.err) == (held.status, held.err):
         return False
-    new_rank, held_rank = _rank(new), _rank(held)
-    if held_rank >= _RANKS[Outcome.DELIVERED] and new_rank < _RANKS[Outcome.DELIVERED]:
+    new_rank, held_rank = rank(new), rank(held)
+    if held_rank >= SETTLED_RANK and new_rank < SETTLED_RANK:
         return False
     new_at, held_at = new.last_date, held.last_date
     if new_at is not None and held_at is not None and new_at != held_at:
@@ -147,7 +151,8 @@ def confirmed(
     return replace(held, source=source, fields=MappingProxyType(dict(fields or {})), checked_at=now)
 
 
-def _rank(status: MessageStatus) -> int:
+def rank(status: MessageStatus) -> int:
+    """How far along ``status`` is, for rule 4 of ``supersedes``."""
     if status.status in _BEYOND_DELIVERED:
         return _RANKS[Outcome.DELIVERED] + 1
     return _RANKS[status.outcome]

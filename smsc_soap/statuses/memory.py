@@ -108,6 +108,8 @@ class MemoryStatusStore:
             if held is not None and held[0] != holder and held[1] > now:
                 return False
             self._claims[name] = (holder, now + seconds)
+            if len(self._claims) > self._max_statuses:  # claims ended without a let_go
+                self._claims = {key: held for key, held in self._claims.items() if held[1] > now}
             return True
 
     def let_go(self, name: str, holder: str) -> None:

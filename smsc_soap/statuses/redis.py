@@ -35,19 +35,18 @@ from urllib.parse import quote, urlsplit
 
 from smsc_soap.errors import InvalidParametersError
 from smsc_soap.limits.stores.base import time_left
-from smsc_soap.limits.stores.redis import _TIMEOUTS, _database
+from smsc_soap.limits.stores.redis import TIMEOUTS, database_of
 from smsc_soap.models import MessageStatus
 from smsc_soap.runtime.foreign_errors import Step, mapped
-from smsc_soap.service.codes import Outcome
 from smsc_soap.service.phones import normalised
 from smsc_soap.statuses.base import (
-    _RANKS,
     KEEP_CHANGES,
     KEEP_SECONDS,
+    SETTLED_RANK,
     Change,
     KnownStatus,
     Source,
-    _rank,
+    rank,
 )
 
 if TYPE_CHECKING:
@@ -64,8 +63,6 @@ _BLOCK = 1.0
 socket timeout of its own (a server that stops answering is noticed within it)."""
 _MARGIN = 0.5
 """Seconds a blocking read's socket waits beyond its block, for the reply to come back."""
-_SETTLED = _RANKS[Outcome.DELIVERED]
-"""The rank of a delivered or failed status: rule 2's threshold."""
 
 # KEYS: status, feed. ARGV: code, err, rank, last_date (seconds, '' when none), the status's
 # record, the rest of its record, '1' for a lookup, milliseconds to keep, changes to keep.
@@ -87,7 +84,7 @@ if held[1] then
     return {{'same', now}}
   end
   local rank, held_rank = tonumber(ARGV[3]), tonumber(held[3])
-  if held_rank >= {_SETTLED} and rank < {_SETTLED} then
+  if held_rank >= {SETTLED_RANK} and rank < {SETTLED_RANK} then
     return {{'older', now}}
   end
   if ARGV[4] ~= '' and held[4] ~= '' and tonumber(ARGV[4]) ~= tonumber(held[4]) then
@@ -132,7 +129,7 @@ class RedisStatusStore:
     number is refused here."""
 
     def __init__(self, url: str, *, keep_changes: int = KEEP_CHANGES) -> None:
-        if _database(url) is None:
+        if database_of(url) is None:
             raise InvalidParametersError(
                 "option 'statuses' names a Redis database that is not a number: write"
                 " redis://host:port/0 (the URL is not repeated here: it may hold a password)",
@@ -142,7 +139,7 @@ class RedisStatusStore:
         self._keep_changes = keep_changes
         self._lock = threading.Lock()
         self._clients: dict[float, redis.Redis] = {}
-        client = self._client(_TIMEOUTS[-1])  # the URL's other errors, at once
+        client = self._client(TIMEOUTS[-1])  # the URL's other errors, at once
         self._put: Any = client.register_script(_PUT)
         self._claim: Any = client.register_script(_CLAIM)
         self._let_go: Any = client.register_script(_LET_GO)
@@ -152,7 +149,7 @@ class RedisStatusStore:
         left of the caller's bound) for the connection and for the reply each."""
         if timeout is None:
             budget = time_left() / 2
-            timeout = max((t for t in _TIMEOUTS if t <= budget), default=_TIMEOUTS[0])
+            timeout = max((t for t in TIMEOUTS if t <= budget), default=TIMEOUTS[0])
         with self._lock:
             client = self._clients.get(timeout)
             if client is None:
@@ -195,7 +192,7 @@ class RedisStatusStore:
         arguments = [
             int(status.status),
             "" if status.err is None else int(status.err),
-            _rank(status),
+            rank(status),
             "" if status.last_date is None else repr(status.last_date.timestamp()),
             status_part,
             known_part,
@@ -242,8 +239,8 @@ class RedisStatusStore:
             start = _newest(newest)
             while (left := deadline - time.monotonic()) > 0:
                 block = min(left, _BLOCK)
-                timeout = min((t for t in _TIMEOUTS if t >= block + _MARGIN), default=None)
-                read: Any = self._client(timeout or _TIMEOUTS[-1]).xread(
+                timeout = min((t for t in TIMEOUTS if t >= block + _MARGIN), default=None)
+                read: Any = self._client(timeout or TIMEOUTS[-1]).xread(
                     {_FEED: start}, count=limit, block=max(int(block * 1000), 1)
                 )
                 if read:
@@ -292,7 +289,7 @@ class RedisStatusStore:
 
     def __repr__(self) -> str:
         parts = urlsplit(self._url)
-        return f"RedisStatusStore(host={parts.hostname!r}, db={_database(self._url)!r})"
+        return f"RedisStatusStore(host={parts.hostname!r}, db={database_of(self._url)!r})"
 
 
 def _status_key(login: str, phone: str, message_id: str) -> str:
