@@ -63,7 +63,6 @@ name."""
 
 Kind = Literal["status", "incoming", "call"]
 
-_SIGNATURE_FIELDS = frozenset(ALGORITHMS)
 # Fields of a status callback that are no reply field of a lookup: the message's id (the
 # lookup's request names it), the signatures, and the moment (read as last_date below).
 _NOT_REPLY_FIELDS = frozenset(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import requests
@@ -81,7 +80,6 @@ class CallbackPusher:
         app: SandboxApp,
         *,
         clock: Clock = SYSTEM_CLOCK,
-        session_factory: Callable[[], requests.Session] = requests.Session,
     ) -> None:
         options = app.options
         if options.callback_url is None:
@@ -90,7 +88,7 @@ class CallbackPusher:
         self.url = checked_callback_url(options.callback_url)
         self._secret = options.callback_secret
         self._clock = clock
-        self._session = session_factory()
+        self._session = requests.Session()
         self._pending = status_changes(app.book, app.started, current=options.callback_current)
         self._condition = threading.Condition()
         self._stopped = False

@@ -100,6 +100,10 @@ def test_an_email_status_reads_its_error_from_the_email_table() -> None:
             {"time": "01.01.2020 00:00:00", "ts": "1764900000"},
             datetime.fromtimestamp(1764900000, MOSCOW_TIME),
         ),
+        (
+            {"time": "1577836800", "ts": "1764900000"},
+            datetime.fromtimestamp(1764900000, MOSCOW_TIME),
+        ),
         ({}, None),
     ],
 )
