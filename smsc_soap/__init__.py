@@ -11,7 +11,17 @@ import typing
 from smsc_soap.runtime import lazy
 
 if typing.TYPE_CHECKING:
+    from smsc_soap import callbacks as callbacks
     from smsc_soap.async_client import AsyncStatusClient as AsyncStatusClient
+    from smsc_soap.callbacks import (
+        CallConfirmation as CallConfirmation,
+    )
+    from smsc_soap.callbacks import (
+        IncomingMessage as IncomingMessage,
+    )
+    from smsc_soap.callbacks import (
+        StatusCallback as StatusCallback,
+    )
     from smsc_soap.calls.retries import RetryPolicy as RetryPolicy
     from smsc_soap.client import StatusClient as StatusClient
     from smsc_soap.errors import (
@@ -19,6 +29,12 @@ if typing.TYPE_CHECKING:
     )
     from smsc_soap.errors import (
         AuthenticationError as AuthenticationError,
+    )
+    from smsc_soap.errors import (
+        CallbackError as CallbackError,
+    )
+    from smsc_soap.errors import (
+        CallbackSignatureError as CallbackSignatureError,
     )
     from smsc_soap.errors import (
         ConnectionFailedError as ConnectionFailedError,
@@ -61,6 +77,9 @@ if typing.TYPE_CHECKING:
     )
     from smsc_soap.errors import (
         SoapFaultError as SoapFaultError,
+    )
+    from smsc_soap.errors import (
+        StatusStoreError as StatusStoreError,
     )
     from smsc_soap.errors import (
         TLSError as TLSError,
@@ -136,10 +155,13 @@ logging.getLogger("smsc_soap").addHandler(logging.NullHandler())
 _MODULES = {
     "smsc_soap.async_client": ("AsyncStatusClient",),
     "smsc_soap.calls.retries": ("RetryPolicy",),
+    "smsc_soap.callbacks": ("CallConfirmation", "IncomingMessage", "StatusCallback"),
     "smsc_soap.client": ("StatusClient",),
     "smsc_soap.errors": (
         "ApiError",
         "AuthenticationError",
+        "CallbackError",
+        "CallbackSignatureError",
         "ConnectionFailedError",
         "DeleteError",
         "HTTPStatusError",
@@ -154,6 +176,7 @@ _MODULES = {
         "RequestTimeoutError",
         "SmscError",
         "SoapFaultError",
+        "StatusStoreError",
         "TLSError",
         "TransportError",
         "UnsupportedOperationError",
@@ -190,6 +213,11 @@ _public_name, __dir__ = lazy.lazy_names(__name__, _MODULES)
 
 
 def __getattr__(name: str) -> object:
+    # The callbacks module, for smsc_soap.callbacks.parse(...) after a bare import smsc_soap.
+    if name == "callbacks":
+        from importlib import import_module
+
+        return import_module("smsc_soap.callbacks")
     # The version is read from the installed package's metadata when asked for, not at import.
     if name == "__version__":
         from importlib.metadata import version

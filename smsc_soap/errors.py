@@ -20,13 +20,18 @@
     │   └── MalformedResponseError    an answer that is not the documented reply, or too large
     ├── UnsupportedOperationError     the transport cannot do this (deletion over SOAP, ...)
     ├── LimitStoreError               the shared limit store cannot be used; not sent
-    └── ReceiptError                  an SMPP delivery receipt that cannot be read  (.field)
+    ├── StatusStoreError              the status store cannot be used; the gateway asks the
+    │                                 service instead
+    ├── ReceiptError                  an SMPP delivery receipt that cannot be read  (.field)
+    └── CallbackError                 a status-handler callback that cannot be read  (.field)
+        └── CallbackSignatureError    its md5/sha1 signature is missing or wrong
 
 ``ApiError.from_service`` tells an answer of the service from a refusal of the client's own,
 made without sending anything; the text says which ("SMSC error 2: ..." is the service's
 answer, "... (refused by the client; nothing was sent)" the client's own). An ``ApiError``
 with a code the service has not documented is raised as ``ApiError`` itself, carrying that
-code. No message text ever
+code. A ``CallbackError`` is what a receiver answers with a 4xx: 401 for a
+``CallbackSignatureError`` (catch it first), 400 for the rest. No message text ever
 holds a password: reply bytes have the secret taken out where they are read (``failures``),
 before anything is parsed or quoted. Which of these a call retries is decided in
 ``retries``.
@@ -39,6 +44,8 @@ from typing import ClassVar, TypeVar
 __all__ = [
     "ApiError",
     "AuthenticationError",
+    "CallbackError",
+    "CallbackSignatureError",
     "ConnectionFailedError",
     "DeleteError",
     "HTTPStatusError",
@@ -53,6 +60,7 @@ __all__ = [
     "RequestTimeoutError",
     "SmscError",
     "SoapFaultError",
+    "StatusStoreError",
     "TLSError",
     "TransportError",
     "UnsupportedOperationError",
@@ -261,9 +269,32 @@ class LimitStoreError(SmscError):
     used. The client fails closed: nothing is sent without the limits."""
 
 
+class StatusStoreError(SmscError):
+    """The store that keeps the statuses the gateway learned (a SQLite file, a Redis server)
+    could not be used, or did not answer in time. Unlike the limit store, it is not needed
+    to answer: the gateway goes on answering from the service (its lookups, under the
+    limits) while the store is out of use, and what was pushed meanwhile is not kept."""
+
+
 class ReceiptError(SmscError):
     """A delivery receipt that cannot be read; ``field`` names the part at fault."""
 
     def __init__(self, field: str, problem: str) -> None:
         self.field = field
         super().__init__(f"receipt field {field!r}: {problem}")
+
+
+class CallbackError(SmscError):
+    """A callback of the service's status handler (a form of text fields) that cannot be read:
+    of no kind the service sends, or with a required field missing or malformed. ``field``
+    names the field at fault, None when it is the form as a whole. The text quotes no more of
+    a field than its start."""
+
+    def __init__(self, field: str | None, problem: str) -> None:
+        self.field = field
+        super().__init__(problem if field is None else f"callback field {field!r}: {problem}")
+
+
+class CallbackSignatureError(CallbackError):
+    """A callback whose ``md5``/``sha1`` signature is missing or does not match the secret.
+    Neither the secret nor the signature it gives is ever part of the text."""

@@ -58,8 +58,9 @@ class MessageFlag(_Frozen):
     """Paid from the second balance (bit 5)."""
     template: bool
     """A template message (bit 8)."""
-    template_kind: TemplateKind | None
-    """Bits 10 and 9, for template messages only."""
+    template_kind: TemplateKind | None = None
+    """Bits 10 and 9, for template messages only (None, and left out when written without
+    its empty fields, for others)."""
 
     @classmethod
     def from_bits(cls, raw: int) -> MessageFlag:

@@ -11,17 +11,31 @@ status.php the password.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
+from smsc_soap.callbacks import ALGORITHMS
 from smsc_soap.client import StatusClient
-from smsc_soap.errors import LimitStoreError, MessageNotFoundError, SmscError
+from smsc_soap.errors import (
+    ApiError,
+    AuthenticationError,
+    IPBlockedError,
+    LimitStoreError,
+    MessageNotFoundError,
+    SmscError,
+)
 from smsc_soap.gateway.bursts import Bursts
+from smsc_soap.gateway.callback_face import callback_login, serve_callback
 from smsc_soap.gateway.detail import FULLEST, at_detail
+from smsc_soap.gateway.events import EVENTS_PATH, Events
 from smsc_soap.gateway.json_face import json_error, serve_status, serve_statuses
-from smsc_soap.gateway.lookups import Answer, Lookup, Lookups
+from smsc_soap.gateway.known import STORE_WAIT, Known, served_without_asking
+from smsc_soap.gateway.lookups import Answer, Fetch, Lookup, Lookups
 from smsc_soap.gateway.metrics import CONTENT_TYPE, GatewayMetrics
 from smsc_soap.gateway.openapi import openapi_document
 from smsc_soap.gateway.pages import DOCS_PATH, docs_reply, landing_reply
@@ -29,19 +43,33 @@ from smsc_soap.gateway.served import Served
 from smsc_soap.gateway.soap_face import serve_soap
 from smsc_soap.gateway.status_php_face import serve_status_form
 from smsc_soap.gateway.upstream import Upstream
+from smsc_soap.limits.stores.base import bounded
 from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import StatusCode
 from smsc_soap.service.phones import normalised
 from smsc_soap.service.request import StatusRequest
-from smsc_soap.serving.app import NeedsThread, ServiceApp, on_the_loop, printable
+from smsc_soap.serving.app import (
+    NeedsThread,
+    ServiceApp,
+    StreamedRoute,
+    on_the_loop,
+    printable,
+)
 from smsc_soap.serving.http_reply import HttpReply, StartResponse, text_reply
 from smsc_soap.serving.soap import SoapRequest
 from smsc_soap.serving.status_php import StatusForm
 from smsc_soap.serving.wsdl import gateway_wsdl_reply
+from smsc_soap.statuses import KnownStatus, MemoryStatusStore, StatusStore
 
 __all__ = ["GatewayApp"]
 
 access_log = logging.getLogger("smsc_soap.gateway.access")
+
+CLAIM_SECONDS = 30.0
+"""Seconds one replica's claim to ask the service about a message lasts at most (its lookup
+ends sooner; a replica that died while asking lets the others ask after this)."""
+CLAIM_POLL = 0.05
+"""Seconds between looks at the store while another replica asks about a message."""
 
 _JSON_PATHS = {
     "/v1/status": "GET",
@@ -53,7 +81,11 @@ _JSON_PATHS = {
 class GatewayApp(ServiceApp):
     """Answers status lookups through ``upstream``; ``host`` is the service's host, whose
     namespace the served WSDL carries; ``public_url`` the gateway's base URL as its clients
-    reach it, which the WSDL sends them to; ``clock`` is what the cache ages by."""
+    reach it, which the WSDL sends them to; ``statuses`` the store of what the gateway learns
+    (shared by replicas; this process's memory by default); ``callback_secrets`` each login's
+    secret that its callbacks are signed with (a login without one takes them unsigned);
+    ``clock`` is what statuses age
+    by, in seconds since the epoch (the store's time)."""
 
     logger = logging.getLogger("smsc_soap.gateway")
     name = "gateway"
@@ -65,13 +97,22 @@ class GatewayApp(ServiceApp):
         *,
         host: str = "smsc.ru",
         public_url: str | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        statuses: StatusStore | None = None,
+        callback_secrets: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(host=host, public_url=public_url)
         self.upstream = upstream
+        self.known = Known(statuses or MemoryStatusStore(clock=clock), clock=clock)
         self.lookups = Lookups(clock=clock)
         self.bursts = Bursts(upstream.store)  # a pair's first lookups: one mass request
+        self.callback_secrets = dict(callback_secrets or {})
+        """Each login's status handler secret, for the callbacks' signatures."""
+        self.holder = uuid.uuid4().hex
+        """This replica, as the store's claims name it."""
+        self._claim_wait = threading.Event()
         self.metrics = GatewayMetrics()
+        self.events = Events(self.known, upstream.pair_key, self.look_up, self.metrics)
         upstream.limit_waits.subscribe(self.metrics.limiter_wait_seconds.observe)
         # Cache hits of an answer tried on the event loop, counted once it is answered there.
         self._loop_hits = 0
@@ -100,6 +141,9 @@ class GatewayApp(ServiceApp):
             )
         return self.send(reply, start_response)
 
+    def streamed(self, path: str) -> StreamedRoute | None:
+        return self.events if path == EVENTS_PATH else None
+
     def wsdl(self, location: str) -> HttpReply:
         """The gateway's own WSDL: every field its replies carry declared."""
         return gateway_wsdl_reply(self.host, location)
@@ -119,6 +163,9 @@ class GatewayApp(ServiceApp):
     ) -> HttpReply:
         if path in _JSON_PATHS:
             return self._json(path, method, query, body, environ)
+        login = callback_login(path)
+        if login is not None:
+            return self._callback(login, method, query, body, environ)
         if path == "/" and method == "GET":
             return landing_reply()
         if path == DOCS_PATH or path.startswith(f"{DOCS_PATH}/"):
@@ -131,6 +178,23 @@ class GatewayApp(ServiceApp):
             return HttpReply("200 OK", CONTENT_TYPE, self.metrics.exposition())
         return super().route(path, method, query, body, environ)
 
+    def _callback(
+        self, login: str, method: str, query: str, body: bytes, environ: Mapping[str, object]
+    ) -> HttpReply:
+        if method not in ("GET", "POST"):
+            return json_error(
+                "405 Method Not Allowed", "callbacks take POST or GET", (("Allow", "GET, POST"),)
+            )
+        if on_the_loop():
+            raise NeedsThread  # the store is written
+        headers = {
+            f"X-SMSC-{name.upper()}": str(environ[f"HTTP_X_SMSC_{name.upper()}"])
+            for name in ALGORITHMS
+            if f"HTTP_X_SMSC_{name.upper()}" in environ
+        }
+        secret = self.callback_secrets.get(login)
+        return serve_callback(login, query, body, headers, secret, self.known, self.metrics)
+
     def health(self) -> str:
         """``ok``, and a line for the operator when the limit store lost its keys since the
         gateway started (the windows and the lockout were forgotten then)."""
@@ -142,12 +206,12 @@ class GatewayApp(ServiceApp):
         )
 
     def refusal(self, path: str, query: str, status: str, text: str) -> HttpReply:
-        if path in _JSON_PATHS:
+        if path in _JSON_PATHS or callback_login(path) is not None:
             return json_error(status, f"refused by the gateway: {text}")
         return super().refusal(path, query, status, text)
 
     def internal_error(self, path: str) -> HttpReply:
-        if path in _JSON_PATHS:
+        if path in _JSON_PATHS or callback_login(path) is not None:
             return json_error("500 Internal Server Error", "the gateway failed; see its log")
         return super().internal_error(path)
 
@@ -175,7 +239,7 @@ class GatewayApp(ServiceApp):
         self, client: StatusClient, pair: str, asked: Lookup, wait_for_windows: bool
     ) -> MessageStatus:
         """``asked`` looked up by ``client``; a message the service does not find is the
-        status -3 it is over status.php, so that it is cached like any status rather than
+        status -3 it is over status.php, so that it is kept like any status rather than
         asked about on every poll."""
         if asked.operation == "get_status2":
             request = StatusRequest.build(
@@ -195,63 +259,136 @@ class GatewayApp(ServiceApp):
             )
 
     def _cached(self, lookup: Lookup) -> Answer:
-        """The cache's answer to ``lookup``, or ``NeedsThread``: on the event loop, where
-        neither the service, the store nor the slow hash of a new pair may be waited for."""
+        """What the gateway holds of ``lookup`` if it answers it now, or ``NeedsThread``: on
+        the event loop, where neither the service, the store nor the slow hash of a new
+        pair may be waited for."""
         pair = self.upstream.known_pair_key(lookup.login, lookup.password)
         if pair is None:
             raise NeedsThread
-        answer = self.lookups.cached(_key(lookup, pair))
+        answer: Answer | None = None
+        if lookup.operation == "get_status2":
+            answer = self.lookups.cached(_status2_key(lookup, pair))
+        elif self.known.accepted_here(pair):
+            known = self.known.held(lookup.login, lookup.phone, lookup.message_id)
+            if known is not None and served_without_asking(known, self.known.clock()):
+                answer = self._from_store(known)
         if answer is None:
             raise NeedsThread
         self._loop_hits += 1  # the loop answers one request at a time
         return Answer(at_detail(answer.status, lookup.all), answer.age, answer.source)
 
     def look_up(self, lookup: Lookup) -> Answer:
-        """A status through the cache and the lookups in flight, or from the service, at the
+        """A status from what the gateway knows, a lookup in flight, or the service, at the
         detail ``lookup`` asks for."""
         if on_the_loop():
             return self._cached(lookup)
         pair = self.upstream.pair_key(lookup.login, lookup.password)
-        asked, key = _asked(lookup, pair)
-
-        def send(*, wait_for_windows: bool = True) -> MessageStatus:
-            started = time.monotonic()
-            try:
-                with (
-                    self.upstream.client(lookup.login, lookup.password) as client,
-                    self.upstream.limit_waits.watching(),
-                ):
-                    status = self._sent(client, pair, asked, wait_for_windows)
-            except SmscError as error:
-                if error.attempts:  # sent, and failed: timed like an answer
-                    self.metrics.upstream_seconds.observe(time.monotonic() - started)
-                if isinstance(error, LimitStoreError):
-                    # For the operator: the store's own words, which callers are not shown.
-                    self.logger.warning("the limit store cannot be used: %s", error)
-                raise
-            self.metrics.upstream_seconds.observe(time.monotonic() - started)
-            return status
-
-        answer = self.lookups.answer(key, send)
+        if lookup.operation == "get_status2":
+            key = _status2_key(lookup, pair)
+            answer = self.lookups.answer(key, self._sender(lookup, pair, shared=False))
+        else:
+            answer = self._status(lookup, pair)
         if answer.source == "cache":
             self.metrics.cache_hits.inc()
         elif answer.source == "coalesced":
             self.metrics.coalesced.inc()
         return replace(answer, status=at_detail(answer.status, lookup.all))
 
+    def _status(self, lookup: Lookup, pair: str) -> Answer:
+        """A ``get_status`` from the status store, which every face, replica and push
+        shares, when the service has accepted the caller's credentials and the status held
+        answers a poll; else asked for once at the fullest detail (the older status served
+        meanwhile if the message's window is full)."""
+        phone = normalised(lookup.phone)
+        held = None
+        if self.known.accepted(pair):
+            known = self.known.read(lookup.login, phone, lookup.message_id)
+            if known is not None:
+                if served_without_asking(known, self.known.clock()):
+                    return self._from_store(known)
+                held = (known.status, known.checked_at)
+        asked = replace(lookup, phone=phone, all=FULLEST)
+        send = self._sender(asked, pair, shared=True)
+        return self.lookups.answer((pair, phone, lookup.message_id), send, held=held)
 
-def _asked(lookup: Lookup, pair: str) -> tuple[Lookup, tuple[object, ...]]:
-    """What the service is asked for ``lookup`` of the credentials ``pair``, and the key its
-    answer is cached and coalesced under: one message however its phone is written."""
-    if lookup.operation == "get_status2":
-        return lookup, _key(lookup, pair)
-    # One lookup at the fullest detail answers callers asking at every detail.
-    return replace(lookup, all=FULLEST), _key(lookup, pair)
+    def _from_store(self, known: KnownStatus) -> Answer:
+        self.metrics.store_served.labels(known.source).inc()
+        return Answer(known.status, max(0.0, self.known.clock() - known.checked_at), "cache")
+
+    def _sender(self, asked: Lookup, pair: str, *, shared: bool) -> Fetch:
+        """What asks the service for ``asked``; a ``shared`` answer is asked for by one
+        replica at a time (the others wait for it in the store) and kept in the store."""
+
+        def send(*, wait_for_windows: bool = True) -> MessageStatus:
+            claim = self._claim(asked, pair) if shared else None
+            if isinstance(claim, MessageStatus):
+                return claim
+            try:
+                status = self._asked_upstream(asked, pair, wait_for_windows)
+                if shared:  # kept before the claim is let go: the others read it then
+                    self.known.write(asked.login, status, "lookup")
+            finally:
+                if claim is not None:
+                    self._let_go(claim)
+            return status
+
+        return send
+
+    def _asked_upstream(self, asked: Lookup, pair: str, wait_for_windows: bool) -> MessageStatus:
+        started = time.monotonic()
+        try:
+            with (
+                self.upstream.client(asked.login, asked.password) as client,
+                self.upstream.limit_waits.watching(),
+            ):
+                status = self._sent(client, pair, asked, wait_for_windows)
+        except SmscError as error:
+            if error.attempts:  # sent, and failed: timed like an answer
+                self.metrics.upstream_seconds.observe(time.monotonic() - started)
+            if isinstance(error, LimitStoreError):
+                # For the operator: the store's own words, which callers are not shown.
+                self.logger.warning("the limit store cannot be used: %s", error)
+            if isinstance(error, ApiError) and error.from_service:
+                if isinstance(error, AuthenticationError):
+                    self.known.refuse(pair)
+                elif not isinstance(error, IPBlockedError):
+                    self.known.accept(pair)  # the password was not what it refused
+            raise
+        self.metrics.upstream_seconds.observe(time.monotonic() - started)
+        self.known.accept(pair)
+        return status
+
+    def _claim(self, asked: Lookup, pair: str) -> str | MessageStatus | None:
+        """The claim to ask the service about ``asked`` for this replica (its name), or the
+        status another replica asked for meanwhile; None when the store cannot keep claims
+        (then this replica asks, as it would alone)."""
+        name = f"ask:{asked.login}:{asked.phone}:{asked.message_id}"
+        store = self.known.store
+        until = time.monotonic() + CLAIM_SECONDS
+        while True:
+            try:
+                with bounded(STORE_WAIT):
+                    if store.claim(name, self.holder, CLAIM_SECONDS):
+                        return name
+            except SmscError:
+                return None
+            # Another replica is asking: its answer will be in the store.
+            if time.monotonic() >= until:
+                return None
+            self._claim_wait.wait(CLAIM_POLL)
+            if self.known.accepted(pair):
+                known = self.known.read(asked.login, asked.phone, asked.message_id)
+                if known is not None and served_without_asking(known, self.known.clock()):
+                    self.metrics.store_served.labels(known.source).inc()
+                    return known.status
+
+    def _let_go(self, name: str) -> None:
+        with contextlib.suppress(SmscError), bounded(STORE_WAIT):  # else it runs out
+            self.known.store.let_go(name, self.holder)
 
 
-def _key(lookup: Lookup, pair: str) -> tuple[object, ...]:
-    """The key ``lookup``'s answer is cached and coalesced under (see ``_asked``)."""
+def _status2_key(lookup: Lookup, pair: str) -> tuple[object, ...]:
+    """The key a ``get_status2`` answer is kept and coalesced under: per credentials pair
+    and query, one message however its phone is written."""
     phone = normalised(lookup.phone)
-    if lookup.operation == "get_status2":
-        return (pair, lookup.operation, phone, lookup.message_id, lookup.all, lookup.query)
-    return (pair, phone, lookup.message_id)
+    return (pair, lookup.operation, phone, lookup.message_id, lookup.all, lookup.query)

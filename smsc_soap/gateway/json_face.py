@@ -69,7 +69,7 @@ _TEXTS: Renders[str] = Renders()
 
 
 def serve_status(query: str, authorization: str, look_up: LookUp) -> Served:
-    credentials = _credentials(authorization)
+    credentials = basic_credentials(authorization)
     if credentials is None:
         return _unauthorised()
     params = dict(parse_qsl(query, keep_blank_values=True))
@@ -90,7 +90,7 @@ def serve_status(query: str, authorization: str, look_up: LookUp) -> Served:
 
 
 def serve_statuses(body: bytes, authorization: str, look_up: LookUp) -> Served:
-    credentials = _credentials(authorization)
+    credentials = basic_credentials(authorization)
     if credentials is None:
         return _unauthorised()
     try:
@@ -208,7 +208,7 @@ def _age(answer: Answer) -> float:
     return round(answer.age, 3)
 
 
-def _credentials(authorization: str) -> tuple[str, str] | None:
+def basic_credentials(authorization: str) -> tuple[str, str] | None:
     scheme, _, encoded = authorization.strip().partition(" ")
     if scheme.lower() != "basic":
         return None

@@ -99,12 +99,23 @@ class Lookups:
                 return self._served(cached, "cache")
         return None
 
-    def answer(self, key: Hashable, fetch: Fetch) -> Answer:
-        """The status ``key`` names: from the cache, from a lookup in flight, or ``fetch``ed."""
+    def answer(
+        self,
+        key: Hashable,
+        fetch: Fetch,
+        *,
+        held: tuple[MessageStatus, float] | None = None,
+    ) -> Answer:
+        """The status ``key`` names: from the cache, from a lookup in flight, or ``fetch``ed.
+        With ``held`` (a status, and when a source gave it, from a cache kept elsewhere: the
+        gateway's status store) this one keeps nothing: ``held`` is the older answer served
+        while the message's window is full."""
         with self._lock:
-            cached = self._cache.get(key)
-            if cached is not None and self._fresh(cached):
-                return self._served(cached, "cache")
+            cached = None if held is None else _Entry(*held)
+            if held is None:
+                cached = self._cache.get(key)
+                if cached is not None and self._fresh(cached):
+                    return self._served(cached, "cache")
             flight = self._flights.get(key)
             leader = flight is None
             if flight is None:
@@ -114,9 +125,11 @@ class Lookups:
             if flight.entry is None:
                 raise (flight.error or SmscError("the lookup being waited for failed")).copy()
             return self._served(flight.entry, "coalesced")
-        return self._lead(key, flight, fetch, cached)
+        return self._lead(key, flight, fetch, cached, keep=held is None)
 
-    def _lead(self, key: Hashable, flight: _Flight, fetch: Fetch, older: _Entry | None) -> Answer:
+    def _lead(
+        self, key: Hashable, flight: _Flight, fetch: Fetch, older: _Entry | None, *, keep: bool
+    ) -> Answer:
         try:
             if older is None:
                 status = fetch()
@@ -133,7 +146,8 @@ class Lookups:
                     flight.entry = older  # nothing can be sent: the older answer
                     return self._served(older, "cache")
             flight.entry = _Entry(status, self._clock())
-            self._keep(key, flight.entry)
+            if keep:
+                self._keep(key, flight.entry)
             return Answer(status, 0.0, "upstream")
         except SmscError as error:
             flight.error = error

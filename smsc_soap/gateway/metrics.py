@@ -52,6 +52,36 @@ class GatewayMetrics:
             "Lookups answered by an identical lookup already in flight.",
             registry=self.registry,
         )
+        self.store_served = Counter(
+            "smsc_gateway_store_served",
+            "Lookups answered from the status store, by how its status was learned (lookup,"
+            " callback, receipt).",
+            ["learned"],
+            registry=self.registry,
+        )
+        self.callbacks = Counter(
+            "smsc_gateway_callbacks",
+            "Callbacks the service pushed, by kind (status, incoming, call) and verdict"
+            " (stored, unchanged, acknowledged, bad_signature, malformed).",
+            ["kind", "verdict"],
+            registry=self.registry,
+        )
+        self.receipts = Counter(
+            "smsc_gateway_receipts",
+            "SMPP delivery receipts received, by verdict (stored, unchanged, unreadable).",
+            ["verdict"],
+            registry=self.registry,
+        )
+        self.events = Counter(
+            "smsc_gateway_events",
+            "Status changes sent to /v1/events subscribers.",
+            registry=self.registry,
+        )
+        self.event_streams = Gauge(
+            "smsc_gateway_event_streams",
+            "/v1/events subscribers connected now.",
+            registry=self.registry,
+        )
         self.in_flight = Gauge(
             "smsc_gateway_in_flight", "Requests being answered.", registry=self.registry
         )

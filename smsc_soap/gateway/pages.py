@@ -58,6 +58,9 @@ refuse.</p>
 <li><b>JSON</b>: GET <code>/v1/status</code> and POST <code>/v1/statuses</code>, with the login
 and password in HTTP Basic auth: <a href="/docs">its documentation</a> and
 <a href="/v1/openapi.json">its OpenAPI document</a>.</li>
+<li><b>Changes</b>: GET <code>/v1/events</code> streams status changes (Server-Sent Events,
+same login and password); the service pushes them to <code>/v1/callbacks/smsc/LOGIN</code>, the
+address to set as the account's status handler.</li>
 <li>For operators: <a href="/healthz">/healthz</a> and <a href="/metrics">/metrics</a>.</li>
 </ul>
 </body>

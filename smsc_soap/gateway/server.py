@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from smsc_soap.gateway.app import GatewayApp
 from smsc_soap.serving.server import ServiceServer
 
@@ -20,8 +22,15 @@ class Gateway(ServiceServer):
 
     app: GatewayApp
 
+    def __init__(self, app: GatewayApp, **options: Any) -> None:
+        super().__init__(app, **options)
+        app.known.follow()
+
     def stop(self, grace: float | None = None) -> bool:
-        """As the server's ``stop``; then the clients of the service are closed."""
+        """As the server's ``stop``, the event streams ended first; then the clients of the
+        service are closed, and the following of the status store's changes."""
+        self.app.events.close()
         finished = super().stop(grace)
         self.app.upstream.close()
+        self.app.known.close()
         return finished

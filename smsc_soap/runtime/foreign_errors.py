@@ -33,6 +33,7 @@ from smsc_soap.errors import (
     RequestTimeoutError,
     SmscError,
     SoapFaultError,
+    StatusStoreError,
     TLSError,
     TransportError,
 )
@@ -52,7 +53,10 @@ class Step(enum.Enum):
     LOAD_WSDL = "loading the WSDL"
     CHECK_WSDL = "reading a fetched WSDL"
     LIMITS = "using the limit store"
+    STATUSES = "using the status store"
 
+
+_STORES = frozenset({Step.LIMITS, Step.STATUSES})
 
 _ALWAYS_LOADED: tuple[type[Exception], ...] = (
     requests.RequestException,
@@ -143,8 +147,9 @@ def mapped(step: Step) -> Iterator[None]:
     except SmscError:
         raise
     except Exception as exc:
-        # A limit store fails closed, whatever its driver raised (sqlite3, redis-py).
-        if not (step is Step.LIMITS or isinstance(exc, third_party_errors())):
+        # A store is out of use, whatever its driver raised (sqlite3, redis-py): the limit
+        # store fails closed, the status store is done without.
+        if not (step in _STORES or isinstance(exc, third_party_errors())):
             raise
         _forget_request(exc)
         raise translated(exc, step) from exc
@@ -158,6 +163,8 @@ def translated(exc: Exception, step: Step) -> SmscError:
         return LimitStoreError(
             f"the limit store could not be used, so the request was not sent: {_describe(exc)}"
         )
+    if step is Step.STATUSES:
+        return StatusStoreError(f"the status store could not be used: {_describe(exc)}")
     if step is Step.BUILD:
         return InvalidParametersError(f"the request cannot be built: {_describe(exc)}")
     if step is Step.LOAD_WSDL and not isinstance(exc, requests.RequestException):

@@ -49,6 +49,12 @@ class SandboxOptions:
     """The share of other requests answered with ``fault_kind``."""
     fault_kind: Fault = "http_500"
     enforce_limits: bool = True
+    callback_url: str | None = None
+    """Where to POST each status change of the book, as the service's status handler does."""
+    callback_secret: str | None = field(default=None, repr=False)
+    """The status handler's secret: the callbacks are signed (md5 and sha1) with it."""
+    callback_current: bool = False
+    """Also push each message's status at start, before the changes that come due."""
 
 
 class SandboxApp(ServiceApp):

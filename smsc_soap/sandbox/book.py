@@ -16,7 +16,14 @@ from smsc_soap.runtime import text_files
 from smsc_soap.service import phones
 from smsc_soap.service.codes import EmailError, MessageType, Outcome, SmsError, StatusCode
 
-__all__ = ["BookError", "BookMessage", "MessageBook", "default_book"]
+__all__ = [
+    "BookError",
+    "BookMessage",
+    "MessageBook",
+    "StatusChange",
+    "default_book",
+    "status_changes",
+]
 
 
 class BookError(ValueError):
@@ -73,6 +80,35 @@ class BookMessage:
 
 
 COLUMNS = tuple(field.name for field in dataclasses.fields(BookMessage))
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """A status a message reached, and when: what the sandbox pushes, as an SMPP receipt or
+    a status-handler callback. Pushed when ``at`` comes, or at once if it has passed."""
+
+    message: BookMessage
+    status: int
+    at: datetime
+
+
+def status_changes(
+    messages: Iterable[BookMessage], started: datetime, *, current: bool = False
+) -> list[StatusChange]:
+    """The changes the book's messages go through after ``started`` (``then_status`` coming
+    due), earliest first; with ``current``, each message's status at ``started`` comes first,
+    at the moment it was reached, as a lookup then reports it (a change due by ``started`` is
+    that status, and comes once)."""
+    changes: list[StatusChange] = []
+    for message in messages:
+        if current:
+            changes.append(StatusChange(message, *message.state(started, started)))
+        if message.then_status is None or message.then_after is None:
+            continue
+        moved = started + timedelta(seconds=message.then_after)
+        if not (current and moved <= started):
+            changes.append(StatusChange(message, message.then_status, moved))
+    return sorted(changes, key=lambda change: change.at)
 
 
 class MessageBook:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from smsc_soap.sandbox.book import BookMessage
+from smsc_soap.sandbox.book import BookMessage, StatusChange
 from smsc_soap.service.codes import StatusCode
 from smsc_soap.smpp.absolute_time import absolute_time
 from smsc_soap.smpp.protocol import (
@@ -32,7 +32,6 @@ __all__ = [
     "FINAL_STATES",
     "SMPP_STATE_OF",
     "QueryAnswer",
-    "Receipt",
     "answer_query",
     "bind_status",
     "deliver_sm",
@@ -75,15 +74,6 @@ class QueryAnswer:
     error_code: int = 0
 
 
-@dataclass(frozen=True)
-class Receipt:
-    """A status change to push as a DELIVER_SM: the message, its new status, and when."""
-
-    message: BookMessage
-    status: int
-    at: datetime
-
-
 def bind_status(app: SandboxApp, system_id: str, password: str) -> int:
     """0 for the sandbox's login and password, else ESME_RINVPASWD."""
     options = app.options
@@ -121,7 +111,7 @@ def query_sm_resp(sequence: int, message_id: str, answer: QueryAnswer) -> bytes:
     return pdu(QUERY_SM | RESPONSE_BIT, sequence, body, answer.status)
 
 
-def deliver_sm(sequence: int, receipt: Receipt, started: datetime) -> bytes:
+def deliver_sm(sequence: int, receipt: StatusChange, started: datetime) -> bytes:
     """A delivery receipt as the service sends it: the text, the standard TLVs and its own
     cost (0x2000) and parts (0x2002). ValueError for a book message SMPP cannot carry."""
     message = receipt.message

@@ -13,13 +13,13 @@ import logging
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from smsc_soap.errors import SmscError
 from smsc_soap.runtime.foreign_errors import Step, mapped
 from smsc_soap.sandbox.app import SandboxApp
+from smsc_soap.sandbox.book import status_changes
 from smsc_soap.sandbox.smpp_face import (
-    Receipt,
     answer_query,
     bind_status,
     deliver_sm,
@@ -109,14 +109,7 @@ class SmppServer:
             threading.Thread(target=self._accept_all, name="smsc-sandbox-smpp", daemon=True),
             threading.Thread(target=self._push_receipts, name="smsc-sandbox-smpp", daemon=True),
         ]
-        self._receipts = sorted(
-            (
-                Receipt(message, message.then_status, app.started + timedelta(seconds=after))
-                for message in app.book
-                if message.then_status is not None and (after := message.then_after) is not None
-            ),
-            key=lambda receipt: receipt.at,
-        )
+        self._receipts = status_changes(app.book, app.started)
 
     def start(self) -> SmppServer:
         for thread in self._threads:

@@ -23,6 +23,7 @@ __all__ = [
     "check_deleted",
     "mass_items",
     "raise_for_error",
+    "read_moment",
     "status_from_reply",
 ]
 
@@ -99,8 +100,8 @@ def status_from_reply(fields: Mapping[str, str], request: StatusRequest) -> Mess
         phone=phone,
         status=known_or_number(StatusCode, _integer("status", status)),
         err=None if err is None else known_or_number(EmailError if is_email else SmsError, err),
-        last_date=_moment(fields, "last_date", "last_timestamp"),
-        send_date=_moment(fields, "send_date", "send_timestamp"),
+        last_date=read_moment(fields, "last_date", "last_timestamp"),
+        send_date=read_moment(fields, "send_date", "send_timestamp"),
         cost=_amount(fields, "cost"),
         sender_id=_text(fields, "sender_id"),
         status_name=_text(fields, "status_name"),
@@ -147,7 +148,10 @@ def _amount(fields: Mapping[str, str], name: str) -> Decimal | None:
     return Decimal(text)
 
 
-def _moment(fields: Mapping[str, str], date_name: str, timestamp_name: str) -> datetime | None:
+def read_moment(fields: Mapping[str, str], date_name: str, timestamp_name: str) -> datetime | None:
+    """The moment a timestamp field, else a ``DD.MM.YYYY hh:mm[:ss]`` date field (Moscow
+    time) names, None when neither is there; ``MalformedResponseError`` for one that is no
+    moment the service could write."""
     # The timestamp is exact; the date text is the same moment written in Moscow time. When
     # both come, the timestamp decides, so the two always agree in the result.
     timestamp = _optional_integer(fields, timestamp_name)

@@ -15,9 +15,9 @@ import logging
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from dataclasses import replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from smsc_soap.serving.body import RefusedBody, read_body
 from smsc_soap.serving.http_reply import HttpReply, StartResponse, text_reply
@@ -30,7 +30,13 @@ from smsc_soap.serving.status_php import (
 )
 from smsc_soap.serving.wsdl import SOAP_PATH, checked_public_url, soap_location, wsdl_reply
 
-__all__ = ["NeedsThread", "ServiceApp", "on_the_loop", "printable"]
+__all__ = ["NeedsThread", "ServiceApp", "StreamedRoute", "on_the_loop", "printable"]
+
+StreamedRoute = Callable[
+    [MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]],
+    Awaitable[None],
+]
+"""An ASGI application (scope, receive, send) that answers a route of its own."""
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _LOOP = threading.local()
@@ -72,6 +78,11 @@ class ServiceApp(ABC):
     """Where a bug in answering is logged."""
     name: ClassVar[str]
     """What the server is called in its error replies."""
+
+    def streamed(self, path: str) -> StreamedRoute | None:
+        """The ASGI application that answers ``path`` itself, streaming (the gateway's
+        events), or None for a path answered by this app."""
+        return None
 
     def __init__(self, *, host: str = "smsc.ru", public_url: str | None = None) -> None:
         self.host = host

@@ -75,6 +75,10 @@ class AsgiBridge:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return  # no lifespan nor websockets: the server is told not to use them
+        streamed = self.app.streamed(scope["path"])
+        if streamed is not None:  # a stream of its own, not counted in flight: it lasts
+            await streamed(scope, receive, send)
+            return
         head = scope["method"] == "HEAD"
         if self.in_flight >= self.max_in_flight:
             reply = self._refusal(scope, "503 Service Unavailable", "many requests at once")

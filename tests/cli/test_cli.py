@@ -41,6 +41,15 @@ def test_demo_prints_the_table_and_a_summary() -> None:
     assert re.search(r"^999999 +79990000000 +MessageNotFoundError$", result.output, re.M)
     lookups = len(default_book()) + 1
     assert lines[-1].startswith(f"{lookups} lookups over SOAP at http://127.0.0.1:")
+    # Each message's status, pushed by the sandbox as a signed callback and read back.
+    pushed = re.fullmatch(
+        r"(\d+) statuses pushed as signed callbacks to http://127\.0\.0\.1:\d+/smsc/callback,"
+        r" (\d+) as the lookup read them",
+        lines[-2],
+    )
+    assert pushed is not None, lines[-2]
+    assert int(pushed[1]) == len(default_book())
+    assert int(pushed[2]) >= len(default_book()) - 3  # the three that move may have moved
 
 
 def test_demo_as_the_readme_runs_it() -> None:

@@ -63,6 +63,7 @@ def test_the_top_level_holds_only_the_public_surface_and_packages() -> None:
         "__init__",
         "__main__",
         "async_client",
+        "callbacks",
         "client",
         "errors",
         "models",

@@ -19,6 +19,8 @@ from smsc_soap import Clock, RetryPolicy, StatusClient
 from smsc_soap.gateway import Gateway, GatewayApp, Upstream
 from smsc_soap.limits.stores import LimitStore, open_limit_store
 from smsc_soap.sandbox import Sandbox, SandboxApp, SandboxOptions, default_book
+from smsc_soap.sandbox.book import MessageBook
+from smsc_soap.statuses import StatusStore
 
 from support.manual_clock import ManualClock
 
@@ -36,11 +38,25 @@ class CountingSandbox(SandboxApp):
     """The sandbox, counting the requests it answers and the error codes it gives (over SOAP,
     and over status.php with fmt=2, as the HTTP transport asks)."""
 
-    def __init__(self, options: SandboxOptions | None = None) -> None:
-        super().__init__(default_book(), options)
+    def __init__(
+        self, options: SandboxOptions | None = None, book: MessageBook | None = None
+    ) -> None:
+        super().__init__(book or default_book(), options)
         self.requests = 0
         self.errors: Counter[int] = Counter()
+        self.asked: Counter[str] = Counter()
+        """Lookups per message id, with the moments (``moments``) each was asked at."""
+        self.moments: dict[str, list[float]] = {}
+        self.moment: Callable[[], float] = time.monotonic
         self._count_lock = threading.Lock()
+
+    def look_up(
+        self, login: str, phone: str, message_id: str, order: tuple[str, ...], **options: Any
+    ) -> Any:
+        with self._count_lock:
+            self.asked[message_id] += 1
+            self.moments.setdefault(message_id, []).append(self.moment())
+        return super().look_up(login, phone, message_id, order, **options)
 
     def __call__(
         self, environ: dict[str, object], start_response: Callable[..., object]
@@ -59,6 +75,9 @@ def start_gateway(
     *,
     transport: str = "soap",
     store: LimitStore | None = None,
+    statuses: StatusStore | None = None,
+    callback_secrets: dict[str, str] | None = None,
+    port: int = 0,
     **client_options: Any,
 ) -> Gateway:
     """A gateway (not started) asking ``sandbox`` over ``transport``; its cache ages by
@@ -78,7 +97,13 @@ def start_gateway(
         )
 
     upstream = Upstream(limits, make_client)
-    return Gateway(GatewayApp(upstream, clock=(clock or ManualClock()).monotonic))
+    app = GatewayApp(
+        upstream,
+        statuses=statuses,
+        callback_secrets=callback_secrets,
+        clock=(clock or ManualClock()).monotonic,
+    )
+    return Gateway(app, port=port)
 
 
 @contextmanager
@@ -99,14 +124,16 @@ def gateway_to_a_failing_service(fault: str | None, **client_options: Any) -> It
 
 
 @contextmanager
-def serve_process(endpoint: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """``smsc-soap serve`` in a process of its own, asking ``endpoint``: the process and its
-    base URL. Killed at the end if it is still running."""
+def serve_process(endpoint: str, *options: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``smsc-soap serve`` in a process of its own, asking ``endpoint``, with ``options``
+    (its limits in memory unless they say otherwise): the process and its base URL. Killed
+    at the end if it is still running."""
     process = subprocess.Popen(
         [
             sys.executable,
             *("-m", "smsc_soap", "serve", "--port", "0"),
             *("--endpoint", endpoint, "--insecure-http", "--limits", "memory://"),
+            *options,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -35,7 +35,7 @@ from smsc_soap.runtime.foreign_errors import Step, mapped
 if TYPE_CHECKING:
     import redis
 
-__all__ = ["RedisLimitStore"]
+__all__ = ["TIMEOUTS", "RedisLimitStore", "database_of"]
 
 logger = logging.getLogger("smsc_soap.limits.stores.redis")
 
@@ -43,7 +43,7 @@ POLL = 0.02
 """Seconds between asks while other processes hold the places."""
 
 _PREFIX = "smsc-soap:"
-_TIMEOUTS = (0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
+TIMEOUTS = (0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
 """The socket timeouts a command may be given (one client each, made when first needed):
 the longest within the time left, for the connection and the reply each."""
 
@@ -138,10 +138,10 @@ class RedisLimitStore:
         self._url = url  # never shown: it may carry a password
         self._lock = threading.Lock()
         self._clients: dict[float, redis.Redis] = {}
-        self._client(_TIMEOUTS[-1])  # the URL's other errors, at once
-        self._acquire: Any = self._clients[_TIMEOUTS[-1]].register_script(_ACQUIRE)
-        self._release: Any = self._clients[_TIMEOUTS[-1]].register_script(_RELEASE)
-        self._put_back: Any = self._clients[_TIMEOUTS[-1]].register_script(_PUT_BACK)
+        self._client(TIMEOUTS[-1])  # the URL's other errors, at once
+        self._acquire: Any = self._clients[TIMEOUTS[-1]].register_script(_ACQUIRE)
+        self._release: Any = self._clients[TIMEOUTS[-1]].register_script(_RELEASE)
+        self._put_back: Any = self._clients[TIMEOUTS[-1]].register_script(_PUT_BACK)
         self._epochs: dict[str, str] = {}
         # What this store holds and counted, scored by the server's clock, to put back.
         self._places: dict[str, tuple[str, float]] = {}
@@ -153,7 +153,7 @@ class RedisLimitStore:
         left of the store's bound) for the connection and for the reply each."""
         if timeout is None:
             budget = time_left() / 2
-            timeout = max((t for t in _TIMEOUTS if t <= budget), default=_TIMEOUTS[0])
+            timeout = max((t for t in TIMEOUTS if t <= budget), default=TIMEOUTS[0])
         with self._lock:
             client = self._clients.get(timeout)
             if client is None:
@@ -303,13 +303,13 @@ class RedisLimitStore:
 
     def __repr__(self) -> str:
         parts = urlsplit(self._url)
-        return f"RedisLimitStore(host={parts.hostname!r}, db={_database(self._url)!r})"
+        return f"RedisLimitStore(host={parts.hostname!r}, db={database_of(self._url)!r})"
 
 
 def _check_database(url: str) -> None:
     """Refuse a database that is not a plain number (``/abc``, ``/1O``, ``/1/2``), which
     redis-py would read as another database, splitting the limits of a typo'd replica."""
-    if _database(url) is None:
+    if database_of(url) is None:
         raise InvalidParametersError(
             "option 'limits' names a Redis database that is not a number: write"
             " redis://host:port/0 (the URL is not repeated here: it may hold a password)",
@@ -317,7 +317,7 @@ def _check_database(url: str) -> None:
         )
 
 
-def _database(url: str) -> int | None:
+def database_of(url: str) -> int | None:
     """The database a Redis URL names (0 when none), or None when it is not a number."""
     parts = urlsplit(url)
     given = [] if parts.scheme == "unix" else [parts.path.lstrip("/")]
