@@ -52,7 +52,7 @@ class GatewayMetrics:
             "Lookups answered by an identical lookup already in flight.",
             registry=self.registry,
         )
-        self.store_served = Counter(
+        self.store_served = _LabelledCounter(
             "smsc_gateway_store_served",
             "Lookups answered from the status store, by how its status was learned (lookup,"
             " callback, receipt).",
