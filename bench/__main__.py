@@ -67,17 +67,17 @@ MISSES = {
         "the gateway adds its own work on each request: reading it (lxml for the SOAP envelope,"
         " about 10 µs, which makes the SOAP face the dearest), the routing, the cache look-up "
         "and the metrics; what a face writes from a cached status is written once per status "
-        "and kept. At 64 callers that was about 40 µs more on the HTTP and JSON faces and 65 on"
-        " the SOAP face, which a busy machine (caches and cores shared with wrk and other work)"
-        " pushes over 100 µs."
+        "and kept. At 64 callers that is about 40 µs more on the HTTP and JSON faces and 65–70"
+        " on the SOAP face, which puts the SOAP face at the goal's edge: 96 µs measured at a "
+        "quieter moment, 100 when other work shares the machine's caches and cores."
     ),
     ": gateway, p99": (
         "**p99 at 64 callers**: one event loop answers the 64 callers' requests in turn, so a "
         "request can wait behind 63 others (64 × 65–95 µs is 4–6 ms), and much longer whenever"
         " wrk, which shares the two cores, or other work on the machine takes the CPU from the "
-        "loop: the same build measured 10–13 ms on a quieter machine and 21–37 ms in this run; "
-        "the floor, at a third of the cost per request, stays near 5–7 ms. The goal is within "
-        "reach of a machine to itself, not of this shared one."
+        "loop (the floor's own p99 beside it shows how busy the machine was): the same build "
+        "measured 10–13 ms at 64 callers on a quieter moment of this machine. The floor, at a "
+        "third of the cost per request, stays near 5–7 ms when the machine is quiet."
     ),
     ": gateway / floor, requests/s": (
         "**Requests a second against the floor at 64 callers**: the same per-request work as "
