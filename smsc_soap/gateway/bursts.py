@@ -19,7 +19,8 @@ transport, with the same login and password and the same limits (one store, one 
 - with ``--transport soap`` (the default), to status.php beside the SOAP endpoint:
   ``https://{host}/sys/status.php``, or the ``--endpoint`` with its ``/sys/soap.php`` made
   ``/sys/status.php``. The service's HTTP interface takes the same login; what it answers is
-  read into the same statuses. An endpoint that does not end in ``/sys/soap.php`` names no
+  read into the same statuses (with the fields only status.php gives, such as ``flag``). An
+  endpoint that does not end in ``/sys/soap.php`` names no
   status.php the gateway can find: its lookups go one by one, as before.
 
 A gathered mass request is not waited for: when the login's mass request of the minute is
@@ -48,7 +49,7 @@ from smsc_soap.models import LookupResult, MessageStatus
 from smsc_soap.service.hosts import SOAP_PATH, STATUS_PATH
 from smsc_soap.service.request import StatusRequest
 
-__all__ = ["GATHER_SECONDS", "Bursts"]
+__all__ = ["GATHER_SECONDS", "MAX_GATHER_SECONDS", "Bursts"]
 
 GATHER_SECONDS = 0.02
 """How long a gathering waits for one more lookup after the last that joined it."""
