@@ -76,8 +76,9 @@ MISSES = {
         "request can wait behind 63 others (64 × 65–95 µs is 4–6 ms), and much longer whenever"
         " wrk, which shares the two cores, or other work on the machine takes the CPU from the "
         "loop (the floor's own p99 beside it shows how busy the machine was): the same build "
-        "measured 10–13 ms at 64 callers on a quieter moment of this machine. The floor, at a "
-        "third of the cost per request, stays near 5–7 ms when the machine is quiet."
+        "measured 6–9 ms at 64 callers at a quiet moment of this machine, 20–50 ms when other "
+        "work ran. The floor, at a third of the cost per request, stays near 3 ms when the "
+        "machine is quiet."
     ),
     ": gateway / floor, requests/s": (
         "**Requests a second against the floor at 64 callers**: the same per-request work as "

@@ -1,7 +1,8 @@
 """The sandbox in a process of its own, counting the error 9 replies it gives.
 
-``python -m bench.sandbox_server MESSAGES LATENCY_MS`` serves a book of MESSAGES messages
-(phone 79990000001, ids 0 to MESSAGES - 1, delivered) and prints its base URL. ``GET
+``python -m bench.sandbox_server MESSAGES LATENCY_MS [STATUS]`` serves a book of MESSAGES
+messages (phone 79990000001, ids 0 to MESSAGES - 1, in STATUS: 1, delivered, unless told) and
+prints its base URL. ``GET
 /bench/refusals`` answers how many requests it has refused with error 9, by the rule that
 refused them, and ``GET /bench/requests`` how many status requests it has answered: counted
 where the service counts them, not by a client that retries.
@@ -77,8 +78,8 @@ class CountingSandbox(SandboxApp):
         return super().__call__(environ, start_response)
 
 
-def main(messages: int, latency_ms: float) -> None:
-    book = MessageBook(BookMessage(id=str(n), phone=PHONE, status=1) for n in range(messages))
+def main(messages: int, latency_ms: float, status: int = 1) -> None:
+    book = MessageBook(BookMessage(id=str(n), phone=PHONE, status=status) for n in range(messages))
     server = Sandbox(CountingSandbox(book, SandboxOptions(latency_ms=latency_ms)))
     print(server.url, flush=True)
     try:
@@ -88,4 +89,4 @@ def main(messages: int, latency_ms: float) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), float(sys.argv[2]))
+    main(int(sys.argv[1]), float(sys.argv[2]), *(int(status) for status in sys.argv[3:4]))

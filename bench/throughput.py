@@ -39,10 +39,14 @@ ONE_AT_A_TIME = "raw zeep, one lookup at a time"
 
 
 @contextmanager
-def sandbox(messages: int, latency_ms: float) -> Iterator[str]:
-    """A fresh sandbox process; yields its base URL, and stops it afterwards."""
+def sandbox(messages: int, latency_ms: float, status: int = 1) -> Iterator[str]:
+    """A fresh sandbox process, its messages in ``status``; yields its base URL, and stops it
+    afterwards."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "bench.sandbox_server", str(messages), str(latency_ms)],
+        [
+            sys.executable,
+            *("-m", "bench.sandbox_server", str(messages), str(latency_ms), str(status)),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,  # the server's notes
         text=True,
