@@ -11,7 +11,6 @@ from typing import Any, Literal
 from smsc_soap.errors import ConnectionFailedError, InvalidParametersError, MalformedResponseError
 from smsc_soap.runtime.foreign_errors import Step, mapped
 from smsc_soap.service.credentials import Credentials
-from smsc_soap.smpp.protocol import header_of
 from smsc_soap.smpp.session import RequestHandler, SmppSession
 
 __all__ = [
@@ -132,12 +131,11 @@ def unbind(sequence: int) -> bytes:
 
 
 def parsed(frame: bytes) -> Any:
-    """The smpplib PDU read from ``frame`` (a whole PDU, as ``read_frame`` gives)."""
+    """The smpplib PDU read from ``frame``, a response."""
     from smpplib import smpp
 
-    # A request's sequence given, smpplib asks no client for one.
     with mapped(Step.READ):
-        return smpp.parse_pdu(frame, sequence=header_of(frame)[2], allow_unknown_opt_params=True)
+        return smpp.parse_pdu(frame, allow_unknown_opt_params=True)
 
 
 def expect(answer: Any, command: str, asked: str) -> None:

@@ -23,8 +23,8 @@ from smsc_soap.errors import InvalidParametersError, ReceiptError, SmscError, Tr
 from smsc_soap.models import MessageStatus
 from smsc_soap.runtime.clock import SYSTEM_CLOCK, Clock
 from smsc_soap.service.credentials import Credentials
-from smsc_soap.smpp.binding import BindMode, bind_credentials, bind_session, parsed, unbind
-from smsc_soap.smpp.listener import ReceiptListener
+from smsc_soap.smpp.binding import BindMode, bind_credentials, bind_session, unbind
+from smsc_soap.smpp.listener import ReceiptListener, read_deliver_sm
 from smsc_soap.smpp.protocol import (
     DELIVER_SM,
     ESME_RINVCMDID,
@@ -232,11 +232,10 @@ class ReceiptReceiver:
         if command_id != DELIVER_SM:
             return pdu(GENERIC_NACK, sequence, status=ESME_RINVCMDID)
         try:
-            received = parsed(frame)
-        except SmscError as error:
-            self._unreadable(ReceiptError("deliver_sm", str(error)))
+            received = read_deliver_sm(frame)
+        except ReceiptError as error:
+            self._unreadable(error)
         else:
-            received.raw = frame
             try:
                 self._listener(received)
             except Exception as error:
