@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -109,8 +110,8 @@ class ReceiptReceiver:
         self._thread: threading.Thread | None = None
         self.binds = 0
         """Binds the server accepted."""
-        self.delays: list[float] = []
-        """Each back-off waited before binding again, in order."""
+        self.delays: deque[float] = deque(maxlen=64)
+        """The back-offs waited before binding again, the latest 64 in order."""
 
     @property
     def bound(self) -> bool:

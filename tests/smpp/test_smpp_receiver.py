@@ -15,7 +15,15 @@ from smsc_soap.smpp.receiver import Backoff, ReceiptReceiver
 
 from support.manual_clock import ManualClock
 from support.receipt_sandbox import Collected, eventually, moving, receipt_sandbox
-from support.smpp_peer import DELIVER_SM_RESP, SmppPeer, deliver_sm
+from support.smpp_peer import (
+    DELIVER_SM_RESP,
+    ENQUIRE_LINK,
+    RESPONSE,
+    UNBIND,
+    SmppPeer,
+    deliver_sm,
+    pdu,
+)
 
 DEMO = Credentials.of("demo", "demo")
 
@@ -57,7 +65,7 @@ def test_a_dropped_session_is_bound_again_after_the_back_off_and_receipts_resume
         sandbox.advance(10)
         eventually(lambda: collected.ids == ["1", "2"])
 
-    assert receiver.delays == [Backoff().first]  # waited on the clock given, not slept
+    assert list(receiver.delays) == [Backoff().first]  # waited on the clock given, not slept
     assert clock.sleeps == []
 
 
@@ -76,7 +84,7 @@ def test_binds_that_fail_back_off_doubling_up_to_the_cap() -> None:
         finally:
             receiver.stop()
 
-    assert receiver.delays[:6] == [1, 2, 4, 8, 8, 8]
+    assert list(receiver.delays)[:6] == [1, 2, 4, 8, 8, 8]
     assert receiver.binds == 0
 
 
@@ -167,3 +175,18 @@ def test_the_password_shows_in_no_log_line(caplog: pytest.LogCaptureFixture) -> 
 
     assert "refused" in caplog.text
     assert "s3cr3t!" not in caplog.text + repr(receiver)
+
+
+def test_the_servers_enquire_link_is_answered_and_its_unbind_ends_the_session() -> None:
+    clock = ManualClock()
+    with SmppPeer([pdu(ENQUIRE_LINK, 9), pdu(UNBIND, 10)]) as peer:
+        receiver = ReceiptReceiver("127.0.0.1", peer.port, DEMO, Collected(), clock=clock)
+        receiver.start()
+        try:
+            eventually(lambda: len(peer.answers) == 2)
+            eventually(lambda: len(receiver.delays) >= 1)  # and it binds again
+        finally:
+            receiver.stop()
+
+    assert peer.answers == [(ENQUIRE_LINK | RESPONSE, 0, 9), (UNBIND | RESPONSE, 0, 10)]
+    assert peer.bound_as == "demo"
