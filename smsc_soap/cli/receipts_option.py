@@ -69,9 +69,12 @@ def smpp_receipts_option(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def start_smpp_receipts(store: StatusStore) -> ReceiptHolder | None:
+def start_smpp_receipts(
+    store: StatusStore, on_verdict: Callable[[str], object] | None = None
+) -> ReceiptHolder | None:
     """With ``--smpp-receipts`` given, the receipt holder started on ``store`` and stopped when
-    the command ends; None without it. A usage error when the credentials are missing."""
+    the command ends, telling ``on_verdict`` each receipt's verdict (for the metrics); None
+    without it. A usage error when the credentials are missing."""
     context = click.get_current_context()
     address: tuple[str, int] | None = context.meta.get(_KEY)
     if address is None:
@@ -93,7 +96,11 @@ def start_smpp_receipts(store: StatusStore) -> ReceiptHolder | None:
     host, port = address
     try:
         holder = ReceiptHolder(
-            store, host, port, Credentials(settings.login, settings.password)
+            store,
+            host,
+            port,
+            Credentials(settings.login, settings.password),
+            on_verdict=on_verdict,
         ).start()
     except InvalidParametersError as error:
         raise click.UsageError(f"--smpp-receipts: {error}") from None

@@ -127,7 +127,7 @@ def serve(
         statuses=known,
         callback_secrets=secrets,
     )
-    start_smpp_receipts(known)
+    start_smpp_receipts(known, lambda verdict: app.metrics.receipts.labels(verdict).inc())
     server = bound(lambda: Gateway(app, host=listen, port=port), listen, port)
     click.echo(server.url)
     if listen not in _LOCAL:

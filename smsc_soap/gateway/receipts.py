@@ -9,8 +9,10 @@ replica to try (every ``renew_seconds``) takes it and binds: a takeover within
 ``claim_seconds + renew_seconds``. A receipt is acknowledged only once it is in the store, so
 one whose write failed, or that a dying holder had not written, is delivered again.
 
-The counts (``ReceiptHolder.counts()``) are for the gateway's metrics: receipts received,
-written, unreadable, writes that failed, and whether this replica holds the session.
+For the gateway's metrics, ``ReceiptHolder.counts()`` tells the receipts received, written
+(and of those, changed a status), unreadable, the writes that failed, and whether this replica
+holds the session; ``on_verdict`` is called with each receipt's verdict as it comes:
+``"stored"`` (a change), ``"unchanged"``, ``"unreadable"`` or ``"failed"`` (the write).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import os
 import secrets
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from smsc_soap.errors import InvalidParametersError, ReceiptError
@@ -55,6 +58,8 @@ class ReceiptCounts:
     """Receipts read from the session (not the unreadable ones)."""
     written: int
     """Receipts the store took (a new status, or the one held again)."""
+    changed: int
+    """Written receipts that changed the status held (the rest were no news)."""
     unreadable: int
     """Receipts that could not be read, acknowledged and dropped."""
     failed: int
@@ -86,6 +91,7 @@ class ReceiptHolder:
         backoff: Backoff | None = None,
         enquire_link_interval: float = 30.0,
         timeout: float = 10.0,
+        on_verdict: Callable[[str], object] | None = None,
     ) -> None:
         if not 0 < renew_seconds <= claim_seconds / 2:
             raise InvalidParametersError(
@@ -116,7 +122,9 @@ class ReceiptHolder:
         """The receiver session, while this replica holds the claim."""
         self._condition = threading.Condition()
         self._stopping = False
-        self._received = self._written = self._unreadable_count = self._failed = 0
+        self._on_verdict = on_verdict
+        self._received = self._written = self._changed = self._unreadable_count = 0
+        self._failed = 0
         self._thread = threading.Thread(
             target=self._run, name=f"smsc-soap-receipt-claim-{host}:{port}", daemon=True
         )
@@ -126,6 +134,7 @@ class ReceiptHolder:
             return ReceiptCounts(
                 received=self._received,
                 written=self._written,
+                changed=self._changed,
                 unreadable=self._unreadable_count,
                 failed=self._failed,
                 held=self.receiver is not None,
@@ -212,15 +221,23 @@ class ReceiptHolder:
         with self._condition:
             self._received += 1
         try:
-            self.store.put(self.login, status, "receipt")
+            change = self.store.put(self.login, status, "receipt")
         except Exception:
             with self._condition:
                 self._failed += 1
+            self._verdict("failed")
             raise
         with self._condition:
             self._written += 1
+            self._changed += change is not None
+        self._verdict("unchanged" if change is None else "stored")
 
     def _unreadable(self, error: ReceiptError) -> None:
         logger.warning("an unreadable delivery receipt was acknowledged: %s", error)
         with self._condition:
             self._unreadable_count += 1
+        self._verdict("unreadable")
+
+    def _verdict(self, verdict: str) -> None:
+        if self._on_verdict is not None:
+            self._on_verdict(verdict)

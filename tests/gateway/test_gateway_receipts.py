@@ -43,7 +43,11 @@ def store(clock: ManualClock) -> MemoryStatusStore:
 
 @contextmanager
 def holders(
-    store: StatusStore | FlakyStore, port: int, clock: ManualClock, count: int = 1
+    store: StatusStore | FlakyStore,
+    port: int,
+    clock: ManualClock,
+    count: int = 1,
+    verdicts: list[str] | None = None,
 ) -> Iterator[list[ReceiptHolder]]:
     with ExitStack() as stack:
         yield [
@@ -56,6 +60,7 @@ def holders(
                     claim_seconds=CLAIM,
                     renew_seconds=RENEW,
                     clock=clock,
+                    on_verdict=None if verdicts is None else verdicts.append,
                 )
             )
             for _ in range(count)
@@ -80,7 +85,8 @@ def test_receipts_reach_the_store_as_receipts(store: MemoryStatusStore, clock: M
     known = store.get("demo", PHONE, "2")
     assert known is not None
     assert (known.source, known.status.status) == ("receipt", StatusCode.DELIVERED)
-    assert (counts.received, counts.written, counts.unreadable, counts.failed) == (2, 2, 0, 0)
+    assert (counts.received, counts.written, counts.changed) == (2, 2, 2)
+    assert (counts.unreadable, counts.failed) == (0, 0)
     assert counts.held
     assert not holder.counts().held  # stopped: let go
     assert sandbox.server.unbinds == 1
@@ -178,6 +184,7 @@ class FlakyStore:
         self.store = store
         self.claim_lost = threading.Event()
         self.failing_writes = 0
+        self.failing_after_write = 0
 
     def claim(self, name: str, holder: str, seconds: float) -> bool:
         if self.claim_lost.is_set():
@@ -188,7 +195,11 @@ class FlakyStore:
         if self.failing_writes:
             self.failing_writes -= 1
             raise ConnectionError("the store is away")
-        return self.store.put(*args, **kwargs)
+        change = self.store.put(*args, **kwargs)
+        if self.failing_after_write:
+            self.failing_after_write -= 1
+            raise ConnectionError("the store went away with the answer")
+        return change
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
@@ -214,7 +225,11 @@ def test_a_receipt_whose_write_fails_is_not_acknowledged_and_comes_again(
 ) -> None:
     flaky = FlakyStore(store)
     flaky.failing_writes = 1
-    with receipt_sandbox(moving(1)) as sandbox, holders(flaky, sandbox.port, clock) as [holder]:
+    verdicts: list[str] = []
+    with (
+        receipt_sandbox(moving(1)) as sandbox,
+        holders(flaky, sandbox.port, clock, verdicts=verdicts) as [holder],
+    ):
         eventually(lambda: holder.bound)
         sandbox.advance(10)
         eventually(lambda: stored(store, "1"))
@@ -222,20 +237,43 @@ def test_a_receipt_whose_write_fails_is_not_acknowledged_and_comes_again(
         counts = holder.counts()
 
     assert (counts.received, counts.written, counts.failed) == (2, 1, 1)
+    assert verdicts == ["failed", "stored"]
     assert sandbox.server.binds == 2  # the session was dropped and bound again
+
+
+def test_a_receipt_written_but_not_acknowledged_comes_again_and_changes_nothing(
+    store: MemoryStatusStore, clock: ManualClock
+) -> None:
+    flaky = FlakyStore(store)
+    flaky.failing_after_write = 1
+    verdicts: list[str] = []
+    with (
+        receipt_sandbox(moving(1)) as sandbox,
+        holders(flaky, sandbox.port, clock, verdicts=verdicts) as [holder],
+    ):
+        eventually(lambda: holder.bound)
+        sandbox.advance(10)
+        eventually(lambda: sandbox.server.acknowledged == 1)
+        counts = holder.counts()
+
+    assert verdicts == ["failed", "unchanged"]
+    assert (counts.received, counts.written, counts.changed) == (2, 1, 0)
+    assert store.latest() == "1"  # one change in the feed
 
 
 def test_an_unreadable_receipt_is_counted_and_acknowledged(
     store: MemoryStatusStore, clock: ManualClock
 ) -> None:
+    verdicts: list[str] = []
     with (
         SmppPeer([deliver_sm(3, "id:9 stat:NOPE", {})]) as peer,
-        holders(store, peer.port, clock) as [holder],
+        holders(store, peer.port, clock, verdicts=verdicts) as [holder],
     ):
         eventually(lambda: bool(peer.answers))
         counts = holder.counts()
 
     assert peer.answers == [(0x80000005, 0, 3)]
+    assert verdicts == ["unreadable"]
     assert (counts.received, counts.written, counts.unreadable) == (0, 0, 1)
 
 
