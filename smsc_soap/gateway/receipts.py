@@ -123,6 +123,7 @@ class ReceiptHolder:
         self._condition = threading.Condition()
         self._stopping = False
         self._on_verdict = on_verdict
+        self._store_failing = False
         self._received = self._written = self._changed = self._unreadable_count = 0
         self._failed = 0
         self._thread = threading.Thread(
@@ -182,14 +183,20 @@ class ReceiptHolder:
 
     def _claimed(self) -> bool:
         try:
-            return self.store.claim(self.claim, self.holder, self.claim_seconds)
+            claimed = self.store.claim(self.claim, self.holder, self.claim_seconds)
         except Exception as error:  # whatever the store raised: the claim is not known held
-            logger.warning(
-                "the claim on the SMPP receipts could not be taken or renewed: %s: %s",
-                type(error).__name__,
-                error,
-            )
+            if not self._store_failing:  # once, not at every try while the store is away
+                logger.warning(
+                    "the claim on the SMPP receipts could not be taken or renewed: %s: %s",
+                    type(error).__name__,
+                    error,
+                )
+            self._store_failing = True
             return False
+        if self._store_failing:
+            logger.warning("the claim on the SMPP receipts can be tried again: the store answers")
+        self._store_failing = False
+        return claimed
 
     def _set_held(self, held: bool) -> None:
         """Bind on taking the claim, unbind on losing it (only this thread calls it)."""
