@@ -6,6 +6,7 @@ smpplib is imported at the first PDU, not with this module.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from smsc_soap.errors import ConnectionFailedError, InvalidParametersError, MalformedResponseError
@@ -67,10 +68,12 @@ def bind_session(
     max_pdu_bytes: int,
     io_timeout: float,
     on_request: RequestHandler | None = None,
+    on_connected: Callable[[SmppSession], object] | None = None,
 ) -> SmppSession | int:
     """Connect, bind as ``mode`` and start the session's reader; or the bind's refusal (its
     nonzero command_status), the connection closed. ``ConnectionFailedError`` names the
-    address when it cannot be reached."""
+    address when it cannot be reached. ``on_connected`` is given the session before the bind
+    is sent, so that another thread can close it while the bind waits for its answer."""
     try:
         session = SmppSession.connect(
             host,
@@ -89,6 +92,8 @@ def bind_session(
         ) from refused
     command = f"bind_{mode}"
     try:
+        if on_connected is not None:
+            on_connected(session)
         answer = parsed(
             session.exchange(
                 lambda sequence: build_pdu(

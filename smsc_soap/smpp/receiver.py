@@ -106,6 +106,7 @@ class ReceiptReceiver:
         self._condition = threading.Condition()
         self._stopping = False
         self._session: SmppSession | None = None
+        self._connecting: SmppSession | None = None  # while its bind waits for an answer
         self._taken = 0  # receipts handed over on the current session
         self._thread: threading.Thread | None = None
         self.binds = 0
@@ -131,13 +132,15 @@ class ReceiptReceiver:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Unbind (at once, from this thread) and bind no more; wait up to ``timeout`` seconds
-        for a bind under way to end."""
+        """Unbind (at once, from this thread) and bind no more: a bind waiting for its answer
+        is cut off; wait up to ``timeout`` seconds for a connection under way to end."""
         with self._condition:
             self._stopping = True
-            session = self._session
+            session, connecting = self._session, self._connecting
             thread = self._thread
             self._condition.notify_all()
+        if connecting is not None:
+            connecting.abort()
         if session is not None:
             session.close(unbind)
         if thread is not None and thread is not threading.current_thread():
@@ -194,12 +197,17 @@ class ReceiptReceiver:
                 max_pdu_bytes=_MAX_PDU_BYTES,
                 io_timeout=self._timeout,
                 on_request=self._answer,
+                on_connected=self._connected,
             )
         except SmscError as error:
-            logger.warning(
-                "the SMPP receiver could not bind to %s:%d: %s", self.host, self.port, error
-            )
+            if not self._stopped():
+                logger.warning(
+                    "the SMPP receiver could not bind to %s:%d: %s", self.host, self.port, error
+                )
             return None
+        finally:
+            with self._condition:
+                self._connecting = None
         if isinstance(bound, int):
             logger.warning(
                 "the SMPP server at %s:%d refused the receiver's bind (status 0x%08x)",
@@ -209,6 +217,13 @@ class ReceiptReceiver:
             )
             return None
         return bound
+
+    def _connected(self, session: SmppSession) -> None:
+        with self._condition:
+            stopping = self._stopping
+            self._connecting = session
+        if stopping:  # stop() came while connecting
+            session.abort()
 
     def _hold(self, session: SmppSession) -> None:
         """Keep ``session`` as the current one until it ends (or ``stop()`` closes it)."""

@@ -160,6 +160,11 @@ class SmppSession:
         end, broken or closed; True if it has."""
         return self._ended.wait(timeout)
 
+    def abort(self) -> None:
+        """From any thread: shut the connection both ways, so that a bind waiting for its
+        answer ends with ``ConnectionFailedError``; its own thread then closes the session."""
+        self._shut()
+
     def exchange(self, build: PduBuilder, *, timeout: float) -> bytes:
         """Before the reader runs (the bind): send one request and read its answer here."""
         sequence = self._next_sequence()

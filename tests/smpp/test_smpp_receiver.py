@@ -5,7 +5,9 @@ clock, keeps the session alive, and unbinds on stop."""
 from __future__ import annotations
 
 import logging
+import socket
 import threading
+import time
 
 import pytest
 
@@ -190,3 +192,19 @@ def test_the_servers_enquire_link_is_answered_and_its_unbind_ends_the_session() 
 
     assert peer.answers == [(ENQUIRE_LINK | RESPONSE, 0, 9), (UNBIND | RESPONSE, 0, 10)]
     assert peer.bound_as == "demo"
+
+
+def test_stop_cuts_off_a_bind_that_waits_for_its_answer() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        port = silent.getsockname()[1]
+        receiver = ReceiptReceiver("127.0.0.1", port, DEMO, Collected(), timeout=30).start()
+        connection, _ = silent.accept()
+        with connection:
+            connection.settimeout(5)
+            assert connection.recv(16)  # the bind is under way
+            began = time.monotonic()
+            receiver.stop()
+            stopped_in = time.monotonic() - began
+
+    assert stopped_in < 2
+    assert receiver.binds == 0
