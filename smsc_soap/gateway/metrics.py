@@ -56,7 +56,7 @@ class GatewayMetrics:
         )
         self.receipts = Counter(
             "smsc_gateway_receipts",
-            "SMPP delivery receipts received, by verdict (stored, unchanged, unreadable).",
+            "SMPP delivery receipts received, by verdict (stored, unchanged, unreadable, failed).",
             ["verdict"],
             registry=self.registry,
         )
