@@ -127,7 +127,9 @@ def serve(
         statuses=known,
         callback_secrets=secrets,
     )
-    start_smpp_receipts(known, lambda verdict: app.metrics.receipts.labels(verdict).inc())
+    holder = start_smpp_receipts(known, lambda verdict: app.metrics.receipts.labels(verdict).inc())
+    if holder is not None:
+        app.metrics.smpp_session_held.set_function(lambda: float(holder.counts().held))
     server = bound(lambda: Gateway(app, host=listen, port=port), listen, port)
     click.echo(server.url)
     if listen not in _LOCAL:

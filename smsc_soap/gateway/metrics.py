@@ -60,6 +60,11 @@ class GatewayMetrics:
             ["verdict"],
             registry=self.registry,
         )
+        self.smpp_session_held = Gauge(
+            "smsc_gateway_smpp_session_held",
+            "1 while this replica holds the SMPP receipts session (serve --smpp-receipts).",
+            registry=self.registry,
+        )
         self.events = Counter(
             "smsc_gateway_events",
             "Status changes sent to /v1/events subscribers.",

@@ -44,6 +44,7 @@ def test_serve_binds_takes_the_receipts_and_unbinds_on_sigterm(sandbox: Sandbox)
         eventually(lambda: smpp.acknowledged == 2, within=20)
         metrics = requests.get(f"{url}/metrics", timeout=10).text
         assert 'smsc_gateway_receipts_total{verdict="stored"} 2.0' in metrics
+        assert "smsc_gateway_smpp_session_held 1.0" in metrics
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=20)
     finally:
