@@ -362,19 +362,33 @@ class GatewayApp(ServiceApp):
         while True:
             try:
                 with bounded(STORE_WAIT):
-                    if store.claim(name, self.holder, CLAIM_SECONDS):
-                        return name
+                    claimed = store.claim(name, self.holder, CLAIM_SECONDS)
             except SmscError:
                 return None
-            # Another replica is asking: its answer will be in the store.
+            # Claimed, another replica may have just asked and let go; not claimed, it is
+            # asking now: either way its answer is in the store, or will be.
+            answered = self._answered_elsewhere(asked, pair)
+            if claimed:
+                if answered is not None:
+                    self._let_go(name)
+                    return answered
+                return name
+            if answered is not None:
+                return answered
             if time.monotonic() >= until:
                 return None
             self._claim_wait.wait(CLAIM_POLL)
-            if self.known.accepted(pair):
-                known = self.known.read(asked.login, asked.phone, asked.message_id)
-                if known is not None and served_without_asking(known, self.known.clock()):
-                    self.metrics.store_served.labels(known.source).inc()
-                    return known.status
+
+    def _answered_elsewhere(self, asked: Lookup, pair: str) -> MessageStatus | None:
+        """The status of ``asked`` in the store if it answers a poll now (and the caller's
+        credentials may read it)."""
+        if not self.known.accepted(pair):
+            return None
+        known = self.known.read(asked.login, asked.phone, asked.message_id)
+        if known is None or not served_without_asking(known, self.known.clock()):
+            return None
+        self.metrics.store_served.labels(known.source).inc()
+        return known.status
 
     def _let_go(self, name: str) -> None:
         with contextlib.suppress(SmscError), bounded(STORE_WAIT):  # else it runs out
