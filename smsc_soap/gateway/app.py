@@ -2,8 +2,10 @@
 
 ``POST /sys/soap.php`` and ``GET /sys/soap.php?wsdl`` are the drop-in SOAP face,
 ``/sys/status.php`` (GET or POST) the drop-in HTTP face, ``GET /v1/status``,
-``POST /v1/statuses`` and ``GET /v1/openapi.json`` the JSON face; ``GET /healthz`` and
-``GET /metrics`` are for operators. Bodies over ``MAX_BODY_BYTES`` are refused with 413; no
+``POST /v1/statuses`` and ``GET /v1/openapi.json`` the JSON face; ``/v1/callbacks/smsc/
+{login}`` takes the service's pushed statuses and ``GET /v1/events`` streams every change;
+``GET /healthz`` and ``GET /metrics`` are for operators. ``get_status`` answers come from the
+status store (``gateway.known``), which pushes, lookups and other replicas fill. Bodies over ``MAX_BODY_BYTES`` are refused with 413; no
 request gets an internal-error page. The access log has the path (control characters
 escaped), never the query string: status.php and /v1/status carry phone numbers there, and
 status.php the password.
