@@ -5,10 +5,10 @@
 ``POST /v1/statuses`` and ``GET /v1/openapi.json`` the JSON face; ``/v1/callbacks/smsc/
 {login}`` takes the service's pushed statuses and ``GET /v1/events`` streams every change;
 ``GET /healthz`` and ``GET /metrics`` are for operators. ``get_status`` answers come from the
-status store (``gateway.known``), which pushes, lookups and other replicas fill. Bodies over ``MAX_BODY_BYTES`` are refused with 413; no
-request gets an internal-error page. The access log has the path (control characters
-escaped), never the query string: status.php and /v1/status carry phone numbers there, and
-status.php the password.
+status store (``gateway.known``), which pushes, lookups and other replicas fill. Bodies over
+``MAX_BODY_BYTES`` are refused with 413; no request gets an internal-error page. The access
+log has the path (control characters escaped), never the query string: status.php and
+/v1/status carry phone numbers there, and status.php the password.
 """
 
 from __future__ import annotations
