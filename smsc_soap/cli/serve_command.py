@@ -138,6 +138,12 @@ def serve(
             " terminates in front of the gateway",
             err=True,
         )
+        if not secrets:
+            click.echo(
+                "warning: callbacks are taken unsigned: anyone who can reach"
+                " /v1/callbacks/smsc/<login> can set statuses; give --callback-secret",
+                err=True,
+            )
     click.echo(
         f"SOAP {server.soap_endpoint} (WSDL at ?wsdl), HTTP {server.status_endpoint},"
         f" JSON {server.url}/v1/status (OpenAPI at /v1/openapi.json); Ctrl-C stops",
