@@ -11,6 +11,7 @@ import click
 
 from smsc_soap.calls.retries import RetryPolicy
 from smsc_soap.cli.listening import bound, listen_options, serve_until_stopped
+from smsc_soap.cli.receipts_option import smpp_receipts_option, start_smpp_receipts
 from smsc_soap.cli.settings import ConnectionSettings, default_limits, upstream_options
 from smsc_soap.client import StatusClient
 from smsc_soap.errors import InvalidParametersError
@@ -71,6 +72,7 @@ def _public_url(context: click.Context, parameter: click.Parameter, url: str | N
     " process list]. A login without one takes its callbacks unsigned.",
 )
 @upstream_options
+@smpp_receipts_option
 def serve(
     settings: ConnectionSettings,
     listen: str,
@@ -125,6 +127,9 @@ def serve(
         statuses=known,
         callback_secrets=secrets,
     )
+    holder = start_smpp_receipts(known, lambda verdict: app.metrics.receipts.labels(verdict).inc())
+    if holder is not None:
+        app.metrics.smpp_session_held.set_function(lambda: float(holder.counts().held))
     server = bound(lambda: Gateway(app, host=listen, port=port), listen, port)
     click.echo(server.url)
     if listen not in _LOCAL:
@@ -133,6 +138,12 @@ def serve(
             " terminates in front of the gateway",
             err=True,
         )
+        if not secrets:
+            click.echo(
+                "warning: callbacks are taken unsigned: anyone who can reach"
+                " /v1/callbacks/smsc/<login> can set statuses; give --callback-secret",
+                err=True,
+            )
     click.echo(
         f"SOAP {server.soap_endpoint} (WSDL at ?wsdl), HTTP {server.status_endpoint},"
         f" JSON {server.url}/v1/status (OpenAPI at /v1/openapi.json); Ctrl-C stops",

@@ -2,7 +2,8 @@
 
 Callers that cannot import Python (1C, clients generated from SMSC's WSDL, middleware) point
 their endpoint at it; it keeps the service's limits for all of them, coalesces identical
-lookups, serves statuses that cannot change from a cache and answers a stale password itself.
+lookups, keeps what it learns (by lookups, the service's callbacks and SMPP receipts) in a
+status store its replicas share, and answers a stale password itself.
 ``smsc-soap serve`` runs it.
 """
 

@@ -2,11 +2,13 @@
 
 ``POST /sys/soap.php`` and ``GET /sys/soap.php?wsdl`` are the drop-in SOAP face,
 ``/sys/status.php`` (GET or POST) the drop-in HTTP face, ``GET /v1/status``,
-``POST /v1/statuses`` and ``GET /v1/openapi.json`` the JSON face; ``GET /healthz`` and
-``GET /metrics`` are for operators. Bodies over ``MAX_BODY_BYTES`` are refused with 413; no
-request gets an internal-error page. The access log has the path (control characters
-escaped), never the query string: status.php and /v1/status carry phone numbers there, and
-status.php the password.
+``POST /v1/statuses`` and ``GET /v1/openapi.json`` the JSON face; ``/v1/callbacks/smsc/
+{login}`` takes the service's pushed statuses and ``GET /v1/events`` streams every change;
+``GET /healthz`` and ``GET /metrics`` are for operators. ``get_status`` answers come from the
+status store (``gateway.known``), which pushes, lookups and other replicas fill. Bodies over
+``MAX_BODY_BYTES`` are refused with 413; no request gets an internal-error page. The access
+log has the path (control characters escaped), never the query string: status.php and
+/v1/status carry phone numbers there, and status.php the password.
 """
 
 from __future__ import annotations
@@ -368,19 +370,33 @@ class GatewayApp(ServiceApp):
         while True:
             try:
                 with bounded(STORE_WAIT):
-                    if store.claim(name, self.holder, CLAIM_SECONDS):
-                        return name
+                    claimed = store.claim(name, self.holder, CLAIM_SECONDS)
             except SmscError:
                 return None
-            # Another replica is asking: its answer will be in the store.
+            # Claimed, another replica may have just asked and let go; not claimed, it is
+            # asking now: either way its answer is in the store, or will be.
+            answered = self._answered_elsewhere(asked, pair)
+            if claimed:
+                if answered is not None:
+                    self._let_go(name)
+                    return answered
+                return name
+            if answered is not None:
+                return answered
             if time.monotonic() >= until:
                 return None
             self._claim_wait.wait(CLAIM_POLL)
-            if self.known.accepted(pair):
-                known = self.known.read(asked.login, asked.phone, asked.message_id)
-                if known is not None and served_without_asking(known, self.known.clock()):
-                    self.metrics.store_served.labels(known.source).inc()
-                    return known.status
+
+    def _answered_elsewhere(self, asked: Lookup, pair: str) -> MessageStatus | None:
+        """The status of ``asked`` in the store if it answers a poll now (and the caller's
+        credentials may read it)."""
+        if not self.known.accepted(pair):
+            return None
+        known = self.known.read(asked.login, asked.phone, asked.message_id)
+        if known is None or not served_without_asking(known, self.known.clock()):
+            return None
+        self.metrics.store_served.labels(known.source).inc()
+        return known.status
 
     def _let_go(self, name: str) -> None:
         with contextlib.suppress(SmscError), bounded(STORE_WAIT):  # else it runs out

@@ -29,8 +29,8 @@ from smsc_soap.limits.stores.base import bounded
 from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import Outcome
 from smsc_soap.service.phones import normalised
-from smsc_soap.statuses import Change, KnownStatus, Source, StatusStore, supersedes
-from smsc_soap.statuses.base import confirmed
+from smsc_soap.statuses import Change, KnownStatus, Source, StatusStore
+from smsc_soap.statuses.base import written
 
 __all__ = ["ACCEPTED_FOR", "STORE_WAIT", "Known", "served_without_asking"]
 
@@ -124,12 +124,12 @@ class Known:
                 change = self.store.put(login, status, source, fields=fields)
         except SmscError as error:
             self._failed("write", error)
-            self._written_here(login, status, source, fields)
+            self._written_here(login, status, source, fields)  # kept in the copy alone
             return None
         if change is not None:
             self._copied(change.known)
-        else:
-            self._confirmed(login, status, source, fields)
+        else:  # the same status again: confirmed in the copy as in the store
+            self._written_here(login, status, source, fields)
         return change
 
     def accepted(self, pair: str) -> bool:
@@ -214,26 +214,15 @@ class Known:
             held = self._copy.get(key)
             if held is not None and held.checked_at > known.checked_at:
                 return  # the feed is behind what a read of the store gave
-            self._copy[key] = known
-            self._copy.move_to_end(key)
-            while len(self._copy) > self._max_statuses:
-                self._copy.popitem(last=False)
+            self._keep(key, known)
 
-    def _confirmed(
-        self,
-        login: str,
-        status: MessageStatus,
-        source: Source,
-        fields: Mapping[str, str] | None,
-    ) -> None:
-        key = (login, normalised(status.phone), status.message_id)
-        with self._lock:
-            held = self._copy.get(key)
-            if held is not None and (held.status.status, held.status.err) == (
-                status.status,
-                status.err,
-            ):
-                self._copy[key] = confirmed(held, status, source, fields, self.clock())
+    def _keep(self, key: _Key, known: KnownStatus) -> None:
+        """Keep ``known`` in the copy, letting the least recently kept go over the bound;
+        with the lock held."""
+        self._copy[key] = known
+        self._copy.move_to_end(key)
+        while len(self._copy) > self._max_statuses:
+            self._copy.popitem(last=False)
 
     def _written_here(
         self,
@@ -242,20 +231,13 @@ class Known:
         source: Source,
         fields: Mapping[str, str] | None,
     ) -> None:
-        """With the store out of use, ``status`` kept in the copy alone."""
-        held = self.held(login, status.phone, status.message_id)
-        if held is not None and not supersedes(status, held.status):
-            return
-        now = self.clock()
-        known = KnownStatus(
-            login=login,
-            status=status.model_copy(update={"phone": normalised(status.phone)}),
-            source=source,
-            learned_at=now,
-            checked_at=now,
-            fields=dict(fields or {}),
-        )
-        self._copied(known)
+        """``status`` put in the copy as a store puts it."""
+        status = status.model_copy(update={"phone": normalised(status.phone)})
+        key = (login, status.phone, status.message_id)
+        with self._lock:
+            kept = written(self._copy.get(key), login, status, source, fields, self.clock())
+            if kept is not None:
+                self._keep(key, kept[0])
 
     def _failed(self, what: str, error: SmscError) -> None:
         self.store_failures += 1

@@ -1,4 +1,6 @@
-"""Identical lookups in flight coalesced into one, and statuses served from a cache.
+"""Identical lookups in flight coalesced into one, and statuses served from a cache: its
+own (for ``get_status2``), or one kept elsewhere that the caller passes as ``held`` (the
+gateway's status store, for ``get_status``).
 
 A status that can no longer change (failed) is kept and served without asking again. A
 status that can still change, and "not found" (a message asked about the moment it was sent

@@ -68,8 +68,13 @@ class GatewayMetrics:
         )
         self.receipts = Counter(
             "smsc_gateway_receipts",
-            "SMPP delivery receipts received, by verdict (stored, unchanged, unreadable).",
+            "SMPP delivery receipts received, by verdict (stored, unchanged, unreadable, failed).",
             ["verdict"],
+            registry=self.registry,
+        )
+        self.smpp_session_held = Gauge(
+            "smsc_gateway_smpp_session_held",
+            "1 while this replica holds the SMPP receipts session (serve --smpp-receipts).",
             registry=self.registry,
         )
         self.events = Counter(

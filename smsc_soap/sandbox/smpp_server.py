@@ -3,7 +3,9 @@
 A thread per connection reads its PDUs; query_sm is answered by a pool of workers, so
 answers can overtake each other as a real SMSC's do; a pusher thread sends DELIVER_SM
 receipts for the status changes of the book (``then_status``) as they come due, to a
-receiver or transceiver session, queued until one is bound.
+receiver or transceiver session, queued until one is bound. A receipt stays the sandbox's
+until its deliver_sm_resp comes back: one answered with an error, or left unanswered when the
+connection ends, is sent again, as the service does.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from datetime import datetime
 from smsc_soap.errors import SmscError
 from smsc_soap.runtime.foreign_errors import Step, mapped
 from smsc_soap.sandbox.app import SandboxApp
-from smsc_soap.sandbox.book import status_changes
+from smsc_soap.sandbox.book import StatusChange, status_changes
 from smsc_soap.sandbox.smpp_face import (
     answer_query,
     bind_status,
@@ -29,6 +31,7 @@ from smsc_soap.smpp.protocol import (
     BIND_RECEIVER,
     BIND_TRANSCEIVER,
     BIND_TRANSMITTER,
+    DELIVER_SM,
     ENQUIRE_LINK,
     ESME_RALYBND,
     ESME_RINVBNDSTS,
@@ -63,6 +66,7 @@ class _Peer:
         self.connection = connection
         self.login: str | None = None
         self.receives = False
+        self.unacknowledged: dict[int, StatusChange] = {}  # by the DELIVER_SM's sequence number
         self._send_lock = threading.Lock()
         self._sequence = 0
 
@@ -82,7 +86,8 @@ class _Peer:
 
 class SmppServer:
     """The sandbox's SMPP server; ``port=0`` picks a free port. ``binds`` counts the bind
-    requests it was sent, accepted or not. A connection quiet for ``idle_timeout`` seconds
+    requests it was sent, accepted or not, ``unbinds`` the unbinds, and ``acknowledged``
+    the receipts answered with deliver_sm_resp. A connection quiet for ``idle_timeout`` seconds
     is dropped, as a real SMSC drops a session that stopped sending enquire_link."""
 
     def __init__(
@@ -98,6 +103,8 @@ class SmppServer:
         self._listener = socket.create_server((host, port))
         self.host, self.port = self._listener.getsockname()[:2]
         self.binds = 0
+        self.unbinds = 0
+        self.acknowledged = 0
         self._lock = threading.Lock()
         # In the order they connected: receipts go to the earliest receiver still bound, not
         # to whichever a set would yield first.
@@ -123,14 +130,22 @@ class SmppServer:
         with contextlib.suppress(SmscError), mapped(Step.SEND):
             self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
         self._listener.close()
-        with self._lock:
-            peers = list(self._peers)
-        for peer in peers:
-            peer.drop()
+        self.drop_connections()
         for thread in self._threads:
             if thread.is_alive():
                 thread.join(timeout=5)
         self._workers.shutdown(wait=True)
+
+    def drop_connections(self) -> None:
+        """Drop every connection unannounced, as a restarting SMSC does."""
+        with self._lock:
+            peers = list(self._peers)
+        for peer in peers:
+            peer.drop()
+
+    def push_now(self) -> None:
+        """Look for receipts due at once (after the app's clock was moved)."""
+        self._wake.set()
 
     def reply_to_query(
         self, login: str, sequence: int, message_id: str, source_addr: str
@@ -178,20 +193,26 @@ class SmppServer:
         finally:
             with self._lock:
                 self._peers.pop(peer, None)
+                self._send_again(list(peer.unacknowledged.values()))
+                peer.unacknowledged.clear()
             peer.connection.close()
 
     def _handle(self, peer: _Peer, frame: bytes) -> bool:
         """Act on one PDU; False when the connection is to end."""
-        command_id, _, sequence = header_of(frame)
+        command_id, status, sequence = header_of(frame)
         if command_id in (BIND_RECEIVER, BIND_TRANSMITTER, BIND_TRANSCEIVER):
             self._bind(peer, command_id, sequence, frame)
         elif command_id == ENQUIRE_LINK:
             peer.send(pdu(ENQUIRE_LINK | RESPONSE_BIT, sequence))
         elif command_id == UNBIND:
+            with self._lock:
+                self.unbinds += 1
             peer.send(pdu(UNBIND | RESPONSE_BIT, sequence))
             return False
+        elif command_id == DELIVER_SM | RESPONSE_BIT:
+            self._acknowledged(peer, sequence, status)
         elif command_id & RESPONSE_BIT:
-            pass  # deliver_sm_resp, enquire_link_resp: nothing waits on them here
+            pass  # enquire_link_resp: nothing waits on it here
         elif peer.login is None:
             peer.send(pdu(GENERIC_NACK, sequence, status=ESME_RINVBNDSTS))
         elif command_id == QUERY_SM:
@@ -219,6 +240,22 @@ class SmppServer:
             peer.receives = command_id != BIND_TRANSMITTER
             self._wake.set()
 
+    def _acknowledged(self, peer: _Peer, sequence: int, status: int) -> None:
+        with self._lock:
+            receipt = peer.unacknowledged.pop(sequence, None)
+            if receipt is None:
+                return
+            if status:
+                self._send_again([receipt])
+            else:
+                self.acknowledged += 1
+        self._wake.set()
+
+    def _send_again(self, receipts: list[StatusChange]) -> None:
+        """Put receipts back at the head of the queue, oldest first (the lock held)."""
+        self._receipts[:0] = sorted(receipts, key=lambda receipt: receipt.at)
+        self._wake.set()
+
     def _query(self, peer: _Peer, login: str, sequence: int, frame: bytes) -> None:
         try:
             message_id, source_addr = _query_fields(frame)
@@ -241,19 +278,27 @@ class SmppServer:
             if receiver is not None and not self._push_due(receiver, now):
                 continue  # that receiver is retired: the next one, at once
             wait = _IDLE_WAKE
-            if self._receipts and receiver is not None:
-                wait = min(wait, (self._receipts[0].at - now).total_seconds())
+            with self._lock:
+                if self._receipts and receiver is not None:
+                    wait = min(wait, (self._receipts[0].at - now).total_seconds())
             self._wake.wait(max(wait, 0.0))
             self._wake.clear()
 
     def _push_due(self, receiver: _Peer, now: datetime) -> bool:
         """Send ``receiver`` the receipts due by ``now``; False if its connection failed,
         which ends it as a receiver (it is dropped) and keeps the receipt for the next."""
-        while self._receipts and self._receipts[0].at <= now:
-            receipt = self._receipts.pop(0)
+        while True:
+            with self._lock:
+                if not self._receipts or self._receipts[0].at > now:
+                    return True
+                receipt = self._receipts.pop(0)
+                sequence = receiver.next_sequence()
+                receiver.unacknowledged[sequence] = receipt
             try:
-                data = deliver_sm(receiver.next_sequence(), receipt, self.app.started)
+                data = deliver_sm(sequence, receipt, self.app.started)
             except ValueError as error:
+                with self._lock:
+                    receiver.unacknowledged.pop(sequence, None)
                 logger.warning(
                     "the receipt of message %r cannot be written as a DELIVER_SM and is skipped:"
                     " %s",
@@ -264,12 +309,13 @@ class SmppServer:
             try:
                 receiver.send(data)
             except SmscError as error:
-                self._receipts.insert(0, receipt)
+                with self._lock:
+                    if receiver.unacknowledged.pop(sequence, None) is not None:
+                        self._send_again([receipt])
                 receiver.receives = False
                 receiver.drop()
                 logger.debug("a receipt could not be pushed: %s", error)
                 return False
-        return True
 
 
 def _c_strings(frame: bytes, count: int) -> list[str]:

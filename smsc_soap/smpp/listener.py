@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import smpplib.client
@@ -17,7 +18,7 @@ from smsc_soap.errors import InvalidParametersError, ReceiptError
 from smsc_soap.models import MessageStatus
 from smsc_soap.smpp.receipts import ReceiptParts, TlvValue, parse_receipt
 
-__all__ = ["ReceiptClient", "ReceiptListener", "deliver_sm_tlvs"]
+__all__ = ["DeliverSm", "ReceiptClient", "ReceiptListener", "deliver_sm_tlvs", "read_deliver_sm"]
 
 logger = logging.getLogger("smsc_soap.smpp.listener")
 
@@ -45,18 +46,28 @@ class ReceiptClient(smpplib.client.Client):  # type: ignore[misc]
         return pdu
 
 
+@dataclass(frozen=True)
+class DeliverSm:
+    """A DELIVER_SM read from its bytes, without smpplib (which drops, with a warning on the
+    root of its logging, the TLVs it does not know): what reading a receipt needs."""
+
+    source_addr: bytes
+    esm_class: int
+    short_message: bytes
+    raw: bytes
+
+
+def read_deliver_sm(raw: bytes) -> DeliverSm:
+    """The fields of the DELIVER_SM PDU ``raw`` (header and all) a receipt is read from;
+    ``ReceiptError`` if it is malformed."""
+    source_addr, esm_class, short_message, _ = _fields(raw)
+    deliver_sm_tlvs(raw)  # a PDU that ends inside its TLVs is no receipt
+    return DeliverSm(source_addr, esm_class, short_message, raw)
+
+
 def deliver_sm_tlvs(raw: bytes) -> dict[int, bytes]:
     """The optional parameters of a DELIVER_SM PDU, tag to value bytes, unknown ones too."""
-    position = _HEADER
-    position = _skip_c_string(raw, position)  # service_type
-    position = _skip_c_string(raw, position + 2)  # source_addr (after its ton and npi)
-    position = _skip_c_string(raw, position + 2)  # destination_addr
-    position = _skip_c_string(raw, position + 3)  # schedule_delivery_time
-    position = _skip_c_string(raw, position)  # validity_period
-    position += 4  # registered_delivery, replace_if_present, data_coding, sm_default_msg_id
-    if position >= len(raw):
-        raise ReceiptError("deliver_sm", "the PDU ends inside its mandatory fields")
-    position += 1 + raw[position]  # sm_length, short_message
+    position = _fields(raw)[3]
     tlvs: dict[int, bytes] = {}
     while position + 4 <= len(raw):
         tag = int.from_bytes(raw[position : position + 2], "big")
@@ -66,6 +77,24 @@ def deliver_sm_tlvs(raw: bytes) -> dict[int, bytes]:
     if position != len(raw):
         raise ReceiptError("deliver_sm", "the PDU ends inside an optional parameter")
     return tlvs
+
+
+def _fields(raw: bytes) -> tuple[bytes, int, bytes, int]:
+    """source_addr, esm_class and short_message, and where the TLVs begin."""
+    position = _skip_c_string(raw, _HEADER)  # service_type
+    source_start = position + 2  # after source_addr's ton and npi
+    position = _skip_c_string(raw, source_start)
+    source_addr = raw[source_start : position - 1]
+    position = _skip_c_string(raw, position + 2)  # destination_addr
+    esm_class_at = position
+    position = _skip_c_string(raw, position + 3)  # schedule_delivery_time
+    position = _skip_c_string(raw, position)  # validity_period
+    position += 4  # registered_delivery, replace_if_present, data_coding, sm_default_msg_id
+    if position >= len(raw):
+        raise ReceiptError("deliver_sm", "the PDU ends inside its mandatory fields")
+    length = raw[position]
+    short_message = raw[position + 1 : position + 1 + length]
+    return source_addr, raw[esm_class_at], short_message, position + 1 + length
 
 
 def _skip_c_string(raw: bytes, position: int) -> int:

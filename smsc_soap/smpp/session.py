@@ -6,8 +6,10 @@ shared. Here a reader thread owns the socket's reading: it hands each response t
 waiting for its sequence number, answers the server's enquire_link and unbind, and sends an
 enquire_link after ``keepalive`` seconds of quiet. Writes go out whole, one at a time. When the
 connection breaks, every waiting request gets the error, and the session stays failed: the
-transport binds a new one for the next lookup. PDUs are built and read with smpplib, by the
-thread whose request they are, so a malformed answer is its caller's error alone.
+transport binds a new one for the next lookup. Requests the server sends (a receiver's
+DELIVER_SM) go to the session's ``on_request``, whose answer the reader sends. PDUs are built
+and read with smpplib, by the thread whose request they are, so a malformed answer is its
+caller's error alone.
 """
 
 from __future__ import annotations
@@ -38,12 +40,16 @@ from smsc_soap.smpp.protocol import (
     pdu,
 )
 
-__all__ = ["PduBuilder", "SmppSession", "read_frame"]
+__all__ = ["PduBuilder", "RequestHandler", "SmppSession", "read_frame"]
 
 logger = logging.getLogger("smsc_soap.transports.smpp")
 
 PduBuilder = Callable[[int], bytes]
 """A request's bytes for the sequence number it is given."""
+
+RequestHandler = Callable[[bytes], bytes]
+"""Given a request the server sent (other than enquire_link and unbind), the answer to send
+back; an ``SmscError`` raised ends the session with the request unanswered."""
 
 _MAX_SEQUENCE = 0x7FFFFFFF
 _UNBIND_WAIT = 2.0  # seconds close() waits for unbind_resp
@@ -94,9 +100,16 @@ class SmppSession:
     """A connected, bound SMPP session; ``start`` it once the bind is answered."""
 
     def __init__(
-        self, connection: socket.socket, *, keepalive: float, max_pdu_bytes: int, name: str
+        self,
+        connection: socket.socket,
+        *,
+        keepalive: float,
+        max_pdu_bytes: int,
+        name: str,
+        on_request: RequestHandler | None = None,
     ) -> None:
         self._connection = connection
+        self._on_request = on_request
         self._keepalive = keepalive
         self._max_pdu_bytes = max_pdu_bytes
         self._name = name
@@ -105,13 +118,21 @@ class SmppSession:
         self._pending: dict[int, _Waiter] = {}
         self._sequence = 0
         self._failure: SmscError | None = None
+        self._ended = threading.Event()
         self._closing = False
         self._last_sent = time.monotonic()
         self._reader = threading.Thread(target=self._read_all, name=name, daemon=True)
 
     @classmethod
     def connect(
-        cls, host: str, port: int, *, timeout: float, keepalive: float, max_pdu_bytes: int
+        cls,
+        host: str,
+        port: int,
+        *,
+        timeout: float,
+        keepalive: float,
+        max_pdu_bytes: int,
+        on_request: RequestHandler | None = None,
     ) -> SmppSession:
         with mapped(Step.SEND):
             connection = socket.create_connection((host, port), timeout=timeout)
@@ -120,12 +141,29 @@ class SmppSession:
             keepalive=keepalive,
             max_pdu_bytes=max_pdu_bytes,
             name=f"smsc-soap-smpp-{host}:{port}",
+            on_request=on_request,
         )
 
     @property
     def alive(self) -> bool:
         with self._lock:
             return self._failure is None and not self._closing
+
+    @property
+    def failure(self) -> SmscError | None:
+        """Why the session ended; None while it is alive or when it was closed."""
+        with self._lock:
+            return None if self._closing else self._failure
+
+    def wait_ended(self, timeout: float | None = None) -> bool:
+        """Wait up to ``timeout`` seconds (None: for as long as it takes) for the session to
+        end, broken or closed; True if it has."""
+        return self._ended.wait(timeout)
+
+    def abort(self) -> None:
+        """From any thread: shut the connection both ways, so that a bind waiting for its
+        answer ends with ``ConnectionFailedError``; its own thread then closes the session."""
+        self._shut()
 
     def exchange(self, build: PduBuilder, *, timeout: float) -> bytes:
         """Before the reader runs (the bind): send one request and read its answer here."""
@@ -185,6 +223,7 @@ class SmppSession:
         if self._reader.is_alive() and self._reader is not threading.current_thread():
             self._reader.join(timeout=_UNBIND_WAIT)
         self._connection.close()
+        self._ended.set()
 
     def _next_sequence(self) -> int:
         with self._lock:
@@ -274,6 +313,8 @@ class SmppSession:
             self._fail(ended)
             self._send(pdu(UNBIND | RESPONSE_BIT, sequence))
             raise ended
+        elif self._on_request is not None:
+            self._send(self._on_request(frame))
         else:
             # Bound as a transmitter, this session is sent no messages and no receipts.
             self._send(pdu(GENERIC_NACK, sequence, status=ESME_RINVBNDSTS))
@@ -286,5 +327,6 @@ class SmppSession:
                     logger.debug("%s: the session ended: %s", self._name, error)
             waiting = list(self._pending.values())
             self._pending.clear()
+        self._ended.set()
         for waiter in waiting:
             waiter.settle(error.copy())

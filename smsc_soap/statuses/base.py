@@ -32,6 +32,7 @@ __all__ = [
     "confirmed",
     "rank",
     "supersedes",
+    "written",
 ]
 
 Source = Literal["lookup", "callback", "receipt"]
@@ -149,6 +150,32 @@ def confirmed(
     if source == "lookup":
         return replace(held, status=status, checked_at=now)
     return replace(held, source=source, fields=MappingProxyType(dict(fields or {})), checked_at=now)
+
+
+def written(
+    held: KnownStatus | None,
+    login: str,
+    status: MessageStatus,
+    source: Source,
+    fields: Mapping[str, str] | None,
+    now: float,
+) -> tuple[KnownStatus, bool] | None:
+    """What a store keeps when ``status`` (its phone normalised) is put over ``held`` at
+    ``now``: the record and whether it is a change for the feed; None when nothing is kept
+    (an older status)."""
+    if held is None or supersedes(status, held.status):
+        learned = KnownStatus(
+            login=login,
+            status=status,
+            source=source,
+            learned_at=now,
+            checked_at=now,
+            fields=MappingProxyType(dict(fields or {})),
+        )
+        return learned, True
+    if (held.status.status, held.status.err) == (status.status, status.err):
+        return confirmed(held, status, source, fields, now), False
+    return None
 
 
 def rank(status: MessageStatus) -> int:

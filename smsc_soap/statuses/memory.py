@@ -7,7 +7,6 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
 
 from smsc_soap.models import MessageStatus
 from smsc_soap.service.phones import normalised
@@ -17,8 +16,7 @@ from smsc_soap.statuses.base import (
     Change,
     KnownStatus,
     Source,
-    confirmed,
-    supersedes,
+    written,
 )
 
 __all__ = ["MemoryStatusStore"]
@@ -60,20 +58,13 @@ class MemoryStatusStore:
         key = (login, status.phone, status.message_id)
         with self._changed:
             now = self._clock()
-            held = self._live(key, now)
-            if held is not None and not supersedes(status, held.status):
-                if (held.status.status, held.status.err) == (status.status, status.err):
-                    self._keep(key, confirmed(held, status, source, fields, now))
+            kept = written(self._live(key, now), login, status, source, fields, now)
+            if kept is None:
                 return None
-            known = KnownStatus(
-                login=login,
-                status=status,
-                source=source,
-                learned_at=now,
-                checked_at=now,
-                fields=MappingProxyType(dict(fields or {})),
-            )
+            known, changed = kept
             self._keep(key, known)
+            if not changed:
+                return None
             self._last_event += 1
             change = Change(str(self._last_event), known)
             self._feed.append(change)

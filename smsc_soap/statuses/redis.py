@@ -25,17 +25,15 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from typing import Any
+from urllib.parse import quote
 
 from smsc_soap.errors import InvalidParametersError
-from smsc_soap.limits.stores.base import time_left
-from smsc_soap.limits.stores.redis import TIMEOUTS, database_of
+from smsc_soap.limits.stores.redis_clients import TIMEOUTS, RedisStore, database_of
 from smsc_soap.models import MessageStatus
 from smsc_soap.runtime.foreign_errors import Step, mapped
 from smsc_soap.service.phones import normalised
@@ -48,9 +46,6 @@ from smsc_soap.statuses.base import (
     Source,
     rank,
 )
-
-if TYPE_CHECKING:
-    import redis
 
 __all__ = ["RedisStatusStore"]
 
@@ -122,7 +117,7 @@ return 0
 """
 
 
-class RedisStatusStore:
+class RedisStatusStore(RedisStore):
     """A ``StatusStore`` on a Redis server shared by every host; thread-safe (redis-py's
     pool). ``keep_changes`` bounds the feed (about: the stream is trimmed in whole nodes).
     Nothing is sent to the server until the first use. A URL whose database is not a plain
@@ -135,39 +130,11 @@ class RedisStatusStore:
                 " redis://host:port/0 (the URL is not repeated here: it may hold a password)",
                 option="statuses",
             )
-        self._url = url  # never shown: it may carry a password
         self._keep_changes = keep_changes
-        self._lock = threading.Lock()
-        self._clients: dict[float, redis.Redis] = {}
-        client = self._client(TIMEOUTS[-1])  # the URL's other errors, at once
-        self._put: Any = client.register_script(_PUT)
-        self._claim: Any = client.register_script(_CLAIM)
-        self._let_go: Any = client.register_script(_LET_GO)
-
-    def _client(self, timeout: float | None = None) -> redis.Redis:
-        """A client whose commands wait at most ``timeout`` seconds (by default what is
-        left of the caller's bound) for the connection and for the reply each."""
-        if timeout is None:
-            budget = time_left() / 2
-            timeout = max((t for t in TIMEOUTS if t <= budget), default=TIMEOUTS[0])
-        with self._lock:
-            client = self._clients.get(timeout)
-            if client is None:
-                import redis
-                from redis.backoff import NoBackoff
-                from redis.retry import Retry
-
-                with mapped(Step.STATUSES):
-                    client = redis.Redis.from_url(
-                        self._url,
-                        socket_timeout=timeout,
-                        socket_connect_timeout=timeout,
-                        retry=Retry(NoBackoff(), 0),
-                        retry_on_timeout=False,
-                        decode_responses=True,
-                    )
-                self._clients[timeout] = client
-        return client
+        super().__init__(url, Step.STATUSES)
+        self._put = self._script(_PUT)
+        self._claim = self._script(_CLAIM)
+        self._let_go = self._script(_LET_GO)
 
     def put(
         self,
@@ -202,7 +169,7 @@ class RedisStatusStore:
         ]
         keys = [_status_key(login, phone, status.message_id), _FEED]
         with mapped(Step.STATUSES):
-            event, now = self._put(keys=keys, args=arguments, client=self._client())
+            event, now = self._put(keys=keys, args=arguments, client=self._redis.client())
         if event in ("same", "older"):
             return None
         return Change(event, replace(known, learned_at=float(now), checked_at=float(now)))
@@ -210,7 +177,7 @@ class RedisStatusStore:
     def get(self, login: str, phone: str, message_id: str) -> KnownStatus | None:
         key = _status_key(login, normalised(phone), message_id)
         with mapped(Step.STATUSES):
-            found: list[Any] = self._client().hmget(
+            found: list[Any] = self._redis.client().hmget(
                 key, "status", "known", "learned_at", "checked_at"
             )
         status_part, known_part, learned_at, checked_at = found
@@ -220,13 +187,13 @@ class RedisStatusStore:
 
     def latest(self) -> str:
         with mapped(Step.STATUSES):
-            newest: Any = self._client().xrevrange(_FEED, count=1)
+            newest: Any = self._redis.client().xrevrange(_FEED, count=1)
         return _newest(newest)
 
     def changes(self, after: str, *, wait: float, limit: int = 100) -> list[Change]:
         deadline = time.monotonic() + wait
         with mapped(Step.STATUSES):
-            pipeline = self._client().pipeline(transaction=False)
+            pipeline = self._redis.client().pipeline(transaction=False)
             pipeline.xrevrange(_FEED, count=1)
             if _is_event_id(after):
                 pipeline.xread({_FEED: after}, count=limit)
@@ -240,7 +207,7 @@ class RedisStatusStore:
             while (left := deadline - time.monotonic()) > 0:
                 block = min(left, _BLOCK)
                 timeout = min((t for t in TIMEOUTS if t >= block + _MARGIN), default=None)
-                read: Any = self._client(timeout or TIMEOUTS[-1]).xread(
+                read: Any = self._redis.client(timeout or TIMEOUTS[-1]).xread(
                     {_FEED: start}, count=limit, block=max(int(block * 1000), 1)
                 )
                 if read:
@@ -252,44 +219,37 @@ class RedisStatusStore:
             taken = self._claim(
                 keys=[f"{_PREFIX}claim:{name}"],
                 args=[holder, max(int(seconds * 1000), 1)],
-                client=self._client(),
+                client=self._redis.client(),
             )
         return bool(taken)
 
     def let_go(self, name: str, holder: str) -> None:
         with mapped(Step.STATUSES):
-            self._let_go(keys=[f"{_PREFIX}claim:{name}"], args=[holder], client=self._client())
+            self._let_go(
+                keys=[f"{_PREFIX}claim:{name}"], args=[holder], client=self._redis.client()
+            )
 
     def remember(self, key: str, seconds: float) -> None:
         with mapped(Step.STATUSES):
-            self._client().set(f"{_PREFIX}remembered:{key}", 1, px=max(int(seconds * 1000), 1))
+            self._redis.client().set(
+                f"{_PREFIX}remembered:{key}", 1, px=max(int(seconds * 1000), 1)
+            )
 
     def remembered(self, key: str) -> bool:
         with mapped(Step.STATUSES):
-            return bool(self._client().exists(f"{_PREFIX}remembered:{key}"))
+            return bool(self._redis.client().exists(f"{_PREFIX}remembered:{key}"))
 
     def forget(self, key: str) -> None:
         with mapped(Step.STATUSES):
-            self._client().delete(f"{_PREFIX}remembered:{key}")
+            self._redis.client().delete(f"{_PREFIX}remembered:{key}")
 
     def salt(self) -> bytes:
         with mapped(Step.STATUSES):
-            pipeline = self._client().pipeline(transaction=False)
+            pipeline = self._redis.client().pipeline(transaction=False)
             pipeline.set(f"{_PREFIX}salt", secrets.token_hex(16), nx=True)
             pipeline.get(f"{_PREFIX}salt")
             _, value = pipeline.execute()
         return bytes.fromhex(str(value))
-
-    def close(self) -> None:
-        with self._lock:
-            clients, self._clients = list(self._clients.values()), {}
-        with mapped(Step.STATUSES):
-            for client in clients:
-                client.close()
-
-    def __repr__(self) -> str:
-        parts = urlsplit(self._url)
-        return f"RedisStatusStore(host={parts.hostname!r}, db={database_of(self._url)!r})"
 
 
 def _status_key(login: str, phone: str, message_id: str) -> str:

@@ -28,23 +28,18 @@ folder not made) raises ``StatusStoreError``.
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 import sqlite3
-import stat
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import cast
 
 from smsc_soap.errors import StatusStoreError
-from smsc_soap.limits.stores.base import time_left
+from smsc_soap.limits.stores.sqlite_file import FileKind, SqliteFileStore
 from smsc_soap.models import MessageStatus
-from smsc_soap.runtime.foreign_errors import Step, mapped
+from smsc_soap.runtime.foreign_errors import Step
 from smsc_soap.service.phones import normalised
 from smsc_soap.statuses.base import (
     KEEP_CHANGES,
@@ -80,7 +75,6 @@ CREATE TABLE IF NOT EXISTS claims (
 CREATE INDEX IF NOT EXISTS claims_by_age ON claims (until);
 CREATE TABLE IF NOT EXISTS remembered (key TEXT PRIMARY KEY, until REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS remembered_by_age ON remembered (until);
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 
 _LET_GO_ENDED = """
@@ -94,10 +88,19 @@ as many as are written, so they cannot pile up."""
 _CLAIMS_KEPT = 64
 """This store's claims kept in its memory (to carry over) before the ended ones are let go."""
 
-_Identity = tuple[int, int]
+_KIND = FileKind(
+    schema=_SCHEMA,
+    step=Step.STATUSES,
+    error=StatusStoreError,
+    logger=logger,
+    name="status store",
+    holds="the phones and statuses of messages and fingerprints of credentials",
+    carried="the claims of this process",
+    busy="was busy past the call's deadline",
+)
 
 
-class SqliteStatusStore:
+class SqliteStatusStore(SqliteFileStore):
     """A ``StatusStore`` in a SQLite file shared by the processes of one host; thread-safe.
     ``clock`` is its time, in seconds since the epoch; ``keep_changes`` bounds the feed. The
     file and its folder are made at the first use, not when the store is built."""
@@ -109,96 +112,20 @@ class SqliteStatusStore:
         clock: Callable[[], float] = time.time,
         keep_changes: int = KEEP_CHANGES,
     ) -> None:
-        self.path = Path(path)
-        self.replacements = 0
-        """Times the file at the path was found deleted or replaced by another while this
-        store had it open (each is logged as a warning)."""
+        super().__init__(path, _KIND)
         self._clock = clock
         self._keep_changes = keep_changes
-        self._lock = threading.Lock()
         self._changed = threading.Condition(threading.Lock())
-        self._connection: sqlite3.Connection | None = None
-        self._identity: _Identity | None = None
         # What this store put in the file, to carry over to a file that replaced it.
-        self._salt: bytes | None = None
         self._claims: dict[str, tuple[str, float]] = {}
         self._claims_kept = _CLAIMS_KEPT  # the live claims at the last sweep of the ended
 
-    @contextmanager
-    def _use(self, *, write: bool) -> Iterator[sqlite3.Connection]:
-        """The connection, for one statement (``write=False``) or one write transaction."""
-        if not self._lock.acquire(timeout=time_left()):
-            raise StatusStoreError(
-                f"the status store {self.path} was busy past the call's deadline"
-            )
-        try:
-            with mapped(Step.STATUSES):
-                connection = self._current()
-                connection.execute(f"PRAGMA busy_timeout = {int(time_left() * 1000)}")
-                if not write:
-                    yield connection
-                    return
-                connection.execute("BEGIN IMMEDIATE")
-                try:
-                    yield connection
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-                connection.execute("COMMIT")
-        finally:
-            self._lock.release()
-
-    def _current(self) -> sqlite3.Connection:
-        """The connection to the file now at the path: opened at the first use, and opened
-        anew (with this store's salt and claims carried over) when the file was replaced."""
-        if self._connection is not None:
-            if _identity(self.path) == self._identity:
-                return self._connection
-            self.replacements += 1
-            logger.warning(
-                "the status store %s was deleted or replaced while in use; moving to the file"
-                " now at that path with the claims of this process",
-                self.path,
-            )
-            self._connection.close()
-            self._connection = None
-            connection = self._open()
-            self._carry_over(connection)
-            return connection
-        return self._open()
-
-    def _open(self) -> sqlite3.Connection:
-        _make_private(self.path)
-        connection = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=0
-        )
-        try:
-            connection.execute(f"PRAGMA busy_timeout = {int(time_left() * 1000)}")
-            _switch_to_wal(connection)
-            connection.execute("PRAGMA synchronous = NORMAL")
-            connection.executescript(_SCHEMA)
-            self._identity = _identity(self.path)
-        except BaseException:
-            connection.close()
-            raise
-        self._connection = connection
-        return connection
-
     def _carry_over(self, db: sqlite3.Connection) -> None:
+        """Put back, in a file that replaced this store's own, the claims it holds."""
         now = self._clock()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            if self._salt is not None:
-                db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (self._salt,))
-            for name, (holder, until) in self._claims.items():
-                if until > now:
-                    db.execute(
-                        "INSERT OR IGNORE INTO claims VALUES (?, ?, ?)", (name, holder, until)
-                    )
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        for name, (holder, until) in self._claims.items():
+            if until > now:
+                db.execute("INSERT OR IGNORE INTO claims VALUES (?, ?, ?)", (name, holder, until))
 
     def put(
         self,
@@ -319,22 +246,6 @@ class SqliteStatusStore:
         with self._use(write=True) as db:
             db.execute("DELETE FROM remembered WHERE key = ?", (key,))
 
-    def salt(self) -> bytes:
-        with self._use(write=True) as db:
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_bytes(16),))
-            (value,) = db.execute("SELECT value FROM meta WHERE name = 'salt'").fetchone()
-        self._salt = bytes(value)
-        return self._salt
-
-    def close(self) -> None:
-        with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
-
-    def __repr__(self) -> str:
-        return f"SqliteStatusStore({str(self.path)!r})"
-
 
 def _latest(db: sqlite3.Connection) -> int:
     (newest,) = db.execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()
@@ -344,52 +255,3 @@ def _latest(db: sqlite3.Connection) -> int:
 def _normalised(status: MessageStatus) -> MessageStatus:
     phone = normalised(status.phone)
     return status if phone == status.phone else status.model_copy(update={"phone": phone})
-
-
-def _identity(path: Path) -> _Identity | None:
-    try:
-        found = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return found.st_dev, found.st_ino
-
-
-def _make_private(path: Path) -> None:
-    """Make the folder (0700) and the file (0600) if they are missing, so SQLite's own files
-    beside it (``-wal``, ``-shm``) are made 0600 too; warn of existing ones open to others."""
-    folder = path.parent
-    if not folder.exists():
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(descriptor)
-    if sys.platform == "win32":
-        return  # modes are not how Windows keeps files private
-    for made, kind in ((folder, "folder"), (path, "file")):
-        mode = stat.S_IMODE(os.stat(made).st_mode)
-        if mode & 0o077:
-            logger.warning(
-                "the status store's %s %s is open to other users (mode %o): it holds the"
-                " phones and statuses of messages and fingerprints of credentials; make it %s",
-                kind,
-                made,
-                mode,
-                "0700" if kind == "folder" else "0600",
-            )
-
-
-def _switch_to_wal(connection: sqlite3.Connection) -> None:
-    """Put the file in WAL mode (it stays so). When processes open a new file at once, SQLite
-    refuses all but one switch without waiting (a wait could deadlock); the others find the
-    file switched when they ask again, within the store's bound. Any other error (a file that
-    is not a database) is raised at once."""
-    give_up = time.monotonic() + time_left()
-    while True:
-        try:
-            with mapped(Step.STATUSES):
-                connection.execute("PRAGMA journal_mode = WAL")
-            return
-        except StatusStoreError as error:
-            # "database is locked", "database table is locked": SQLITE_BUSY, SQLITE_LOCKED
-            if "is locked" not in str(error.__cause__) or time.monotonic() >= give_up:
-                raise
-            time.sleep(POLL)

@@ -16,23 +16,19 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any
 
 from typing_extensions import Unpack
 
 from smsc_soap.errors import (
-    ConnectionFailedError,
-    InvalidParametersError,
     MalformedResponseError,
     RequestTimeoutError,
-    SmscError,
     TransportError,
     UnsupportedOperationError,
 )
-from smsc_soap.runtime.foreign_errors import Step, mapped
 from smsc_soap.service.credentials import Credentials
 from smsc_soap.service.request import StatusRequest
 from smsc_soap.smpp.absolute_time import read_absolute_time
+from smsc_soap.smpp.binding import bind_credentials, bind_session, build_pdu, expect, parsed, unbind
 from smsc_soap.smpp.protocol import (
     ESME_RBINDFAIL,
     ESME_RINVMSGID,
@@ -71,11 +67,6 @@ QUERY_ERRORS: Mapping[int, int] = {
 """A query_sm answered with an error status, as the service's error code: a source address
 it cannot take (1), no such message (3), too many requests (9)."""
 
-# SMPP 3.4 caps the bind's fields, with their NUL: system_id at 16 octets, password at 9.
-_MAX_SYSTEM_ID = 15
-_MAX_PASSWORD = 8
-_INTERFACE_VERSION = 0x34
-
 
 class SmppStatusTransport:
     """Status lookups with QUERY_SM over one SMPP session, bound at the first lookup.
@@ -107,7 +98,7 @@ class SmppStatusTransport:
             raise UnsupportedOperationError(
                 "query_sm carries no extra parameters: send get_status2's query over SOAP or HTTP"
             )
-        login, password = _bind_credentials(credentials)
+        login, password = bind_credentials(credentials)
         session = self._session_for(credentials, login, password, deadline)
         if not isinstance(session, SmppSession):
             return session  # the bind's answer: an error code
@@ -124,7 +115,7 @@ class SmppStatusTransport:
             self._closed = True
             session, self._session = self._session, None
         if session is not None:
-            session.close(_unbind)
+            session.close(unbind)
 
     def _session_for(
         self, credentials: Credentials, login: str, password: str, deadline: float
@@ -142,7 +133,7 @@ class SmppStatusTransport:
                 return session
             self._session = None
             if session is not None:
-                session.close(_unbind if session.alive else None)
+                session.close(unbind if session.alive else None)
             bound = self._bind(login, password, deadline)
             if isinstance(bound, SmppSession):
                 self._session, self._bound_as = bound, credentials
@@ -152,50 +143,25 @@ class SmppStatusTransport:
 
     def _bind(self, login: str, password: str, deadline: float) -> SmppSession | Fields:
         options = self.options
-        timeout = min(options.timeout, max(deadline - time.monotonic(), 0.001))
-        try:
-            session = SmppSession.connect(
-                options.host,
-                options.port,
-                timeout=timeout,
-                keepalive=options.enquire_link_interval,
-                max_pdu_bytes=options.max_pdu_bytes,
-            )
-        except ConnectionFailedError as error:
-            refused = error.__cause__  # the socket's own words, told with their address
-            if not isinstance(refused, OSError) or not refused.strerror:
-                raise
-            raise ConnectionFailedError(
-                f"the SMPP connection to {options.host}:{options.port} could not be made:"
-                f" {refused.strerror.lower()}"
-            ) from refused
-        try:
-            answer = _parsed(
-                session.exchange(
-                    lambda sequence: _pdu(
-                        "bind_transmitter",
-                        sequence,
-                        system_id=login,
-                        password=password,
-                        system_type=options.system_type,
-                        interface_version=_INTERFACE_VERSION,
-                    ),
-                    timeout=timeout,
-                )
-            )
-            _expect(answer, "bind_transmitter_resp", "bind_transmitter")
-            if answer.status:
-                session.close()
-                return _error_fields(answer.status, BIND_ERRORS, "bind_transmitter")
-        except SmscError:
-            session.close()
-            raise
-        session.start(options.timeout)
-        return session
+        bound = bind_session(
+            options.host,
+            options.port,
+            "transmitter",
+            login=login,
+            password=password,
+            system_type=options.system_type,
+            timeout=min(options.timeout, max(deadline - time.monotonic(), 0.001)),
+            keepalive=options.enquire_link_interval,
+            max_pdu_bytes=options.max_pdu_bytes,
+            io_timeout=options.timeout,
+        )
+        if isinstance(bound, int):
+            return _error_fields(bound, BIND_ERRORS, "bind_transmitter")
+        return bound
 
     def _query_sm(self, sequence: int, message_id: str) -> bytes:
         options = self.options
-        return _pdu(
+        return build_pdu(
             "query_sm",
             sequence,
             message_id=message_id,
@@ -206,59 +172,6 @@ class SmppStatusTransport:
 
     def __repr__(self) -> str:
         return f"SmppStatusTransport({self.endpoint!r}, source_addr={self.options.source_addr!r})"
-
-
-def _bind_credentials(credentials: Credentials) -> tuple[str, str]:
-    if credentials.login is None or credentials.password is None:
-        raise InvalidParametersError(
-            "over SMPP the session binds with a login and password; an API key cannot bind",
-            option="api_key",
-        )
-    login, password = credentials.login, credentials.password.get_secret_value()
-    if len(login) > _MAX_SYSTEM_ID or not login.isascii():
-        raise InvalidParametersError(
-            f"over SMPP the login is the system_id: at most {_MAX_SYSTEM_ID} ASCII characters",
-            option="login",
-        )
-    if len(password) > _MAX_PASSWORD or not password.isascii():
-        raise InvalidParametersError(
-            f"over SMPP the password is at most {_MAX_PASSWORD} ASCII characters",
-            option="password",
-        )
-    return login, password
-
-
-def _pdu(command: str, sequence: int, **fields: object) -> bytes:
-    from smpplib import smpp
-
-    # Given a sequence, make_pdu asks no client for one; it still does not use it as the
-    # PDU's, which is set after.
-    pdu = smpp.make_pdu(command, sequence=sequence, **fields)
-    pdu.sequence = sequence
-    generated: bytes = pdu.generate()
-    return generated
-
-
-def _unbind(sequence: int) -> bytes:
-    return _pdu("unbind", sequence)
-
-
-def _parsed(frame: bytes) -> Any:
-    """The smpplib PDU read from ``frame``."""
-    from smpplib import smpp
-
-    with mapped(Step.READ):
-        return smpp.parse_pdu(frame, allow_unknown_opt_params=True)
-
-
-def _expect(answer: Any, command: str, asked: str) -> None:
-    if answer.command == "generic_nack":
-        raise MalformedResponseError(
-            f"the SMPP server could not take the {asked} (generic_nack, status"
-            f" 0x{answer.status:08x})"
-        )
-    if answer.command != command:
-        raise MalformedResponseError(f"the SMPP server answered {asked} with {answer.command}")
 
 
 def _error_fields(status: int, codes: Mapping[int, int], asked: str) -> Fields:
@@ -274,8 +187,8 @@ def _error_fields(status: int, codes: Mapping[int, int], asked: str) -> Fields:
 
 
 def _query_fields(frame: bytes, message_id: str) -> Fields:
-    answer = _parsed(frame)
-    _expect(answer, "query_sm_resp", "query_sm")
+    answer = parsed(frame)
+    expect(answer, "query_sm_resp", "query_sm")
     if answer.status:
         return _error_fields(answer.status, QUERY_ERRORS, "query_sm")
     answered_id = _text(answer.message_id)

@@ -87,7 +87,7 @@ def test_the_metrics_table_is_what_the_gateway_serves(servers: dict[str, str]) -
         r"^\| `(smsc_gateway_\w+)` \| (\w+) \| (.+) \|$", read(DOCS / "guides" / "gateway.md"), re.M
     )
 
-    assert len(served) == 11
+    assert len(served) == 12
     assert set(table) == served
 
 

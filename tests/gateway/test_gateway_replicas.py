@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 import requests
@@ -40,15 +41,24 @@ def shared_statuses(clock: ManualClock) -> StatusStore:
 
 @pytest.fixture
 def replicas(
-    upstream: tuple[CountingSandbox, Sandbox], clock: ManualClock, shared_statuses: StatusStore
+    upstream: tuple[CountingSandbox, Sandbox],
+    clock: ManualClock,
+    shared_statuses: StatusStore,
+    tmp_path: Path,
 ) -> Iterator[list[Gateway]]:
     counted, sandbox = upstream
     counted.moment = clock.monotonic
-    limits = open_limit_store("memory://", clock=time.monotonic)
+    # Each replica its own store object on one file, as processes on one host have.
+    limits = f"sqlite:///{tmp_path / 'limits.db'}"
     with ExitStack() as running:
         yield [
             running.enter_context(
-                start_gateway(sandbox, clock, store=limits, statuses=shared_statuses)
+                start_gateway(
+                    sandbox,
+                    clock,
+                    store=open_limit_store(limits, clock=time.monotonic),
+                    statuses=shared_statuses,
+                )
             )
             for _ in range(2)
         ]

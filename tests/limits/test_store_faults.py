@@ -164,6 +164,22 @@ def test_calls_on_a_locked_sqlite_store_end_by_their_deadline_each(tmp_path: Pat
     assert max(took) < WITHIN, took
 
 
+def test_a_sqlite_limit_store_on_a_file_that_is_not_a_database_fails_at_once(
+    tmp_path: Path,
+) -> None:
+    # Only a file locked by another process switching it to WAL is asked again; waiting out
+    # the store's bound (10 s here, with no call's deadline) would not mend a broken file.
+    path = tmp_path / "limits.db"
+    path.write_bytes(b"not a database, " * 100)
+    store = SqliteLimitStore(path)
+
+    started = time.monotonic()
+    with pytest.raises(LimitStoreError, match="limit store"):
+        store.acquire(ask())
+    assert time.monotonic() - started < 2.0
+    store.close()
+
+
 # -- SQLite: kept private -------------------------------------------------------------------
 
 

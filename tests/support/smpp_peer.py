@@ -9,6 +9,7 @@ import struct
 import threading
 from collections.abc import Callable
 
+BIND_RECEIVER = 0x00000001
 BIND_TRANSCEIVER = 0x00000009
 DELIVER_SM = 0x00000005
 DELIVER_SM_RESP = 0x80000005
@@ -50,7 +51,7 @@ def deliver_sm(
 
 
 class SmppPeer:
-    """Binds one client, sends it ``deliveries``, and keeps what it answered."""
+    """Binds one receiver or transceiver, sends it ``deliveries``, and keeps what it answered."""
 
     def __init__(self, deliveries: list[bytes]) -> None:
         self.deliveries = deliveries
@@ -76,9 +77,9 @@ class SmppPeer:
         with connection:
             connection.settimeout(5)
             command_id, _, sequence, body = self._read(connection)
-            assert command_id == BIND_TRANSCEIVER
+            assert command_id in (BIND_RECEIVER, BIND_TRANSCEIVER)
             self.bound_as = body.split(b"\0", 1)[0].decode()
-            connection.sendall(pdu(BIND_TRANSCEIVER | RESPONSE, sequence, c_string("SMSC")))
+            connection.sendall(pdu(command_id | RESPONSE, sequence, c_string("SMSC")))
             for delivery in self.deliveries:
                 connection.sendall(delivery)
                 command_id, status, sequence, _ = self._read(connection)

@@ -25,15 +25,11 @@ import threading
 import time
 import uuid
 from collections import deque
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
 
 from smsc_soap.errors import InvalidParametersError
-from smsc_soap.limits.stores.base import Ask, Granted, Refused, time_left
+from smsc_soap.limits.stores.base import Ask, Granted, Refused
+from smsc_soap.limits.stores.redis_clients import TIMEOUTS, RedisStore, database_of
 from smsc_soap.runtime.foreign_errors import Step, mapped
-
-if TYPE_CHECKING:
-    import redis
 
 __all__ = ["TIMEOUTS", "RedisLimitStore", "database_of"]
 
@@ -43,9 +39,6 @@ POLL = 0.02
 """Seconds between asks while other processes hold the places."""
 
 _PREFIX = "smsc-soap:"
-TIMEOUTS = (0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
-"""The socket timeouts a command may be given (one client each, made when first needed):
-the longest within the time left, for the connection and the reply each."""
 
 # KEYS: leases, probes, window, epoch. ARGV: lease, in_flight, probe, allowed, window,
 # lease_for, epoch. Leases and probes are sorted sets scored by expiry; the window by the
@@ -124,54 +117,26 @@ return 0
 """
 
 
-class RedisLimitStore:
+class RedisLimitStore(RedisStore):
     """A ``LimitStore`` on a Redis server shared by every host; thread-safe (redis-py's pool).
     Nothing is sent to the server until the first use. A URL whose database is not a plain
     number is refused here."""
 
     def __init__(self, url: str) -> None:
-
         _check_database(url)
         self.restarts = 0
         """Times the server was found to have lost this store's keys (restarted without
         persistence, or flushed) since the store was made; each is logged as a warning."""
-        self._url = url  # never shown: it may carry a password
         self._lock = threading.Lock()
-        self._clients: dict[float, redis.Redis] = {}
-        self._client(TIMEOUTS[-1])  # the URL's other errors, at once
-        self._acquire: Any = self._clients[TIMEOUTS[-1]].register_script(_ACQUIRE)
-        self._release: Any = self._clients[TIMEOUTS[-1]].register_script(_RELEASE)
-        self._put_back: Any = self._clients[TIMEOUTS[-1]].register_script(_PUT_BACK)
+        super().__init__(url, Step.LIMITS)
+        self._acquire = self._script(_ACQUIRE)
+        self._release = self._script(_RELEASE)
+        self._put_back = self._script(_PUT_BACK)
         self._epochs: dict[str, str] = {}
         # What this store holds and counted, scored by the server's clock, to put back.
         self._places: dict[str, tuple[str, float]] = {}
         self._counted: deque[tuple[str, str, float, str, float]] = deque()
         self._holds: dict[str, tuple[str, float]] = {}  # until, on this host's monotonic clock
-
-    def _client(self, timeout: float | None = None) -> redis.Redis:
-        """A client whose commands wait at most ``timeout`` seconds (by default what is
-        left of the store's bound) for the connection and for the reply each."""
-        if timeout is None:
-            budget = time_left() / 2
-            timeout = max((t for t in TIMEOUTS if t <= budget), default=TIMEOUTS[0])
-        with self._lock:
-            client = self._clients.get(timeout)
-            if client is None:
-                import redis
-                from redis.backoff import NoBackoff
-                from redis.retry import Retry
-
-                with mapped(Step.LIMITS):
-                    client = redis.Redis.from_url(
-                        self._url,
-                        socket_timeout=timeout,
-                        socket_connect_timeout=timeout,
-                        retry=Retry(NoBackoff(), 0),
-                        retry_on_timeout=False,
-                        decode_responses=True,
-                    )
-                self._clients[timeout] = client
-        return client
 
     def acquire(self, ask: Ask) -> Granted | Refused:
         lease = uuid.uuid4().hex
@@ -187,7 +152,9 @@ class RedisLimitStore:
                     repr(ask.lease_for),
                     self._epoch(ask.scope),
                 ]
-                outcome, value = self._acquire(keys=keys, args=arguments, client=self._client())
+                outcome, value = self._acquire(
+                    keys=keys, args=arguments, client=self._redis.client()
+                )
                 if outcome != "epoch":
                     break
                 self._lost(ask.scope)
@@ -201,7 +168,7 @@ class RedisLimitStore:
     def _epoch(self, scope: str) -> str:
         known = self._epochs.get(scope)
         if known is None:
-            client = self._client()
+            client = self._redis.client()
             client.set(_epoch_key(scope), secrets.token_hex(8), nx=True)
             known = self._epochs[scope] = str(client.get(_epoch_key(scope)))
         return known
@@ -221,7 +188,7 @@ class RedisLimitStore:
             places = [(lease, until) for lease, (of, until) in self._places.items() if of == scope]
             counted = [event for event in self._counted if event[0] == scope]
             holds = list(self._holds.items())
-        client = self._client()
+        client = self._redis.client()
         now = time.monotonic()
         for key, (value, until) in holds:
             if until > now:
@@ -254,7 +221,7 @@ class RedisLimitStore:
         if unsent is not None:
             keys.append(_window_key(scope, unsent))
         with mapped(Step.LIMITS):
-            self._release(keys=keys, args=[lease, repr(linger)], client=self._client())
+            self._release(keys=keys, args=[lease, repr(linger)], client=self._redis.client())
         with self._lock:
             place = self._places.pop(lease, None)
             if place is not None and linger > 0:
@@ -265,7 +232,7 @@ class RedisLimitStore:
 
     def hold(self, key: str, value: str, seconds: float) -> None:
         with mapped(Step.LIMITS):
-            self._client().set(_PREFIX + key, value, px=max(int(seconds * 1000), 1))
+            self._redis.client().set(_PREFIX + key, value, px=max(int(seconds * 1000), 1))
         now = time.monotonic()
         with self._lock:
             self._holds = {kept: hold for kept, hold in self._holds.items() if hold[1] > now}
@@ -273,7 +240,7 @@ class RedisLimitStore:
 
     def held(self, key: str) -> tuple[str, float] | None:
         with mapped(Step.LIMITS):
-            pipeline = self._client().pipeline()
+            pipeline = self._redis.client().pipeline()
             pipeline.get(_PREFIX + key)
             pipeline.pttl(_PREFIX + key)
             value, left = pipeline.execute()
@@ -283,27 +250,16 @@ class RedisLimitStore:
 
     def drop(self, key: str) -> None:
         with mapped(Step.LIMITS):
-            self._client().delete(_PREFIX + key)
+            self._redis.client().delete(_PREFIX + key)
         with self._lock:
             self._holds.pop(key, None)
 
     def salt(self) -> bytes:
         with mapped(Step.LIMITS):
-            client = self._client()
+            client = self._redis.client()
             client.set(_PREFIX + "salt", secrets.token_hex(16), nx=True)
             value = client.get(_PREFIX + "salt")
         return bytes.fromhex(str(value))
-
-    def close(self) -> None:
-        with self._lock:
-            clients, self._clients = list(self._clients.values()), {}
-        with mapped(Step.LIMITS):
-            for client in clients:
-                client.close()
-
-    def __repr__(self) -> str:
-        parts = urlsplit(self._url)
-        return f"RedisLimitStore(host={parts.hostname!r}, db={database_of(self._url)!r})"
 
 
 def _check_database(url: str) -> None:
@@ -315,17 +271,6 @@ def _check_database(url: str) -> None:
             " redis://host:port/0 (the URL is not repeated here: it may hold a password)",
             option="limits",
         )
-
-
-def database_of(url: str) -> int | None:
-    """The database a Redis URL names (0 when none), or None when it is not a number."""
-    parts = urlsplit(url)
-    given = [] if parts.scheme == "unix" else [parts.path.lstrip("/")]
-    given += parse_qs(parts.query).get("db", [])
-    for value in given:
-        if value and not (value.isascii() and value.isdigit()):
-            return None
-    return int(given[-1]) if given and given[-1] else 0
 
 
 def _tag(scope: str) -> str:

@@ -24,21 +24,18 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import sqlite3
-import stat
-import sys
 import threading
 import time
 import uuid
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from smsc_soap.errors import LimitStoreError
-from smsc_soap.limits.stores.base import Ask, Granted, Refused, time_left
+from smsc_soap.limits.stores.base import Ask, Granted, Refused
+from smsc_soap.limits.stores.sqlite_file import FileKind, SqliteFileStore
 from smsc_soap.runtime.foreign_errors import Step, mapped
 
 __all__ = ["SqliteLimitStore"]
@@ -65,119 +62,56 @@ CREATE TABLE IF NOT EXISTS window_requests (
 CREATE INDEX IF NOT EXISTS window_requests_by_bucket ON window_requests (scope, bucket, at);
 CREATE INDEX IF NOT EXISTS window_requests_by_age ON window_requests (at);
 CREATE TABLE IF NOT EXISTS held (key TEXT PRIMARY KEY, value TEXT NOT NULL, until REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 
-_Identity = tuple[int, int]
+_KIND = FileKind(
+    schema=_SCHEMA,
+    step=Step.LIMITS,
+    error=LimitStoreError,
+    logger=logger,
+    name="limit store",
+    holds="fingerprints of credentials and the phones asked about",
+    carried="the places and requests of this process",
+    busy="was busy past the call's deadline, so the request was not sent",
+)
 
 
-class SqliteLimitStore:
+class SqliteLimitStore(SqliteFileStore):
     """A ``LimitStore`` in a SQLite file shared by the processes of one host; thread-safe.
     The file and its folder are made at the first use, not when the store is built."""
 
     def __init__(self, path: str | Path, *, clock: Callable[[], float] = time.time) -> None:
-        self.path = Path(path)
-        self.replacements = 0
-        """Times the file at the path was found deleted or replaced by another while this
-        store had it open (each is logged as a warning)."""
+        super().__init__(path, _KIND)
         self._clock = clock
-        self._lock = threading.Lock()
-        self._connection: sqlite3.Connection | None = None
-        self._identity: _Identity | None = None
         # What this store put in the file, to carry over to a file that replaced it.
-        self._salt: bytes | None = None
         self._places: dict[str, tuple[str, float, int]] = {}
         self._counted: deque[tuple[str, str, float, str, float]] = deque()
         self._holds: dict[str, tuple[str, float]] = {}
         self._watcher: threading.Thread | None = None
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        if not self._lock.acquire(timeout=time_left()):
-            raise LimitStoreError(
-                f"the limit store {self.path} was busy past the call's deadline, so the"
-                " request was not sent"
-            )
-        try:
-            with mapped(Step.LIMITS):
-                connection = self._current()
-                connection.execute(f"PRAGMA busy_timeout = {int(time_left() * 1000)}")
-                connection.execute("BEGIN IMMEDIATE")
-                try:
-                    yield connection
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-                connection.execute("COMMIT")
-        finally:
-            self._lock.release()
-
-    def _current(self) -> sqlite3.Connection:
-        """The connection to the file now at the path: opened at the first use, and opened
-        anew (with what this store holds carried over) when the file was replaced."""
-        if self._connection is not None:
-            if _identity(self.path) == self._identity:
-                return self._connection
-            self.replacements += 1
-            logger.warning(
-                "the limit store %s was deleted or replaced while in use; moving to the file"
-                " now at that path with the places and requests of this process",
-                self.path,
-            )
-            self._connection.close()
-            self._connection = None
-            connection = self._open()
-            self._carry_over(connection)
-            return connection
-        return self._open()
-
-    def _open(self) -> sqlite3.Connection:
-        _make_private(self.path)
-        connection = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=0
-        )
-        try:
-            connection.execute(f"PRAGMA busy_timeout = {int(time_left() * 1000)}")
-            _switch_to_wal(connection)
-            connection.execute("PRAGMA synchronous = NORMAL")
-            connection.executescript(_SCHEMA)
-            self._identity = _identity(self.path)
-        except BaseException:
-            connection.close()
-            raise
-        self._connection = connection
-        return connection
-
     def _carry_over(self, db: sqlite3.Connection) -> None:
+        """Put back, in a file that replaced this store's own, what this store holds."""
         now = self._clock()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            if self._salt is not None:
-                db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (self._salt,))
-            for lease, (scope, expires, probe) in self._places.items():
-                if expires > now:
-                    db.execute(
-                        "INSERT OR IGNORE INTO leases VALUES (?, ?, ?, ?, ?)",
-                        (lease, scope, expires, probe, os.getpid()),
-                    )
-            for scope, bucket, at, lease, window in self._counted:
-                if at > now - window:
-                    db.execute(
-                        "INSERT INTO window_requests SELECT ?, ?, ?, ? WHERE NOT EXISTS"
-                        " (SELECT 1 FROM window_requests WHERE scope = ? AND lease = ?)",
-                        (scope, bucket, at, lease, scope, lease),
-                    )
-            for key, (value, until) in self._holds.items():
-                if until > now:
-                    db.execute("INSERT OR IGNORE INTO held VALUES (?, ?, ?)", (key, value, until))
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        for lease, (scope, expires, probe) in self._places.items():
+            if expires > now:
+                db.execute(
+                    "INSERT OR IGNORE INTO leases VALUES (?, ?, ?, ?, ?)",
+                    (lease, scope, expires, probe, os.getpid()),
+                )
+        for scope, bucket, at, lease, window in self._counted:
+            if at > now - window:
+                db.execute(
+                    "INSERT INTO window_requests SELECT ?, ?, ?, ? WHERE NOT EXISTS"
+                    " (SELECT 1 FROM window_requests WHERE scope = ? AND lease = ?)",
+                    (scope, bucket, at, lease, scope, lease),
+                )
+        for key, (value, until) in self._holds.items():
+            if until > now:
+                db.execute("INSERT OR IGNORE INTO held VALUES (?, ?, ?)", (key, value, until))
 
     def acquire(self, ask: Ask) -> Granted | Refused:
         now = self._clock()
-        with self._transaction() as db:
+        with self._use(write=True) as db:
             db.execute("DELETE FROM leases WHERE expires <= ?", (now,))
             db.execute("DELETE FROM window_requests WHERE at <= ?", (now - ask.window,))
             held, probes = db.execute(
@@ -231,13 +165,11 @@ class SqliteLimitStore:
             return True  # in use: that use makes the check
         try:
             now = self._clock()
-            if self._connection is None or not any(
-                place[1] > now for place in self._places.values()
-            ):
+            if not self._file.is_open or not any(place[1] > now for place in self._places.values()):
                 self._watcher = None
                 return False
             with mapped(Step.LIMITS):
-                self._current()
+                self._file.current(self._carry_over)
         except LimitStoreError as error:
             logger.debug("the limit store %s could not be checked: %s", self.path, error)
         finally:
@@ -248,7 +180,7 @@ class SqliteLimitStore:
         self, scope: str, lease: str, *, linger: float = 0.0, unsent: str | None = None
     ) -> None:
         expires = self._clock() + linger
-        with self._transaction() as db:
+        with self._use(write=True) as db:
             if unsent is not None:
                 db.execute(
                     "DELETE FROM window_requests WHERE scope = ? AND bucket = ? AND lease = ?",
@@ -270,13 +202,13 @@ class SqliteLimitStore:
 
     def hold(self, key: str, value: str, seconds: float) -> None:
         now = self._clock()
-        with self._transaction() as db:
+        with self._use(write=True) as db:
             db.execute("INSERT OR REPLACE INTO held VALUES (?, ?, ?)", (key, value, now + seconds))
             self._holds = {kept: hold for kept, hold in self._holds.items() if hold[1] > now}
             self._holds[key] = (value, now + seconds)
 
     def held(self, key: str) -> tuple[str, float] | None:
-        with self._transaction() as db:
+        with self._use(write=True) as db:
             row = db.execute("SELECT value, until FROM held WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
@@ -284,25 +216,9 @@ class SqliteLimitStore:
         return (row[0], left) if left > 0 else None
 
     def drop(self, key: str) -> None:
-        with self._transaction() as db:
+        with self._use(write=True) as db:
             db.execute("DELETE FROM held WHERE key = ?", (key,))
             self._holds.pop(key, None)
-
-    def salt(self) -> bytes:
-        with self._transaction() as db:
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_bytes(16),))
-            (value,) = db.execute("SELECT value FROM meta WHERE name = 'salt'").fetchone()
-        self._salt = bytes(value)
-        return self._salt
-
-    def close(self) -> None:
-        with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
-
-    def __repr__(self) -> str:
-        return f"SqliteLimitStore({str(self.path)!r})"
 
 
 def _watch(store: weakref.ref[SqliteLimitStore]) -> None:
@@ -315,50 +231,3 @@ def _watch(store: weakref.ref[SqliteLimitStore]) -> None:
         if watched is None or not watched._checked():
             return
         del watched
-
-
-def _identity(path: Path) -> _Identity | None:
-    try:
-        found = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return found.st_dev, found.st_ino
-
-
-def _make_private(path: Path) -> None:
-    """Make the folder (0700) and the file (0600) if they are missing, so SQLite's own files
-    beside it (``-wal``, ``-shm``) are made 0600 too; warn of existing ones open to others."""
-    folder = path.parent
-    if not folder.exists():
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(descriptor)
-    if sys.platform == "win32":
-        return  # modes are not how Windows keeps files private
-    for made, kind in ((folder, "folder"), (path, "file")):
-        mode = stat.S_IMODE(os.stat(made).st_mode)
-        if mode & 0o077:
-            logger.warning(
-                "the limit store's %s %s is open to other users (mode %o): it holds"
-                " fingerprints of credentials and the phones asked about; make it %s",
-                kind,
-                made,
-                mode,
-                "0700" if kind == "folder" else "0600",
-            )
-
-
-def _switch_to_wal(connection: sqlite3.Connection) -> None:
-    """Put the file in WAL mode (it stays so). When processes open a new file at once, SQLite
-    refuses all but one switch without waiting (a wait could deadlock); the others find the
-    file switched when they ask again, within the store's bound."""
-    give_up = time.monotonic() + time_left()
-    while True:
-        try:
-            with mapped(Step.LIMITS):
-                connection.execute("PRAGMA journal_mode = WAL")
-            return
-        except LimitStoreError:
-            if time.monotonic() >= give_up:
-                raise
-            time.sleep(POLL)
