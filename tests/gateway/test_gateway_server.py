@@ -470,7 +470,8 @@ def test_eight_first_lookups_at_once_take_one_round_trip_in_one_mass_request(
     # probe: one round trip, where the probe alone, then 4 at a time, took three.
     assert (service.requests, gateway.app.bursts.mass_requests) == (1 + 1, 1)
     assert 0.5 < round_trip < 1.5
-    assert took < 1.3 * round_trip, f"{took:.2f} s, one round trip {round_trip:.2f} s"
+    # Under 2: two round trips would be the probe, then the rest; the margin is for load.
+    assert took < 1.6 * round_trip, f"{took:.2f} s, one round trip {round_trip:.2f} s"
 
 
 def test_a_wrong_password_in_a_first_burst_reaches_the_service_once() -> None:
