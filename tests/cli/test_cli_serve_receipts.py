@@ -33,6 +33,7 @@ def serve(smpp: str, **env: str) -> subprocess.Popen[bytes]:
     )
 
 
+@pytest.mark.slow
 def test_serve_binds_takes_the_receipts_and_unbinds_on_sigterm(sandbox: Sandbox) -> None:
     smpp = sandbox.smpp
     assert smpp is not None

@@ -37,6 +37,7 @@ def _warnings(*, secrets: str) -> str:
     return stderr.decode()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("secrets", "warned"), [("", True), ("demo=s3cret", False)])
 def test_serve_beyond_this_host_warns_of_clear_credentials_and_unsigned_callbacks(
     secrets: str, warned: bool

@@ -205,7 +205,15 @@ class PageRun:
         return printed
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+# Pages whose examples start many processes run with the slow tests.
+_SLOW_PAGES = {ROOT / "docs" / "guides" / "erp-scripts.md"}
+
+
+@pytest.mark.parametrize(
+    "page",
+    [pytest.param(p, marks=pytest.mark.slow) if p in _SLOW_PAGES else p for p in PAGES],
+    ids=[str(p.relative_to(ROOT)) for p in PAGES],
+)
 def test_the_examples_of_the_page_run_as_written(
     page: Path, servers: dict[str, str], reader_env: dict[str, str], tmp_path: Path
 ) -> None:

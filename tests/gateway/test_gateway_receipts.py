@@ -92,6 +92,7 @@ def test_receipts_reach_the_store_as_receipts(store: MemoryStatusStore, clock: M
     assert sandbox.server.unbinds == 1
 
 
+@pytest.mark.slow
 def test_two_holders_on_one_store_bind_one_session(
     store: MemoryStatusStore, clock: ManualClock
 ) -> None:
@@ -329,6 +330,7 @@ def json_status(gateway: Gateway, phone: str, message_id: str) -> requests.Respo
     )
 
 
+@pytest.mark.slow
 def test_a_store_out_of_use_unbinds_warns_once_and_the_holder_binds_when_it_is_back(
     store: MemoryStatusStore, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -71,6 +71,7 @@ def _poll(gateway: Gateway, phone: str, message_id: str) -> int:
     return reply.status_code
 
 
+@pytest.mark.slow
 def test_replicas_on_one_store_ask_about_a_message_at_most_once_every_12_s_in_all(
     replicas: list[Gateway], upstream: tuple[CountingSandbox, Sandbox], clock: ManualClock
 ) -> None:

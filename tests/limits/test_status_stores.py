@@ -201,6 +201,7 @@ def test_at_equal_moments_or_without_them_the_status_further_along_wins(
     assert feed(store) == [(PENDING, None), (DELIVERED, None), (READ, None)]
 
 
+@pytest.mark.slow
 def test_the_redis_script_orders_statuses_as_the_rule_does(redis_url: str) -> None:
     """The Lua port of ``supersedes``, over every pair of a grid of statuses: each code's
     standing, with and without an error, without a moment and at two moments."""

@@ -133,6 +133,7 @@ def test_every_status_of_the_default_book_is_pushed_as_a_lookup_reads_it(
         assert pusher.dropped == 0
 
 
+@pytest.mark.slow
 def test_a_change_is_pushed_when_it_comes_due_and_not_before(receiver: CallbackReceiver) -> None:
     message = BookMessage(id="7", phone="79991234567", status=0, then_status=1, then_after=30)
     clock = ManualClock()
@@ -213,6 +214,7 @@ class WatchedClock(SystemClock):
         return super().wait(condition, timeout)
 
 
+@pytest.mark.slow
 def test_the_sandbox_stops_at_once_while_backing_off() -> None:
     failing = BookMessage(id="7", phone="79991234567", status=1)
     later = BookMessage(id="8", phone="79991234567", status=0, then_status=1, then_after=3600)
