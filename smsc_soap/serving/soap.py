@@ -6,6 +6,7 @@ element and unqualified children; API errors are ``<error>N</error>`` replies, n
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import cast
 
@@ -84,8 +85,29 @@ class SoapRequest:
         return f"SoapRequest({self.operation}, id={self.message_id!r})"
 
 
+MEMO_BODY_BYTES = 2048
+"""Bodies up to this size are read once and their request kept (``MEMO_SIZE`` of the latest):
+a poller sends one body again and again, and lxml's parse is most of what answering it from
+a cache costs. Kept in this process's memory only, as the credentials of its clients are."""
+MEMO_SIZE = 1024
+
+
 def read_soap_request(body: bytes, content_type: str | None) -> SoapRequest | HttpReply:
     """The status request a SOAP body holds, or the Fault that refuses it."""
+    if len(body) > MEMO_BODY_BYTES:
+        return _read(body, content_type)
+    read = _remembered(body, content_type)
+    if isinstance(read, HttpReply):
+        return read
+    return SoapRequest(read.operation, read.namespace, dict(read.params))  # the caller's own
+
+
+@functools.lru_cache(maxsize=MEMO_SIZE)
+def _remembered(body: bytes, content_type: str | None) -> SoapRequest | HttpReply:
+    return _read(body, content_type)
+
+
+def _read(body: bytes, content_type: str | None) -> SoapRequest | HttpReply:
     try:
         root = read_request(body, content_type)
     except UnreadableRequest as error:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from smsc_soap.gateway.renders import Renders
 from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import StatusCode
+from smsc_soap.serving import soap
 
 
 def _status(code: StatusCode = StatusCode.DELIVERED) -> MessageStatus:
@@ -35,3 +38,37 @@ def test_renderings_are_kept_for_the_latest_statuses_only() -> None:
         renders.get(status, 0, lambda number=number: number)
     assert renders.get(statuses[0], 0, lambda: -1) == -1  # the oldest went first
     assert renders.get(statuses[2], 0, lambda: -1) == 2
+
+
+def _envelope(padding: str = "") -> bytes:
+    return (
+        '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"'
+        f' xmlns:s="http://smsc.ru/sys/soap.php">{padding}<soap:Body><s:status>'
+        "<login>demo</login><psw>demo</psw><phone>79990001008</phone><id>1008</id>"
+        "</s:status></soap:Body></soap:Envelope>"
+    ).encode()
+
+
+def test_a_small_soap_body_sent_again_is_read_once_and_each_caller_gets_its_own_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reads: list[bytes] = []
+    read = soap._read
+
+    def counted(body: bytes, content_type: str | None) -> object:
+        reads.append(body)
+        return read(body, content_type)
+
+    soap._remembered.cache_clear()
+    monkeypatch.setattr(soap, "_read", counted)
+    first = soap.read_soap_request(_envelope(), "text/xml")
+    assert isinstance(first, soap.SoapRequest)
+    first.params["id"] = "changed by its caller"
+    again = soap.read_soap_request(_envelope(), "text/xml")
+    large = _envelope("<!--" + "x" * soap.MEMO_BODY_BYTES + "-->")
+    soap.read_soap_request(large, "text/xml")
+    soap.read_soap_request(large, "text/xml")
+
+    assert isinstance(again, soap.SoapRequest)
+    assert again.params["id"] == "1008"
+    assert reads == [_envelope(), large, large]  # the large body read each time
