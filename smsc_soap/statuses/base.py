@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from smsc_soap.models import MessageStatus
-from smsc_soap.service.codes import Outcome, StatusCode
+from smsc_soap.service.codes import EmailError, Outcome, SmsError, StatusCode, known_or_number
 
 __all__ = [
     "KEEP_CHANGES",
@@ -52,6 +52,10 @@ _RANKS: dict[Outcome, int] = {
 }
 SETTLED_RANK = _RANKS[Outcome.DELIVERED]
 """The rank of a delivered or failed status: rule 2's threshold."""
+_ERROR_TABLES: dict[str, type[SmsError] | type[EmailError]] = {
+    "SmsError": SmsError,
+    "EmailError": EmailError,
+}
 _BEYOND_DELIVERED = frozenset({StatusCode.READ, StatusCode.CLICKED})
 
 
@@ -78,6 +82,8 @@ class KnownStatus:
                 "login": self.login,
                 "status": self.status.model_dump(mode="json", exclude_none=True),
                 "fields_sent": list(self.status.fields_sent),
+                # Which table the error code reads in: the number alone does not say.
+                "err_table": type(self.status.err).__name__,
                 "source": self.source,
                 "learned_at": self.learned_at,
                 "checked_at": self.checked_at,
@@ -90,9 +96,11 @@ class KnownStatus:
     @classmethod
     def from_json(cls, text: str | bytes) -> KnownStatus:
         record: dict[str, Any] = json.loads(text)
-        status = MessageStatus.model_validate(
-            {**record["status"], "fields_sent": tuple(record["fields_sent"])}
-        )
+        fields = {**record["status"], "fields_sent": tuple(record["fields_sent"])}
+        table = _ERROR_TABLES.get(record.get("err_table", ""))
+        if table is not None and fields.get("err") is not None:
+            fields["err"] = known_or_number(table, fields["err"])
+        status = MessageStatus.model_validate(fields)
         return cls(
             login=record["login"],
             status=status,

@@ -264,7 +264,7 @@ def _parts(known: KnownStatus) -> tuple[str, str]:
     replaces, and the rest, kept from when the status was learned."""
     record = json.loads(known.to_json())
     del record["learned_at"], record["checked_at"]
-    status = {name: record.pop(name) for name in ("status", "fields_sent")}
+    status = {name: record.pop(name) for name in ("status", "fields_sent", "err_table")}
     return _dumps(status), _dumps(record)
 
 

@@ -31,6 +31,7 @@ import pytest
 from smsc_soap.errors import InvalidParametersError, StatusStoreError
 from smsc_soap.limits.stores.base import bounded
 from smsc_soap.models import MessageStatus
+from smsc_soap.service.codes import EmailError, SmsError
 from smsc_soap.statuses import (
     MemoryStatusStore,
     SqliteStatusStore,
@@ -273,6 +274,20 @@ def test_a_push_of_a_looked_up_status_makes_it_pushed_with_the_lookup_s_fields(
     assert known.status == fuller
     assert known.source == "receipt"
     assert dict(known.fields) == receipt
+
+
+@pytest.mark.parametrize("err", [SmsError.SUBSCRIBER_OFFLINE, EmailError(1), 12345])
+def test_an_error_code_comes_back_read_in_its_table(
+    subject: Subject, err: SmsError | EmailError | int
+) -> None:
+    subject.store.put(LOGIN, status(FAILED, err=err), "lookup")
+
+    known = subject.store.get(LOGIN, PHONE, "1")
+
+    assert known is not None
+    # An IntEnum equals its number: the type is what tells the table it was read in.
+    assert type(known.status.err) is type(err)
+    assert known.status.err == err
 
 
 def test_a_record_comes_back_as_it_was_put(subject: Subject) -> None:
