@@ -17,6 +17,7 @@ from rich.console import Console
 from smsc_soap.callbacks import StatusCallback, parse, verify
 from smsc_soap.cli.listening import bound, listen_options, serve_until_stopped
 from smsc_soap.cli.output import Cell, print_table, result_fields
+from smsc_soap.cli.verbosity import configure_logging
 from smsc_soap.client import StatusClient
 from smsc_soap.errors import ApiError, CallbackError, SmscError
 from smsc_soap.models import MessageStatus
@@ -133,6 +134,10 @@ def sandbox(
         raise click.UsageError("--callback-secret and --callback-current need --callback-url")
     if callback_secret == "":
         raise click.BadParameter("the secret is empty", param_hint="'--callback-secret'")
+    if callback_url is not None:
+        # A receiver that fails is retried, then the change dropped: said on stderr, or a
+        # mistyped URL would lose every change in silence.
+        configure_logging(1)
     options = SandboxOptions(
         latency_ms=latency,
         callback_url=callback_url,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
@@ -47,3 +49,31 @@ def test_serve_beyond_this_host_warns_of_clear_credentials_and_unsigned_callback
     assert "credentials cross the network in the clear" in stderr
     assert (UNSIGNED in stderr) is warned
     assert "s3cret" not in stderr
+
+
+@pytest.mark.slow
+def test_the_sandbox_says_on_stderr_when_its_callbacks_are_dropped() -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            *("-m", "smsc_soap", "sandbox", "--port", "0"),
+            *("--callback-url", "http://127.0.0.1:9/hook", "--callback-current"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert process.stderr is not None
+        deadline = time.monotonic() + 30
+        line = b""
+        while b"dropped" not in line and time.monotonic() < deadline:
+            # Waited for with a bound: a sandbox that says nothing must fail, not hang.
+            ready, _, _ = select.select([process.stderr], [], [], deadline - time.monotonic())
+            if ready:
+                line = process.stderr.readline()
+    finally:
+        process.kill()
+        process.wait()
+
+    assert b"smsc_soap.sandbox.callbacks" in line
+    assert b"not taken after 5 attempts" in line
