@@ -284,12 +284,17 @@ class GatewayApp(ServiceApp):
         detail ``lookup`` asks for."""
         if on_the_loop():
             return self._cached(lookup)
-        pair = self.upstream.pair_key(lookup.login, lookup.password)
-        if lookup.operation == "get_status2":
-            key = _status2_key(lookup, pair)
-            answer = self.lookups.answer(key, self._sender(lookup, pair, shared=False))
-        else:
-            answer = self._status(lookup, pair)
+        try:
+            pair = self.upstream.pair_key(lookup.login, lookup.password)
+            if lookup.operation == "get_status2":
+                key = _status2_key(lookup, pair)
+                answer = self.lookups.answer(key, self._sender(lookup, pair, shared=False))
+            else:
+                answer = self._status(lookup, pair)
+        except LimitStoreError as error:
+            # For the operator: the store's own words, which callers are not shown.
+            self.logger.warning("the limit store cannot be used: %s", error)
+            raise
         if answer.source == "cache":
             self.metrics.cache_hits.inc()
         elif answer.source == "coalesced":
@@ -347,9 +352,6 @@ class GatewayApp(ServiceApp):
         except SmscError as error:
             if error.attempts:  # sent, and failed: timed like an answer
                 self.metrics.upstream_seconds.observe(time.monotonic() - started)
-            if isinstance(error, LimitStoreError):
-                # For the operator: the store's own words, which callers are not shown.
-                self.logger.warning("the limit store cannot be used: %s", error)
             if isinstance(error, ApiError) and error.from_service:
                 if isinstance(error, AuthenticationError):
                     self.known.refuse(pair)

@@ -347,13 +347,14 @@ class _OutageStore:
     """A memory store that can be taken down: every call then fails as Redis's does when it
     is not there, naming its address (the salt, read once, stays known)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, salt_known: bool = True) -> None:
         self._store = open_limit_store("memory://", clock=time.monotonic)
         self.down = False
+        self._kept = ("salt", "close") if salt_known else ("close",)
 
     def __getattr__(self, name: str) -> Any:
         found = getattr(self._store, name)
-        if name in ("salt", "close") or not callable(found):
+        if name in self._kept or not callable(found):
             return found
 
         def checked(*args: Any, **kwargs: Any) -> Any:
@@ -398,6 +399,20 @@ def test_a_limit_store_out_of_use_is_503_with_retry_after_on_every_face_without_
     assert b"<faultcode>SOAP-ENV:Server</faultcode>" in soap_reply.content
     assert http_reply.text.startswith("ERROR = 9 ")
     assert STORE_ADDRESS in caplog.text  # for the operator, in the log
+
+
+def test_a_limit_store_out_of_use_at_a_first_lookup_is_logged_for_the_operator(
+    upstream: tuple[CountingSandbox, Sandbox], caplog: pytest.LogCaptureFixture
+) -> None:
+    store = _OutageStore(salt_known=False)
+    store.down = True  # before the salt that tells credentials apart was ever read
+    with start_gateway(upstream[1], store=cast(LimitStore, store)) as gateway:
+        reply = _json(gateway, *DELIVERED)
+
+    assert reply.status_code == 503
+    assert STORE_ADDRESS not in reply.text
+    assert "the limit store cannot be used" in caplog.text
+    assert STORE_ADDRESS in caplog.text
 
 
 @pytest.mark.parametrize("face", ["soap", "http", "json"])
