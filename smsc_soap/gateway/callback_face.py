@@ -6,7 +6,8 @@ missing or wrong, nothing changed), read with ``smsc_soap.callbacks`` (400 for a
 known kind or a malformed one), and a status callback is written to the status store as
 learned by ``callback``: the same change twice is one change, an older status after a newer
 one changes nothing (``statuses.supersedes``). Incoming SMS and call confirmations are
-acknowledged and counted, not kept. Every accepted callback is answered 200 ``OK`` at once.
+acknowledged and counted, not kept. Every accepted callback is answered 200 ``OK`` at once;
+one the status store could not keep is answered 503, so that the service sends it again.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from collections.abc import Mapping
 from urllib.parse import parse_qsl, unquote
 
 from smsc_soap.callbacks import ALGORITHMS, StatusCallback, kind_of, parse, verify
-from smsc_soap.errors import CallbackError, CallbackSignatureError
+from smsc_soap.errors import CallbackError, CallbackSignatureError, SmscError
 from smsc_soap.gateway.json_face import json_error
 from smsc_soap.gateway.known import Known
 from smsc_soap.gateway.metrics import GatewayMetrics
+from smsc_soap.gateway.served import RETRY_AFTER
 from smsc_soap.serving.http_reply import HttpReply, text_reply
 
 __all__ = ["CALLBACK_PATH", "callback_login", "serve_callback"]
@@ -69,6 +71,12 @@ def serve_callback(
         return text_reply("200 OK", "OK")
     # The signatures are derived from the secret: not kept.
     fields = {name: value for name, value in callback.fields.items() if name not in ALGORITHMS}
-    change = known.write(login, callback.status, "callback", fields)
+    try:
+        change = known.write(login, callback.status, "callback", fields, shared=True)
+    except SmscError:
+        # Not OK: the service sends it again, and then every replica learns it.
+        metrics.callbacks.labels(kind, "failed").inc()
+        text = "refused by the gateway: its status store cannot be used now; send it again"
+        return json_error("503 Service Unavailable", text, (RETRY_AFTER,))
     metrics.callbacks.labels(kind, "unchanged" if change is None else "stored").inc()
     return text_reply("200 OK", "OK")

@@ -117,14 +117,20 @@ class Known:
         status: MessageStatus,
         source: Source,
         fields: Mapping[str, str] | None = None,
+        *,
+        shared: bool = False,
     ) -> Change | None:
-        """Keep ``status`` in the store; the change, or None when it changed nothing."""
+        """Keep ``status`` in the store; the change, or None when it changed nothing. With the
+        store out of use it is kept in the copy alone; and, when it must be ``shared`` (a
+        push, which the service sends once), the store's error is raised."""
         try:
             with bounded(STORE_WAIT):
                 change = self.store.put(login, status, source, fields=fields)
         except SmscError as error:
             self._failed("write", error)
             self._written_here(login, status, source, fields)  # kept in the copy alone
+            if shared:
+                raise
             return None
         if change is not None:
             self._copied(change.known)

@@ -62,7 +62,7 @@ class GatewayMetrics:
         self.callbacks = Counter(
             "smsc_gateway_callbacks",
             "Callbacks the service pushed, by kind (status, incoming, call) and verdict"
-            " (stored, unchanged, acknowledged, bad_signature, malformed).",
+            " (stored, unchanged, acknowledged, bad_signature, malformed, failed).",
             ["kind", "verdict"],
             registry=self.registry,
         )

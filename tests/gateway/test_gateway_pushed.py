@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from smsc_soap import callbacks
+from smsc_soap.errors import StatusStoreError
 from smsc_soap.gateway import Gateway
 from smsc_soap.sandbox import Sandbox
 from smsc_soap.statuses import MemoryStatusStore
@@ -228,3 +229,24 @@ def test_events_need_credentials_the_service_accepted(pushed: Gateway) -> None:
     )
 
     assert [reply.status_code for reply in (anonymous, unchecked, refused)] == [401] * 3
+
+
+class _DownStore(MemoryStatusStore):
+    """A status store whose writes fail as a Redis server's do when it is not there."""
+
+    def put(self, *args: Any, **kwargs: Any) -> Any:
+        raise StatusStoreError("Error 111 connecting to 127.0.0.1:1. Refused.")
+
+
+def test_a_callback_the_store_cannot_keep_is_503_so_the_service_sends_it_again(
+    upstream: tuple[CountingSandbox, Sandbox], clock: ManualClock
+) -> None:
+    store = _DownStore(clock=clock.monotonic)
+    with start_gateway(upstream[1], clock, statuses=store) as gateway:
+        reply = _push(gateway, signed=False, id=PENDING[1], phone=PENDING[0], status="3")
+        metrics = requests.get(f"{gateway.url}/metrics", timeout=10).text
+
+    assert reply.status_code == 503
+    assert reply.headers["Retry-After"] == "5"
+    assert "127.0.0.1:1" not in reply.text
+    assert 'smsc_gateway_callbacks_total{kind="status",verdict="failed"} 1.0' in metrics
