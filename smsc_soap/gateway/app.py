@@ -61,7 +61,7 @@ from smsc_soap.serving.http_reply import HttpReply, StartResponse, text_reply
 from smsc_soap.serving.soap import SoapRequest
 from smsc_soap.serving.status_php import StatusForm
 from smsc_soap.serving.wsdl import gateway_wsdl_reply
-from smsc_soap.statuses import KnownStatus, MemoryStatusStore, StatusStore
+from smsc_soap.statuses import KnownStatus, MemoryStatusStore, StatusStore, supersedes
 
 __all__ = ["GatewayApp"]
 
@@ -333,13 +333,23 @@ class GatewayApp(ServiceApp):
             try:
                 status = self._asked_upstream(asked, pair, wait_for_windows)
                 if shared:  # kept before the claim is let go: the others read it then
-                    self.known.write(asked.login, status, "lookup")
+                    status = self._kept(asked, status)
             finally:
                 if claim is not None:
                     self._let_go(claim)
             return status
 
         return send
+
+    def _kept(self, asked: Lookup, status: MessageStatus) -> MessageStatus:
+        """``status``, as the service gave it, written to the store; or the status held, when
+        it is further along than this lookup (a push, whose moment is later): statuses
+        never go back."""
+        if self.known.write(asked.login, status, "lookup") is None:
+            held = self.known.held(asked.login, asked.phone, asked.message_id)
+            if held is not None and supersedes(held.status, status):
+                return held.status
+        return status
 
     def _asked_upstream(self, asked: Lookup, pair: str, wait_for_windows: bool) -> MessageStatus:
         started = time.monotonic()

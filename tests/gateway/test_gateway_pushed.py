@@ -4,6 +4,7 @@ streamed to /v1/events subscribers, who resume where they left off."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -250,3 +251,16 @@ def test_a_callback_the_store_cannot_keep_is_503_so_the_service_sends_it_again(
     assert reply.headers["Retry-After"] == "5"
     assert "127.0.0.1:1" not in reply.text
     assert 'smsc_gateway_callbacks_total{kind="status",verdict="failed"} 1.0' in metrics
+
+
+def test_a_first_lookup_older_than_the_pushed_status_is_answered_with_the_pushed_one(
+    pushed: Gateway, upstream: tuple[CountingSandbox, Sandbox]
+) -> None:
+    # Pushed before the credentials were ever checked; the service's own answer is older.
+    later = str(int(time.time()) + 60)
+    assert _push(pushed, id=PENDING[1], phone=PENDING[0], status="1", err="0", ts=later).ok
+
+    reply = _json_status(pushed, *PENDING)
+
+    assert upstream[0].requests == 1  # the credentials checked by this lookup
+    assert reply.json()["status"] == 1
