@@ -25,13 +25,13 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from smsc_soap.errors import AuthenticationError, InvalidParametersError, SmscError
-from smsc_soap.gateway.json_face import basic_credentials, json_error
+from smsc_soap.gateway.json_face import basic_credentials, failure_reply, json_error
 from smsc_soap.gateway.json_models import StatusBody
 from smsc_soap.gateway.known import Known
 from smsc_soap.gateway.lookups import Answer, Lookup
 from smsc_soap.gateway.metrics import GatewayMetrics
 from smsc_soap.gateway.phones import caller_message_id, caller_phone
-from smsc_soap.gateway.served import error_text, failure_status
+from smsc_soap.gateway.served import error_text
 from smsc_soap.service.phones import normalised
 from smsc_soap.serving.http_reply import HttpReply
 from smsc_soap.statuses import Change
@@ -235,12 +235,8 @@ async def _disconnected(receive: Receive) -> None:
 
 
 def _refused(error: SmscError) -> HttpReply:
-    headers = (
-        (("WWW-Authenticate", 'Basic realm="smsc"'),)
-        if isinstance(error, AuthenticationError)
-        else ()
-    )
-    return json_error(failure_status(error), error_text(error), headers)
+    """Refused as the JSON face refuses a lookup: the same body, status and headers."""
+    return failure_reply(error)
 
 
 async def _reply(send: Send, reply: HttpReply) -> None:

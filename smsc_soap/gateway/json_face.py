@@ -58,7 +58,14 @@ from smsc_soap.service.codes import Outcome
 from smsc_soap.serving.http_reply import HttpReply
 from smsc_soap.views.status_columns import status_fields
 
-__all__ = ["AUTHENTICATE", "json_error", "serve_status", "serve_statuses"]
+__all__ = [
+    "AUTHENTICATE",
+    "basic_credentials",
+    "failure_reply",
+    "json_error",
+    "serve_status",
+    "serve_statuses",
+]
 
 AUTHENTICATE = ("WWW-Authenticate", 'Basic realm="smsc-soap"')
 
@@ -226,10 +233,15 @@ def _unauthorised() -> Served:
 
 
 def _failed(error: SmscError, *, status: str | None = None) -> Served:
+    return Served(failure_reply(error, status=status), (outcome_of(error),))
+
+
+def failure_reply(error: SmscError, *, status: str | None = None) -> HttpReply:
+    """The JSON face's answer to a lookup that failed with ``error``: an ``ErrorBody`` with
+    the HTTP status ``failure_status`` chooses (or ``status``)."""
     status = status or failure_status(error)
     headers = (AUTHENTICATE,) if status.startswith("401") else retry_headers(error)
-    reply = _json(status, ErrorBody(error=_detail(error)).model_dump(), headers)
-    return Served(reply, (outcome_of(error),))
+    return _json(status, ErrorBody(error=_detail(error)).model_dump(), headers)
 
 
 def _detail(error: SmscError) -> ErrorDetail:

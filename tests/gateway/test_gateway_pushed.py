@@ -230,6 +230,11 @@ def test_events_need_credentials_the_service_accepted(pushed: Gateway) -> None:
     )
 
     assert [reply.status_code for reply in (anonymous, unchecked, refused)] == [401] * 3
+    # Refused as the JSON face refuses a lookup: the service's error 2, in the same words.
+    assert refused.json()["error"]["code"] == 2
+    assert refused.json()["error"]["type"] == "AuthenticationError"
+    assert refused.headers["WWW-Authenticate"] == 'Basic realm="smsc-soap"'
+
 
 
 class _DownStore(MemoryStatusStore):
