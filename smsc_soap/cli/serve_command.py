@@ -156,17 +156,19 @@ def serve(
 def _callback_secrets(flags: tuple[str, ...]) -> dict[str, str]:
     """Each login's callback secret, from SMSC_CALLBACK_SECRETS and then the flags; never
     quoted back in an error."""
+    where = "SMSC_CALLBACK_SECRETS or --callback-secret"
     pairs = [*os.environ.get("SMSC_CALLBACK_SECRETS", "").split(","), *flags]
     secrets: dict[str, str] = {}
     for pair in (pair.strip() for pair in pairs):
         if not pair:
             continue
         login, equals, secret = pair.partition("=")
-        if not equals or not login.strip() or not secret:
-            raise click.BadParameter(
-                "each callback secret is LOGIN=SECRET", param_hint="--callback-secret"
-            )
-        secrets[login.strip()] = secret
+        login = login.strip()
+        if not equals or not login or not secret:
+            raise click.BadParameter("each callback secret is LOGIN=SECRET", param_hint=where)
+        if secrets.get(login, secret) != secret:
+            raise click.BadParameter(f"two secrets for login {login!r}", param_hint=where)
+        secrets[login] = secret
     return secrets
 
 

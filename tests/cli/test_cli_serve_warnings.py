@@ -11,6 +11,9 @@ import time
 
 import pytest
 import requests
+from click.testing import CliRunner
+
+from smsc_soap.cli import main
 
 UNSIGNED = "callbacks are taken unsigned"
 
@@ -77,3 +80,16 @@ def test_the_sandbox_says_on_stderr_when_its_callbacks_are_dropped() -> None:
 
     assert b"smsc_soap.sandbox.callbacks" in line
     assert b"not taken after 5 attempts" in line
+
+
+@pytest.mark.parametrize("secrets", ["demo", "demo=a,demo=b", "=s3cret"])
+def test_bad_callback_secrets_are_a_usage_error_naming_where_they_came_from(
+    secrets: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMSC_CALLBACK_SECRETS", secrets)
+
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--limits", "memory://"])
+
+    assert result.exit_code == 2
+    assert "SMSC_CALLBACK_SECRETS" in result.output
+    assert "s3cret" not in result.output

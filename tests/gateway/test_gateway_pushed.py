@@ -236,7 +236,6 @@ def test_events_need_credentials_the_service_accepted(pushed: Gateway) -> None:
     assert refused.headers["WWW-Authenticate"] == 'Basic realm="smsc-soap"'
 
 
-
 class _DownStore(MemoryStatusStore):
     """A status store whose writes fail as a Redis server's do when it is not there."""
 
