@@ -127,6 +127,7 @@ def test_refused_connections_spend_no_lookups_of_the_message() -> None:
     assert free_places(store) == 4
 
 
+@pytest.mark.slow
 def test_lookups_cancelled_at_the_service_keep_their_places_from_a_fifth(
     start_sandbox: SandboxStarter,
 ) -> None:

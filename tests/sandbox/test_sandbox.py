@@ -155,6 +155,7 @@ def test_more_than_five_lookups_of_one_message_a_minute(
     assert status.status is StatusCode.DELIVERED
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("concurrent", "refused"), [(4, 0), (5, 1)])
 def test_five_concurrent_requests_on_one_login(
     start_sandbox: StartSandbox, concurrent: int, refused: int

@@ -423,6 +423,7 @@ def test_a_good_reply_over_tls_is_read(
     assert outcome.result.is_delivered
 
 
+@pytest.mark.slow
 def test_a_kept_alive_connection_is_cut_at_the_deadline_when_reused(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
