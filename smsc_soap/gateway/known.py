@@ -30,7 +30,7 @@ from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import Outcome
 from smsc_soap.service.phones import normalised
 from smsc_soap.statuses import Change, KnownStatus, Source, StatusStore
-from smsc_soap.statuses.base import written
+from smsc_soap.statuses.base import with_normalised_phone, written
 
 __all__ = ["ACCEPTED_FOR", "STORE_WAIT", "Known", "served_without_asking"]
 
@@ -238,7 +238,7 @@ class Known:
         fields: Mapping[str, str] | None,
     ) -> None:
         """``status`` put in the copy as a store puts it."""
-        status = status.model_copy(update={"phone": normalised(status.phone)})
+        status = with_normalised_phone(status)
         key = (login, status.phone, status.message_id)
         with self._lock:
             kept = written(self._copy.get(key), login, status, source, fields, self.clock())

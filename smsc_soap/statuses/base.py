@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from smsc_soap.models import MessageStatus
 from smsc_soap.service.codes import EmailError, Outcome, SmsError, StatusCode, known_or_number
+from smsc_soap.service.phones import normalised
 
 __all__ = [
     "KEEP_CHANGES",
@@ -32,6 +33,7 @@ __all__ = [
     "confirmed",
     "rank",
     "supersedes",
+    "with_normalised_phone",
     "written",
 ]
 
@@ -158,6 +160,12 @@ def confirmed(
     if source == "lookup":
         return replace(held, status=status, checked_at=now)
     return replace(held, source=source, fields=MappingProxyType(dict(fields or {})), checked_at=now)
+
+
+def with_normalised_phone(status: MessageStatus) -> MessageStatus:
+    """``status`` with its phone in the one normalised form the stores key messages by."""
+    phone = normalised(status.phone)
+    return status if phone == status.phone else status.model_copy(update={"phone": phone})
 
 
 def written(

@@ -16,6 +16,7 @@ from smsc_soap.statuses.base import (
     Change,
     KnownStatus,
     Source,
+    with_normalised_phone,
     written,
 )
 
@@ -54,7 +55,7 @@ class MemoryStatusStore:
         *,
         fields: Mapping[str, str] | None = None,
     ) -> Change | None:
-        status = _normalised(status)
+        status = with_normalised_phone(status)
         key = (login, status.phone, status.message_id)
         with self._changed:
             now = self._clock()
@@ -141,8 +142,3 @@ class MemoryStatusStore:
         self._statuses.move_to_end(key)
         while len(self._statuses) > self._max_statuses:
             self._statuses.popitem(last=False)
-
-
-def _normalised(status: MessageStatus) -> MessageStatus:
-    phone = normalised(status.phone)
-    return status if phone == status.phone else status.model_copy(update={"phone": phone})

@@ -45,6 +45,7 @@ from smsc_soap.statuses.base import (
     KnownStatus,
     Source,
     rank,
+    with_normalised_phone,
 )
 
 __all__ = ["RedisStatusStore"]
@@ -144,9 +145,8 @@ class RedisStatusStore(RedisStore):
         *,
         fields: Mapping[str, str] | None = None,
     ) -> Change | None:
-        phone = normalised(status.phone)
-        if phone != status.phone:
-            status = status.model_copy(update={"phone": phone})
+        status = with_normalised_phone(status)
+        phone = status.phone
         known = KnownStatus(
             login=login,
             status=status,

@@ -33,7 +33,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import MappingProxyType
 from typing import cast
 
 from smsc_soap.errors import StatusStoreError
@@ -47,8 +46,8 @@ from smsc_soap.statuses.base import (
     Change,
     KnownStatus,
     Source,
-    confirmed,
-    supersedes,
+    with_normalised_phone,
+    written,
 )
 
 __all__ = ["SqliteStatusStore"]
@@ -135,7 +134,7 @@ class SqliteStatusStore(SqliteFileStore):
         *,
         fields: Mapping[str, str] | None = None,
     ) -> Change | None:
-        status = _normalised(status)
+        status = with_normalised_phone(status)
         key = (login, status.phone, status.message_id)
         with self._use(write=True) as db:
             now = self._clock()
@@ -145,23 +144,17 @@ class SqliteStatusStore(SqliteFileStore):
                 key,
             ).fetchone()
             held = None if row is None else KnownStatus.from_json(row[0])
-            if held is not None and not supersedes(status, held.status):
-                if (held.status.status, held.status.err) == (status.status, status.err):
-                    refreshed = confirmed(held, status, source, fields, now)
-                    db.execute(
-                        "UPDATE statuses SET record = ?, checked_at = ?"
-                        " WHERE login = ? AND phone = ? AND message_id = ?",
-                        (refreshed.to_json(), now, *key),
-                    )
+            kept = written(held, login, status, source, fields, now)
+            if kept is None:
                 return None
-            known = KnownStatus(
-                login=login,
-                status=status,
-                source=source,
-                learned_at=now,
-                checked_at=now,
-                fields=MappingProxyType(dict(fields or {})),
-            )
+            known, changed = kept
+            if not changed:
+                db.execute(
+                    "UPDATE statuses SET record = ?, checked_at = ?"
+                    " WHERE login = ? AND phone = ? AND message_id = ?",
+                    (known.to_json(), now, *key),
+                )
+                return None
             record = known.to_json()
             db.execute(
                 "INSERT OR REPLACE INTO statuses VALUES (?, ?, ?, ?, ?)", (*key, record, now)
@@ -250,8 +243,3 @@ class SqliteStatusStore(SqliteFileStore):
 def _latest(db: sqlite3.Connection) -> int:
     (newest,) = db.execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()
     return int(newest)
-
-
-def _normalised(status: MessageStatus) -> MessageStatus:
-    phone = normalised(status.phone)
-    return status if phone == status.phone else status.model_copy(update={"phone": phone})
